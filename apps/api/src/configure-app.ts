@@ -1,0 +1,116 @@
+import { ApiErrorDto } from '@app/common';
+import { AppConfigOptions, AppConfigService } from '@app/config';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+
+import { AppModule } from './app.module';
+
+/** Bodies above this are refused with 413 before any handler runs. */
+export const BODY_LIMIT = '1mb';
+
+/** Builds the gateway exactly as production runs it; `main.ts` and the e2e helper both call this. */
+export async function createGatewayApp(options: AppConfigOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    abortOnError: false,
+    bufferLogs: true,
+    rawBody: true,
+  });
+  configureApp(app);
+  return app;
+}
+
+export function configureApp(app: NestExpressApplication): void {
+  const config = app.get(AppConfigService);
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  // Behind a local proxy or tunnel agent, the client address is the forwarded one.
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Swagger UI at /docs needs inline styles; everything else is same-origin only.
+          'img-src': ["'self'", 'data:', 'https:'],
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+        },
+      },
+    }),
+  );
+  app.enableCors({
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+    methods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+    origin: config.http.corsOrigins,
+  });
+  // Raw bytes are kept (req.rawBody) for signature checks; parsed copies feed validation.
+  app.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT, parameterLimit: 200 });
+  app.useBodyParser('text', { limit: BODY_LIMIT, type: ['application/xml', 'text/xml', 'text/plain'] });
+  app.use(keepBodyParserErrorType);
+  app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { persistAuthorization: true },
+  });
+}
+
+/**
+ * Nest turns body-parser's SyntaxError into a bare BadRequestException; re-throw it as a plain error that
+ * keeps body-parser's `type`, so the exception filter can answer MALFORMED_BODY.
+ */
+function keepBodyParserErrorType(error: unknown, _req: Request, _res: Response, next: NextFunction): void {
+  if (error instanceof SyntaxError && typeof (error as { type?: unknown }).type === 'string') {
+    const { status, type } = error as SyntaxError & { status: number; type: string };
+    next(Object.assign(new Error('The request body is malformed'), { status, type }));
+    return;
+  }
+  next(error);
+}
+
+export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('LMS Gateway')
+      .setDescription(
+        'REST API between an LMS, the Bazaar learning-material store and SCORM Cloud. Authenticate with ' +
+          '`Authorization: Bearer <API key or LMS user JWT>`. Every error answers the ApiError shape.',
+      )
+      .setVersion('1.0')
+      .addBearerAuth({ bearerFormat: 'API key or HS256 JWT', scheme: 'bearer', type: 'http' })
+      .addBasicAuth({ description: 'SCORM Cloud postback credentials', scheme: 'basic', type: 'http' }, 'webhook')
+      .addSecurityRequirements('bearer')
+      .build(),
+    { extraModels: [ApiErrorDto] },
+  );
+  return withErrorResponses(document);
+}
+
+/** Every operation can fail with the common error body; say so once here instead of on each handler. */
+function withErrorResponses(document: OpenAPIObject): OpenAPIObject {
+  const errorResponse = {
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorDto' } } },
+    description: 'Error (ApiError shape)',
+  };
+  for (const path of Object.values(document.paths)) {
+    for (const operation of Object.values(path)) {
+      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+      const responses = operation.responses as Record<string, unknown>;
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) >= 400 && response && typeof response === 'object' && !('content' in response)) {
+          responses[status] = { ...errorResponse, ...(response as object), content: errorResponse.content };
+        }
+      }
+      responses['4XX'] ??= { ...errorResponse, description: 'Client error (ApiError shape)' };
+      responses['5XX'] ??= { ...errorResponse, description: 'Server or upstream error (ApiError shape)' };
+    }
+  }
+  return document;
+}

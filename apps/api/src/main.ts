@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+
+import { AppConfigService } from '@app/config';
+import { Logger } from '@nestjs/common';
+
+import { createGatewayApp } from './configure-app';
+
+async function main(): Promise<void> {
+  const app = await createGatewayApp();
+  const config = app.get(AppConfigService);
+  await app.listen(config.http.port, config.http.host);
+  new Logger('Gateway').log(
+    `LMS Gateway listening on ${config.http.host}:${config.http.port}; public URL ${config.http.publicBaseUrl}, API docs ${config.http.publicBaseUrl}/docs`,
+  );
+}
+
+main().catch((error: unknown) => {
+  // Start-up failures (bad configuration, unreachable database) end the process with a readable reason.
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`LMS Gateway failed to start: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+/**
+ * The sandbox is the other party: it reads its own settings and shares no code with the gateway, so a bug
+ * in a gateway signer cannot hide behind the same bug in the sandbox's verifier.
+ */
+export interface SandboxConfig {
+  port: number;
+  host: string;
+  /** Where the sandbox itself is reached by browsers (links in store, view and player pages). */
+  publicUrl: string;
+  /** Where the demo LMS page reaches the gateway. */
+  gatewayUrl: string;
+  bazaar: {
+    /** client_id -> secret key */
+    clients: Record<string, string>;
+    urlTtlMs: number;
+  };
+  scormCloud: {
+    /** appId -> secret key */
+    apps: Record<string, string>;
+  };
+  demo: {
+    lmsJwtSecret: string;
+  };
+}
+
+export const SANDBOX_CONFIG = Symbol('SANDBOX_CONFIG');
+
+function pairs(value: string | undefined, fallback: Record<string, string>): Record<string, string> {
+  if (!value) return fallback;
+  const result: Record<string, string> = {};
+  for (const entry of value.split(',')) {
+    const at = entry.indexOf(':');
+    if (at > 0) result[entry.slice(0, at).trim()] = entry.slice(at + 1).trim();
+  }
+  return result;
+}
+
+export function loadSandboxConfig(env: Record<string, string | undefined> = process.env): SandboxConfig {
+  const port = Number(env.SANDBOX_PORT ?? 3100);
+  const host = env.SANDBOX_HOST ?? '127.0.0.1';
+  return {
+    bazaar: {
+      clients: pairs(env.SANDBOX_BAZAAR_CLIENTS, { 'demo-lms': 'demo-bazaar-secret-bc0ec839034cc0a4fe68af' }),
+      urlTtlMs: Number(env.SANDBOX_BAZAAR_URL_TTL_MS ?? 60_000),
+    },
+    demo: { lmsJwtSecret: env.SANDBOX_DEMO_JWT_SECRET ?? 'demo-lms-jwt-secret-at-least-32-bytes-long' },
+    gatewayUrl: (env.SANDBOX_GATEWAY_URL ?? 'http://localhost:3000').replace(/\/+$/, ''),
+    host,
+    port,
+    publicUrl: (env.SANDBOX_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    scormCloud: { apps: pairs(env.SANDBOX_SCORM_APPS, { DEMOAPP: 'demo-scorm-secret-key-0123456789' }) },
+  };
+}

@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+
+import { BazaarSandboxModule } from './bazaar/bazaar-sandbox.module';
+import { DemoLmsModule } from './demo/demo-lms.module';
+import { SANDBOX_CONFIG, SandboxConfig } from './sandbox.config';
+import { ScormCloudSandboxModule } from './scorm-cloud/scorm-cloud-sandbox.module';
+import { SandboxHomeController } from './sandbox-home.controller';
+
+@Module({})
+export class SandboxModule {
+  static forRoot(config: SandboxConfig): DynamicModule {
+    return {
+      controllers: [SandboxHomeController],
+      exports: [SANDBOX_CONFIG],
+      global: true,
+      imports: [BazaarSandboxModule, DemoLmsModule, ScormCloudSandboxModule],
+      module: SandboxModule,
+      providers: [{ provide: SANDBOX_CONFIG, useValue: config }],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+/** Unit tests sit beside the code (`*.spec.ts`); e2e suites live in `test/` and boot the real apps. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      keepClassNames: true,
+      parser: { decorators: true, syntax: 'typescript' },
+      target: 'es2022',
+      transform: { decoratorMetadata: true, legacyDecorator: true, useDefineForClassFields: false },
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const shared = {
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: { '^@app/(.*)$': '<rootDir>/libs/$1/src' },
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+};
+
+module.exports = {
+  maxWorkers: process.env.JEST_MAX_WORKERS || '50%',
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+    },
+  ],
+};

@@ -1,0 +1,2 @@
+export * from './bazaar.module';
+export * from './migrations';

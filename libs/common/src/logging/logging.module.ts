@@ -1,0 +1,64 @@
+import { AppConfigService } from '@app/config';
+import { Global, Module } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+
+import { generateRequestId } from '../http/request-id';
+
+/** Query parameters that carry secrets or single-use values; their values never reach a log line. */
+const SECRET_QUERY_KEYS = /^(state|token|password|pass|urlpass|sig|secret|key|code|access_token)$/i;
+
+export function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return url;
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const params = new URLSearchParams(url.slice(at + 1));
+  for (const key of [...params.keys()]) if (SECRET_QUERY_KEYS.test(key)) params.set(key, '[Redacted]');
+  return `${url.slice(0, at)}?${params.toString()}`;
+}
+
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.authentication',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.secret',
+  '*.secretKey',
+  '*.secret_key',
+  '*.token',
+  '*.authtoken',
+  '*.apiKey',
+  '*.privateKey',
+];
+
+/** Structured JSON logs with the request id on every line and secrets redacted. */
+@Global()
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfigService],
+      useFactory: (config: AppConfigService) => ({
+        pinoHttp: {
+          autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
+          customLogLevel: (_req, res, err) =>
+            err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+          genReqId: generateRequestId,
+          level: config.log.level,
+          redact: { censor: '[Redacted]', paths: REDACTED_PATHS },
+          serializers: {
+            req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+              id: req.id,
+              method: req.method,
+              remoteAddress: req.remoteAddress,
+              url: redactUrl(req.url),
+            }),
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,89 @@
+import { ConfigValidationError, loadAppConfig } from './index';
+
+const fail = (env: Record<string, string>) => {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+};
+
+describe('loadAppConfig', () => {
+  it('runs a fresh checkout with embedded defaults pointing at the sandbox', () => {
+    const config = loadAppConfig({});
+    expect(config.http.port).toBe(3000);
+    expect(config.database).toEqual({ path: expect.stringMatching(/data\/gateway\.sqlite$/), type: 'sqlite' });
+    expect(config.bazaar.baseUrl).toBe('http://127.0.0.1:3100/bazaar/api/v1');
+    expect(config.scormCloud).toMatchObject({ api: 'v2', baseUrl: 'http://127.0.0.1:3100/scorm/api/v2' });
+    expect(config.http.corsOrigins).toEqual(['https://cloud.scorm.com']);
+    expect(config.http.publicBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('switches the default SCORM Cloud URL with the transport', () => {
+    expect(loadAppConfig({ SCORM_CLOUD_API: 'v1' }).scormCloud.baseUrl).toBe('http://127.0.0.1:3100/scorm/api');
+  });
+
+  it('parses PostgreSQL URLs and named API keys', () => {
+    const config = loadAppConfig({
+      API_KEYS: 'lms:aaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbb',
+      DATABASE_URL: 'postgres://u:p@db:5432/gw',
+    });
+    expect(config.database).toEqual({ type: 'postgres', url: 'postgres://u:p@db:5432/gw' });
+    expect(config.auth.apiKeys).toEqual([
+      { key: 'aaaaaaaaaaaaaaaaaaaa', name: 'lms' },
+      { key: 'bbbbbbbbbbbbbbbbbbbb', name: 'key-2' },
+    ]);
+  });
+
+  it('names the variable and the rule for each bad value', () => {
+    expect(fail({ DATABASE_URL: 'mysql://x' })).toMatch(/DATABASE_URL must be sqlite:<file path>.*postgres:\/\//);
+    expect(fail({ PORT: 'eighty' })).toMatch(/PORT/);
+    expect(fail({ SCORM_CLOUD_API: 'v3' })).toMatch(/SCORM_CLOUD_API/);
+    expect(fail({ LMS_JWT_SECRET: 'short' })).toMatch(/LMS_JWT_SECRET must be at least 32 characters/);
+    expect(fail({ API_KEYS: 'lms:short' })).toMatch(/API_KEYS: key "lms" must be at least 16 characters/);
+    expect(fail({ TUNNEL: 'ngrok' })).toMatch(/NGROK_AUTHTOKEN is required/);
+    expect(fail({ ALLOWED_RETURN_ORIGINS: 'ftp://x' })).toMatch(/ALLOWED_RETURN_ORIGINS/);
+  });
+
+  it('refuses plain http upstreams unless they are loopback', () => {
+    expect(fail({ BAZAAR_BASE_URL: 'http://bazaar.example/api/v1' })).toMatch(/BAZAAR_BASE_URL must use https/);
+    expect(fail({ SCORM_CLOUD_BASE_URL: 'http://10.0.0.5/api/v2' })).toMatch(/SCORM_CLOUD_BASE_URL must use https/);
+    expect(loadAppConfig({ BAZAAR_BASE_URL: 'http://localhost:9/x' }).bazaar.baseUrl).toBe('http://localhost:9/x');
+  });
+
+  it('refuses production with demo secrets, no keys, or plain-http upstreams', () => {
+    const message = fail({ NODE_ENV: 'production' });
+    for (const variable of [
+      'API_KEYS',
+      'LMS_JWT_SECRET',
+      'WEBHOOK_PASSWORD',
+      'BAZAAR_SECRET_KEY',
+      'SCORM_SECRET_KEY',
+    ]) {
+      expect(message).toContain(variable);
+    }
+    expect(message).toMatch(/BAZAAR_BASE_URL must use https:\/\/ in production/);
+    expect(message).toMatch(/PUBLIC_BASE_URL must be set in production/);
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadAppConfig({
+      API_KEYS: 'lms:prod-key-0123456789abcdef',
+      BAZAAR_BASE_URL: 'https://bazaar.example/api/v1',
+      BAZAAR_CLIENT_ID: 'school-lms',
+      BAZAAR_SECRET_KEY: 'prod-bazaar-secret-0123456789',
+      DATABASE_URL: 'postgres://gw@db/gw',
+      LMS_JWT_SECRET: 'prod-jwt-secret-0123456789-0123456789',
+      NODE_ENV: 'production',
+      PUBLIC_BASE_URL: 'https://gateway.school.example',
+      SCORM_APP_ID: 'PRODAPP',
+      SCORM_CLOUD_BASE_URL: 'https://cloud.scorm.com/api/v2',
+      SCORM_SECRET_KEY: 'prod-scorm-secret-0123456789',
+      WEBHOOK_PASSWORD: 'prod-webhook-password-0123456789',
+      WEBHOOK_USERNAME: 'scorm-cloud-prod',
+    });
+    expect(config.env).toBe('production');
+  });
+});

@@ -1,0 +1,178 @@
+import { isAbsolute, resolve } from 'node:path';
+
+import { ConfigValidationError, DEMO_DEFAULTS, EnvironmentVariables, validateEnvironment } from './environment.schema';
+
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
+
+export interface ApiKeyConfig {
+  name: string;
+  key: string;
+}
+
+export interface AppConfig {
+  env: EnvironmentVariables['NODE_ENV'];
+  http: {
+    port: number;
+    host: string;
+    /** Where SCORM Cloud and browsers reach the gateway; a tunnel may replace it at start-up. */
+    publicBaseUrl: string;
+    corsOrigins: string[];
+    allowedReturnOrigins: string[];
+  };
+  database: DatabaseConfig;
+  auth: { apiKeys: ApiKeyConfig[]; lmsJwtSecret: string; failureLimitPerMinute: number };
+  bazaar: { baseUrl: string; clientId: string; secretKey: string; timeoutMs: number };
+  scormCloud: {
+    api: 'v1' | 'v2';
+    baseUrl: string;
+    appId: string;
+    secretKey: string;
+    timeoutMs: number;
+    privateKeyPath: string;
+    publicKeyPath: string;
+  };
+  webhook: { username: string; password: string };
+  tunnel: { provider: 'none' | 'ngrok'; authtoken?: string };
+  sandbox: { port: number };
+  log: { level: EnvironmentVariables['LOG_LEVEL'] };
+}
+
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+export function isLoopbackUrl(url: URL): boolean {
+  return LOOPBACK_HOSTS.test(url.hostname);
+}
+
+/** https anywhere, plain http only on loopback (the sandbox). */
+export function isAllowedUpstream(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackUrl(url));
+}
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+function parseOrigin(value: string, variable: string, problems: string[]): string | undefined {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    return url.origin;
+  } catch {
+    problems.push(`${variable}: "${value}" is not an http(s) origin`);
+    return undefined;
+  }
+}
+
+function parseUpstream(value: string, variable: string, problems: string[]): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${variable} must be an absolute URL`);
+    return value;
+  }
+  if (!isAllowedUpstream(url)) {
+    problems.push(`${variable} must use https:// (plain http:// is allowed only for loopback addresses)`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function parseApiKeys(value: string, problems: string[]): ApiKeyConfig[] {
+  return list(value).flatMap((entry, index) => {
+    const at = entry.indexOf(':');
+    const name = at > 0 ? entry.slice(0, at) : `key-${index + 1}`;
+    const key = at > 0 ? entry.slice(at + 1) : entry;
+    if (key.length < 16) {
+      problems.push(`API_KEYS: key "${name}" must be at least 16 characters`);
+      return [];
+    }
+    return [{ name, key }];
+  });
+}
+
+export function parseDatabaseUrl(value: string): DatabaseConfig {
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length);
+    return { type: 'sqlite', path: path === ':memory:' || isAbsolute(path) ? path : resolve(path) };
+  }
+  return { type: 'postgres', url: value };
+}
+
+/** Validates the environment once and turns it into typed per-module namespaces. */
+export function loadAppConfig(raw: Record<string, string | undefined>): AppConfig {
+  const env = validateEnvironment(raw);
+  const problems: string[] = [];
+
+  const publicBaseUrl = (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const corsOrigins = list(env.CORS_ORIGINS).flatMap((o) => parseOrigin(o, 'CORS_ORIGINS', problems) ?? []);
+  const allowedReturnOrigins = list(env.ALLOWED_RETURN_ORIGINS).flatMap(
+    (o) => parseOrigin(o, 'ALLOWED_RETURN_ORIGINS', problems) ?? [],
+  );
+  const defaultScormUrl =
+    env.SCORM_CLOUD_API === 'v2'
+      ? `http://127.0.0.1:${env.SANDBOX_PORT}/scorm/api/v2`
+      : `http://127.0.0.1:${env.SANDBOX_PORT}/scorm/api`;
+  const config: AppConfig = {
+    env: env.NODE_ENV,
+    http: { port: env.PORT, host: env.HOST, publicBaseUrl, corsOrigins, allowedReturnOrigins },
+    database: parseDatabaseUrl(env.DATABASE_URL),
+    auth: {
+      apiKeys: parseApiKeys(env.API_KEYS, problems),
+      failureLimitPerMinute: env.AUTH_FAILURE_LIMIT,
+      lmsJwtSecret: env.LMS_JWT_SECRET,
+    },
+    bazaar: {
+      baseUrl: parseUpstream(env.BAZAAR_BASE_URL, 'BAZAAR_BASE_URL', problems),
+      clientId: env.BAZAAR_CLIENT_ID,
+      secretKey: env.BAZAAR_SECRET_KEY,
+      timeoutMs: env.BAZAAR_TIMEOUT_MS,
+    },
+    scormCloud: {
+      api: env.SCORM_CLOUD_API,
+      baseUrl: parseUpstream(env.SCORM_CLOUD_BASE_URL ?? defaultScormUrl, 'SCORM_CLOUD_BASE_URL', problems),
+      appId: env.SCORM_APP_ID,
+      secretKey: env.SCORM_SECRET_KEY,
+      timeoutMs: env.SCORM_TIMEOUT_MS,
+      privateKeyPath: resolve(env.SCORM_PRIVATE_KEY_PATH),
+      publicKeyPath: resolve(env.SCORM_PUBLIC_KEY_PATH),
+    },
+    webhook: { username: env.WEBHOOK_USERNAME, password: env.WEBHOOK_PASSWORD },
+    tunnel: { provider: env.TUNNEL, authtoken: env.NGROK_AUTHTOKEN },
+    sandbox: { port: env.SANDBOX_PORT },
+    log: { level: env.LOG_LEVEL },
+  };
+  if (config.tunnel.provider === 'ngrok' && !config.tunnel.authtoken) {
+    problems.push('NGROK_AUTHTOKEN is required when TUNNEL=ngrok');
+  }
+  if (config.env === 'production') problems.push(...productionProblems(raw, config));
+  if (problems.length) throw new ConfigValidationError(problems);
+  return config;
+}
+
+/** Production refuses to run open, with demo secrets, or with plain-http upstreams. */
+function productionProblems(raw: Record<string, string | undefined>, config: AppConfig): string[] {
+  const problems: string[] = [];
+  const demo = Object.entries(DEMO_DEFAULTS).filter(([key, value]) => (raw[key] || value) === value);
+  for (const [key] of demo)
+    problems.push(`${key} must be set to a real value in production (the demo default is refused)`);
+  for (const { key, name } of config.auth.apiKeys) {
+    if (Object.values(DEMO_DEFAULTS).some((demoValue) => demoValue.includes(key))) {
+      problems.push(`API_KEYS: key "${name}" is a demo key, refused in production`);
+    }
+  }
+  if (!config.auth.apiKeys.length) problems.push('API_KEYS must list at least one key in production');
+  if (config.webhook.password.length < 16)
+    problems.push('WEBHOOK_PASSWORD must be at least 16 characters in production');
+  for (const [variable, value] of [
+    ['BAZAAR_BASE_URL', config.bazaar.baseUrl],
+    ['SCORM_CLOUD_BASE_URL', config.scormCloud.baseUrl],
+  ] as const) {
+    if (!value.startsWith('https://')) problems.push(`${variable} must use https:// in production`);
+  }
+  if (!raw.PUBLIC_BASE_URL && config.tunnel.provider === 'none') {
+    problems.push('PUBLIC_BASE_URL must be set in production (SCORM Cloud and Bazaar call back to it)');
+  }
+  return problems;
+}

@@ -1,0 +1,176 @@
+import { Transform, plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidationError,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * Demo values that make a fresh checkout run against the bundled sandbox. Production refuses every one of
+ * them (see production-rules.ts).
+ */
+export const DEMO_DEFAULTS = {
+  API_KEYS: 'demo:demo-api-key-0123456789abcdef',
+  BAZAAR_CLIENT_ID: 'demo-lms',
+  BAZAAR_SECRET_KEY: 'demo-bazaar-secret-bc0ec839034cc0a4fe68af',
+  LMS_JWT_SECRET: 'demo-lms-jwt-secret-at-least-32-bytes-long',
+  SCORM_APP_ID: 'DEMOAPP',
+  SCORM_SECRET_KEY: 'demo-scorm-secret-key-0123456789',
+  WEBHOOK_PASSWORD: 'demo-webhook-password',
+  WEBHOOK_USERNAME: 'scorm-cloud',
+} as const;
+
+/** Every variable the gateway reads, with its default. `.env.example` mirrors this list. */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without query' })
+  PUBLIC_BASE_URL?: string;
+
+  @Transform(trim)
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'DATABASE_URL must be sqlite:<file path>, sqlite::memory: or postgres://user@host:port/database',
+  })
+  DATABASE_URL = 'sqlite:data/gateway.sqlite';
+
+  @IsString()
+  API_KEYS: string = DEMO_DEFAULTS.API_KEYS;
+
+  @IsString()
+  @MinLength(32, { message: 'LMS_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit key)' })
+  LMS_JWT_SECRET: string = DEMO_DEFAULTS.LMS_JWT_SECRET;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  AUTH_FAILURE_LIMIT = 20;
+
+  @IsString()
+  ALLOWED_RETURN_ORIGINS = 'http://localhost:3100,http://127.0.0.1:3100';
+
+  @IsString()
+  CORS_ORIGINS = 'https://cloud.scorm.com';
+
+  @Transform(trim)
+  @Matches(/^https?:\/\/\S+$/, { message: 'BAZAAR_BASE_URL must be an http(s) URL' })
+  BAZAAR_BASE_URL = 'http://127.0.0.1:3100/bazaar/api/v1';
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  BAZAAR_CLIENT_ID: string = DEMO_DEFAULTS.BAZAAR_CLIENT_ID;
+
+  @IsString()
+  @MinLength(16, { message: 'BAZAAR_SECRET_KEY must be at least 16 characters' })
+  BAZAAR_SECRET_KEY: string = DEMO_DEFAULTS.BAZAAR_SECRET_KEY;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  BAZAAR_TIMEOUT_MS = 5000;
+
+  @IsIn(['v1', 'v2'])
+  SCORM_CLOUD_API: 'v1' | 'v2' = 'v2';
+
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/\S+$/, { message: 'SCORM_CLOUD_BASE_URL must be an http(s) URL' })
+  SCORM_CLOUD_BASE_URL?: string;
+
+  @IsString()
+  @MinLength(1)
+  SCORM_APP_ID: string = DEMO_DEFAULTS.SCORM_APP_ID;
+
+  @IsString()
+  @MinLength(8, { message: 'SCORM_SECRET_KEY must be at least 8 characters' })
+  SCORM_SECRET_KEY: string = DEMO_DEFAULTS.SCORM_SECRET_KEY;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300000)
+  SCORM_TIMEOUT_MS = 15000;
+
+  @IsString()
+  SCORM_PRIVATE_KEY_PATH = 'keys/scorm_private_key.pem';
+
+  @IsString()
+  SCORM_PUBLIC_KEY_PATH = 'keys/scorm_public_key.pem';
+
+  @IsString()
+  WEBHOOK_USERNAME: string = DEMO_DEFAULTS.WEBHOOK_USERNAME;
+
+  @IsString()
+  WEBHOOK_PASSWORD: string = DEMO_DEFAULTS.WEBHOOK_PASSWORD;
+
+  @IsIn(['none', 'ngrok'])
+  TUNNEL: 'none' | 'ngrok' = 'none';
+
+  @IsOptional()
+  @IsString()
+  NGROK_AUTHTOKEN?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  SANDBOX_PORT = 3100;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Empty strings count as unset, so `FOO=` in a .env file falls back to the default. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables());
+  const input: Record<string, string> = {};
+  for (const key of [...known, 'PUBLIC_BASE_URL', 'SCORM_CLOUD_BASE_URL', 'NGROK_AUTHTOKEN']) {
+    const value = raw[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const env = plainToInstance(EnvironmentVariables, input, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length) throw new ConfigValidationError(flatten(errors));
+  return env;
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+    ),
+  );
+}

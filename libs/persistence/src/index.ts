@@ -1,0 +1,3 @@
+export * from './migration-helpers';
+export * from './persistence.module';
+export * from './timestamp.column';

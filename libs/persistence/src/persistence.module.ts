@@ -1,0 +1,87 @@
+import { AppConfigService, DatabaseConfig } from '@app/config';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, DataSourceOptions, MixedList } from 'typeorm';
+
+import { SqlitePragmas } from './sqlite-pragmas';
+
+export interface PersistenceOptions {
+  /** Every feature library's migrations; they run in timestamp order at start-up. */
+  migrations: MixedList<Function>;
+}
+
+export function typeOrmOptions(database: DatabaseConfig, migrations: MixedList<Function>): TypeOrmModuleOptions {
+  const common = {
+    autoLoadEntities: true,
+    migrations,
+    migrationsRun: true,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each' as const,
+    retryAttempts: 2,
+    retryDelay: 500,
+    synchronize: false,
+  };
+  if (database.type === 'postgres') {
+    return {
+      ...common,
+      extra: { connectionTimeoutMillis: 5000, max: 10 },
+      type: 'postgres',
+      url: database.url,
+    };
+  }
+  if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
+  return {
+    ...common,
+    database: database.path,
+    prepareDatabase: (db: { pragma(source: string): unknown }) => SqlitePragmas.apply(db),
+    type: 'better-sqlite3',
+  };
+}
+
+/** Start-up stops with this when the database named by DATABASE_URL cannot be opened or migrated. */
+export class DatabaseUnavailableError extends Error {
+  constructor(options: DataSourceOptions, cause: unknown) {
+    const where =
+      options.type === 'postgres' ? redactPassword(String(options.url)) : `sqlite:${String(options.database)}`;
+    super(
+      `Cannot open the database at DATABASE_URL=${where}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+@Module({})
+export class PersistenceModule {
+  static forRoot(options: PersistenceOptions): DynamicModule {
+    return {
+      imports: [
+        TypeOrmModule.forRootAsync({
+          dataSourceFactory: async (dataSourceOptions) => {
+            const dataSource = new DataSource(dataSourceOptions as DataSourceOptions);
+            try {
+              return await dataSource.initialize();
+            } catch (error) {
+              throw new DatabaseUnavailableError(dataSourceOptions as DataSourceOptions, error);
+            }
+          },
+          inject: [AppConfigService],
+          useFactory: (config: AppConfigService) => typeOrmOptions(config.database, options.migrations),
+        }),
+      ],
+      module: PersistenceModule,
+    };
+  }
+}

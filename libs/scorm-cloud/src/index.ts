@@ -1,0 +1,2 @@
+export * from './scorm-cloud.module';
+export * from './migrations';

@@ -1,0 +1,2 @@
+/** This library's migrations, in order; the app passes them to PersistenceModule. */
+export const WEBHOOK_MIGRATIONS: Function[] = [];
