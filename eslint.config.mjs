@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
@@ -34,7 +35,7 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.js', 'bench/**/*.js', '**/*.cjs'],
-    languageOptions: { globals: { __dirname: 'readonly', console: 'readonly', module: 'writable', process: 'readonly', require: 'readonly' }, sourceType: 'commonjs' },
+    languageOptions: { globals: { ...globals.node }, sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
   {
