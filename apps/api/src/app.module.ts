@@ -1,6 +1,6 @@
 import { AuthModule } from '@app/auth';
 import { BAZAAR_MIGRATIONS, BazaarModule } from '@app/bazaar';
-import { AllExceptionsFilter, LoggingModule, createValidationPipe } from '@app/common';
+import { AllExceptionsFilter, LoggingModule, TunnelModule, TunnelProvider, createValidationPipe } from '@app/common';
 import { AppConfigModule, AppConfigOptions } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { SCORM_CLOUD_MIGRATIONS, ScormCloudModule } from '@app/scorm-cloud';
@@ -11,9 +11,14 @@ import { TerminusModule } from '@nestjs/terminus';
 
 import { HealthController } from './health/health.controller';
 
+export interface AppModuleOptions extends AppConfigOptions {
+  /** Replaces the ngrok tunnel provider (tests use a fake; there is no network). */
+  tunnelProvider?: TunnelProvider;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(options: AppConfigOptions = {}): DynamicModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
     return {
       controllers: [HealthController],
       imports: [
@@ -26,6 +31,7 @@ export class AppModule {
         }),
         ScormCloudModule,
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
+        TunnelModule.forRoot(options.tunnelProvider),
         WebhookModule,
       ],
       module: AppModule,

@@ -1,5 +1,5 @@
-import { ApiErrorDto } from '@app/common';
-import { AppConfigOptions, AppConfigService } from '@app/config';
+import { ApiErrorDto, TunnelService } from '@app/common';
+import { AppConfigService } from '@app/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -7,19 +7,26 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 
-import { AppModule } from './app.module';
+import { AppModule, AppModuleOptions } from './app.module';
 
 /** Bodies above this are refused with 413 before any handler runs. */
 export const BODY_LIMIT = '1mb';
 
 /** Builds the gateway exactly as production runs it; `main.ts` and the e2e helper both call this. */
-export async function createGatewayApp(options: AppConfigOptions = {}): Promise<NestExpressApplication> {
+export async function createGatewayApp(options: AppModuleOptions = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     abortOnError: false,
     bufferLogs: true,
     rawBody: true,
   });
   configureApp(app);
+  try {
+    // Before the first request, so every callback and postback URL is built on the tunnel's URL.
+    await app.get(TunnelService).open();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   return app;
 }
 

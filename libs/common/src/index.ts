@@ -4,5 +4,6 @@ export * from './errors/domain.error';
 export * from './errors/error-status.table';
 export * from './http/request-id';
 export * from './time/clock';
+export * from './tunnel';
 export * from './validation/validation.pipe';
 export * from './logging/logging.module';
