@@ -5,6 +5,7 @@ import { createGatewayApp } from '../../apps/api/src/configure-app';
 import { createSandboxApp } from '../../apps/sandbox/src/create-sandbox-app';
 import { SandboxConfig, loadSandboxConfig } from '../../apps/sandbox/src/sandbox.config';
 import { freePort } from './free-port';
+import { createLogCapture } from './log-capture';
 import { TestDatabase, createTestDatabase } from './test-database';
 import { TEST_API_KEY, TEST_JWT_SECRET } from './tokens';
 
@@ -31,6 +32,8 @@ export interface RunningGateway {
   port: number;
   database: TestDatabase;
   env: Record<string, string>;
+  /** The debug log file, scanned for secrets on close (unset when E2E_LOG_LEVEL sends logs to stdout). */
+  logFile?: string;
   close(): Promise<void>;
 }
 
@@ -86,7 +89,8 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const port = options.port ?? (await freePort());
   const database = options.database ?? (await createTestDatabase());
-  const env = { ...gatewayEnv(port, options.sandboxPort ?? 9, database.url), ...options.overrides };
+  const logs = createLogCapture();
+  const env = { ...gatewayEnv(port, options.sandboxPort ?? 9, database.url), ...logs?.env, ...options.overrides };
   let app: NestExpressApplication;
   try {
     app = await createGatewayApp({ env });
@@ -100,9 +104,11 @@ export async function startGateway(
     close: async () => {
       await app.close();
       if (!options.database) await database.drop();
+      logs?.check(env);
     },
     database,
     env,
+    logFile: logs?.file,
     port,
     url: `http://127.0.0.1:${port}`,
   };

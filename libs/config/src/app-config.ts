@@ -34,7 +34,7 @@ export interface AppConfig {
   webhook: { username: string; password: string };
   tunnel: { provider: 'none' | 'ngrok'; authtoken?: string };
   sandbox: { port: number };
-  log: { level: EnvironmentVariables['LOG_LEVEL'] };
+  log: { level: EnvironmentVariables['LOG_LEVEL']; file?: string };
 }
 
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -141,7 +141,7 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
     webhook: { username: env.WEBHOOK_USERNAME, password: env.WEBHOOK_PASSWORD },
     tunnel: { provider: env.TUNNEL, authtoken: env.NGROK_AUTHTOKEN },
     sandbox: { port: env.SANDBOX_PORT },
-    log: { level: env.LOG_LEVEL },
+    log: { file: env.LOG_FILE ? resolve(env.LOG_FILE) : undefined, level: env.LOG_LEVEL },
   };
   if (config.tunnel.provider === 'ngrok' && !config.tunnel.authtoken) {
     problems.push('NGROK_AUTHTOKEN is required when TUNNEL=ngrok');

@@ -144,6 +144,11 @@ export class EnvironmentVariables {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /** Write log lines to this file instead of stdout (the test stacks capture and scan them for secrets). */
+  @IsOptional()
+  @IsString()
+  LOG_FILE?: string;
 }
 
 export class ConfigValidationError extends Error {
@@ -157,7 +162,7 @@ export class ConfigValidationError extends Error {
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const known = Object.keys(new EnvironmentVariables());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'PUBLIC_BASE_URL', 'SCORM_CLOUD_BASE_URL', 'NGROK_AUTHTOKEN']) {
+  for (const key of [...known, 'PUBLIC_BASE_URL', 'SCORM_CLOUD_BASE_URL', 'NGROK_AUTHTOKEN', 'LOG_FILE']) {
     const value = raw[key];
     if (value !== undefined && value !== '') input[key] = value;
   }

@@ -2,6 +2,8 @@ import { AppConfigService } from '@app/config';
 import { Global, Module } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import pino, { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 
 import { generateRequestId } from '../http/request-id';
 
@@ -33,6 +35,11 @@ export const REDACTED_PATHS = [
   '*.privateKey',
 ];
 
+/** Synchronous file writes, so every line is on disk even when the process is killed. */
+function withDestination(file: string | undefined, options: Options): Options | [Options, DestinationStream] {
+  return file ? [options, pino.destination({ dest: file, mkdir: true, sync: true })] : options;
+}
+
 /** Structured JSON logs with the request id on every line and secrets redacted. */
 @Global()
 @Module({
@@ -40,7 +47,7 @@ export const REDACTED_PATHS = [
     LoggerModule.forRootAsync({
       inject: [AppConfigService],
       useFactory: (config: AppConfigService) => ({
-        pinoHttp: {
+        pinoHttp: withDestination(config.log.file, {
           autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
           customLogLevel: (_req, res, err) =>
             err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
@@ -56,7 +63,7 @@ export const REDACTED_PATHS = [
             }),
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
-        },
+        }),
       }),
     }),
   ],
