@@ -1,0 +1,100 @@
+import { UnauthenticatedError } from '@app/common';
+import { AppConfigService, loadAppConfig } from '@app/config';
+import { SignJWT } from 'jose';
+
+import { ApiKeyRegistry } from './api-key.registry';
+import { assertCallerIs, hasRole } from './caller.policy';
+import { constantTimeEqual } from './constant-time';
+import { LmsJwtVerifier } from './lms-jwt.verifier';
+import { WebhookCredentialsVerifier, parseBasicAuth } from './webhook-credentials.verifier';
+
+const SECRET = 'unit-test-jwt-secret-0123456789-abcdef';
+
+function configWith(env: Record<string, string>): AppConfigService {
+  const config = loadAppConfig(env);
+  return { auth: config.auth, webhook: config.webhook } as unknown as AppConfigService;
+}
+
+const sign = (claims: Record<string, unknown>, secret = SECRET, alg = 'HS256') =>
+  new SignJWT(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(secret));
+
+describe('ApiKeyRegistry', () => {
+  const registry = new ApiKeyRegistry(configWith({ API_KEYS: 'lms:aaaaaaaaaaaaaaaaaaaa,ops:bbbbbbbbbbbbbbbbbbbb' }));
+
+  it('names the key that matches and nothing else', () => {
+    expect(registry.identify('aaaaaaaaaaaaaaaaaaaa')).toBe('lms');
+    expect(registry.identify('bbbbbbbbbbbbbbbbbbbb')).toBe('ops');
+    expect(registry.identify('aaaaaaaaaaaaaaaaaaab')).toBeUndefined();
+    expect(registry.identify('')).toBeUndefined();
+  });
+});
+
+describe('LmsJwtVerifier', () => {
+  const verifier = new LmsJwtVerifier(configWith({ LMS_JWT_SECRET: SECRET }));
+  const exp = () => Math.floor(Date.now() / 1000) + 300;
+
+  it('returns the user id and role of a good token', async () => {
+    await expect(verifier.verify(await sign({ exp: exp(), role: 'teacher', sub: 't-1' }))).resolves.toEqual({
+      role: 'teacher',
+      userId: 't-1',
+    });
+  });
+
+  it.each([
+    ['no exp', { role: 'teacher', sub: 't-1' }, 'TOKEN_INVALID'],
+    ['no sub', { exp: 0, role: 'teacher' }, 'TOKEN_INVALID'],
+    ['unknown role', { exp: 0, role: 'root', sub: 't-1' }, 'TOKEN_INVALID'],
+    ['expired', { exp: 1000, role: 'teacher', sub: 't-1' }, 'TOKEN_EXPIRED'],
+  ])('refuses a token with %s', async (_name, claims, code) => {
+    const withExp = { ...claims, ...('exp' in claims && claims.exp === 0 ? { exp: exp() } : {}) };
+    await expect(verifier.verify(await sign(withExp))).rejects.toMatchObject({ code });
+  });
+
+  it('refuses another secret and other algorithms', async () => {
+    await expect(
+      verifier.verify(await sign({ exp: exp(), role: 'admin', sub: 'x' }, 'x'.repeat(40))),
+    ).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(
+      verifier.verify(await sign({ exp: exp(), role: 'admin', sub: 'x' }, SECRET + SECRET, 'HS512')),
+    ).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+});
+
+describe('webhook credentials', () => {
+  const verifier = new WebhookCredentialsVerifier(
+    configWith({ WEBHOOK_PASSWORD: 'pw-0123456789abcdef', WEBHOOK_USERNAME: 'scorm' }),
+  );
+  const basic = (value: string) => `Basic ${Buffer.from(value).toString('base64')}`;
+
+  it('accepts the configured pair only', () => {
+    expect(verifier.verify('scorm', 'pw-0123456789abcdef')).toBe(true);
+    expect(verifier.verify('scorm', 'pw-0123456789abcdeX')).toBe(false);
+    expect(verifier.verify('other', 'pw-0123456789abcdef')).toBe(false);
+    expect(verifier.verify(undefined, undefined)).toBe(false);
+  });
+
+  it('reads Basic headers, passwords with colons included', () => {
+    expect(parseBasicAuth(basic('u:p:with:colons'))).toEqual({ password: 'p:with:colons', username: 'u' });
+    expect(parseBasicAuth('Bearer abc')).toBeUndefined();
+    expect(parseBasicAuth(basic('nocolon'))).toBeUndefined();
+    expect(verifier.verifyBasicHeader(basic('scorm:pw-0123456789abcdef'))).toBe(true);
+  });
+});
+
+describe('caller policy and constant-time comparison', () => {
+  it('lets API keys act for anyone and users only for themselves', () => {
+    expect(() =>
+      assertCallerIs({ keyName: 'k', kind: 'api_key', role: 'admin' }, { role: 'x', userId: 'y' }),
+    ).not.toThrow();
+    const student = { kind: 'user' as const, role: 'student' as const, userId: 's-1' };
+    expect(() => assertCallerIs(student, { role: 'student', userId: 's-1' })).not.toThrow();
+    expect(() => assertCallerIs(student, { role: 'teacher', userId: 's-1' })).toThrow(/role must be/);
+    expect(() => assertCallerIs(student, { userId: 's-2' })).toThrow(/user_id must be/);
+    expect(hasRole(student, 'teacher', 'admin')).toBe(false);
+  });
+
+  it('compares values of different lengths without throwing', () => {
+    expect(constantTimeEqual('a', 'a')).toBe(true);
+    expect(constantTimeEqual('a', 'ab')).toBe(false);
+  });
+});

@@ -1,0 +1,63 @@
+import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
+
+import { AllExceptionsFilter } from './all-exceptions.filter';
+import { DomainError, ValidationFailedError } from './domain.error';
+
+function run(exception: unknown) {
+  const res = {
+    body: undefined as unknown,
+    getHeader: () => undefined,
+    headersSent: false,
+    setHeader: jest.fn(),
+    status(code: number) {
+      this.statusCode = code;
+      return this;
+    },
+    json(body: unknown) {
+      this.body = body;
+      return this;
+    },
+    statusCode: 0,
+  };
+  const req = { headers: {}, id: 'req-12345678', method: 'GET', path: '/x' };
+  const host = { switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }) } as unknown as ArgumentsHost;
+  new AllExceptionsFilter().catch(exception, host);
+  return res;
+}
+
+describe('AllExceptionsFilter', () => {
+  it('maps domain error kinds through the one status table', () => {
+    expect(run(new DomainError('BAZAAR_TIMEOUT', 'Bazaar did not answer', 'upstream_timeout')).body).toEqual({
+      code: 'BAZAAR_TIMEOUT',
+      error: 'Gateway Timeout',
+      message: 'Bazaar did not answer',
+      request_id: 'req-12345678',
+      statusCode: 504,
+    });
+    expect(run(new DomainError('X', 'm', 'upstream_bad_request')).statusCode).toBe(400);
+    expect(run(new DomainError('X', 'm', 'upstream_rejected')).statusCode).toBe(502);
+  });
+
+  it('carries validation details', () => {
+    const res = run(new ValidationFailedError('email must be an email', { email: ['email must be an email'] }));
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', details: { email: ['email must be an email'] } });
+  });
+
+  it('maps Nest HTTP exceptions and body-parser errors to codes', () => {
+    expect(run(new NotFoundException('Cannot GET /nope')).body).toMatchObject({
+      code: 'ROUTE_NOT_FOUND',
+      statusCode: 404,
+    });
+    expect(run(new BadRequestException('bad')).body).toMatchObject({ code: 'BAD_REQUEST', statusCode: 400 });
+    const tooLarge = Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' });
+    expect(run(tooLarge).body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', statusCode: 413 });
+  });
+
+  it('never leaks an unknown error', () => {
+    const res = run(new Error('SELECT * FROM secrets failed at /app/x.ts:10'));
+    expect(res.statusCode).toBe(500);
+    expect(res.body).toMatchObject({ code: 'INTERNAL_ERROR' });
+    expect(JSON.stringify(res.body)).not.toContain('secrets');
+  });
+});
