@@ -21,7 +21,7 @@ const shared = {
 };
 
 module.exports = {
-  maxWorkers: process.env.JEST_MAX_WORKERS || '50%',
+  maxWorkers: process.env.JEST_MAX_WORKERS || 2,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
