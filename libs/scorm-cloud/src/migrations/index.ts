@@ -1,2 +1,4 @@
+import { CreateScormRegistrations1763870400000 } from './1763870400000-create-scorm-registrations';
+
 /** This library's migrations, in order; the app passes them to PersistenceModule. */
-export const SCORM_CLOUD_MIGRATIONS: Function[] = [];
+export const SCORM_CLOUD_MIGRATIONS: Function[] = [CreateScormRegistrations1763870400000];

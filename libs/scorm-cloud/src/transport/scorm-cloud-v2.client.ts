@@ -1,0 +1,334 @@
+import { ConflictError, DomainError, NotFoundError } from '@app/common';
+import { AppConfigService } from '@app/config';
+import { Injectable } from '@nestjs/common';
+import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, Method } from 'axios';
+import FormData from 'form-data';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type {
+  CompletionStatus,
+  RegistrationProgressUpdate,
+  SuccessStatus,
+} from '../registrations/registration-progress.types';
+import {
+  ScormCloudRejectedError,
+  ScormCloudTimeoutError,
+  ScormCloudUnavailableError,
+  parseDate,
+  parseNumber,
+} from './scorm-cloud.errors';
+import type {
+  CourseUpload,
+  ImportJob,
+  LaunchLink,
+  LaunchRequest,
+  NewRegistration,
+  ScormCloudTransport,
+  ScormCourse,
+} from './scorm-cloud.transport';
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE', 'PUT']);
+const RETRYABLE_STATUS = (status: number) => status === 429 || status >= 500;
+const MAX_ATTEMPTS = 3;
+const BASE_BACKOFF_MS = 150;
+const MAX_COURSE_PAGES = 100;
+/** A large zip takes far longer than an API answer; the import itself is then polled with the normal time-out. */
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+
+interface V2Registration {
+  id?: string;
+  instance?: number;
+  updated?: string;
+  registrationCompletion?: string;
+  registrationSuccess?: string;
+  score?: { scaled?: number | string | null } | null;
+  totalSecondsTracked?: number | string | null;
+  firstAccessDate?: string;
+  lastAccessDate?: string;
+  completedDate?: string;
+}
+
+/** SCORM Cloud REST API v2: HTTP Basic appId:secretKey, JSON; the only code that knows its URLs. */
+@Injectable()
+export class ScormCloudV2Client implements ScormCloudTransport {
+  readonly api = 'v2' as const;
+  private readonly http: AxiosInstance;
+  private readonly timeoutMs: number;
+
+  constructor(config: AppConfigService) {
+    const { appId, baseUrl, secretKey, timeoutMs } = config.scormCloud;
+    this.timeoutMs = timeoutMs;
+    this.http = axios.create({
+      auth: { password: secretKey, username: appId },
+      baseURL: `${baseUrl}/`,
+      headers: { Accept: 'application/json' },
+      maxRedirects: 0,
+      timeout: timeoutMs,
+      validateStatus: () => true,
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.request('GET', 'ping', 'ping');
+  }
+
+  async listCourses(): Promise<ScormCourse[]> {
+    const courses: ScormCourse[] = [];
+    let more: string | undefined;
+    for (let page = 0; page < MAX_COURSE_PAGES; page++) {
+      const body = await this.request<{ courses?: Record<string, unknown>[]; more?: string }>(
+        'GET',
+        'courses',
+        'courses',
+        {
+          params: more ? { more } : undefined,
+        },
+      );
+      for (const course of body.courses ?? []) courses.push(toCourse(course));
+      more = body.more || undefined;
+      if (!more) break;
+    }
+    return courses;
+  }
+
+  async deleteCourse(courseId: string): Promise<void> {
+    await this.request('DELETE', `courses/${encodeURIComponent(courseId)}`, `course ${courseId}`);
+  }
+
+  async startImport(upload: CourseUpload): Promise<{ jobId: string }> {
+    const form = new FormData();
+    form.append('file', upload.file, {
+      contentType: 'application/zip',
+      filename: upload.filename,
+      ...(upload.size !== undefined ? { knownLength: upload.size } : {}),
+    });
+    const body = await this.request<{ result?: string }>('POST', 'courses/importJobs/upload', 'course import', {
+      data: form,
+      headers: form.getHeaders(),
+      maxBodyLength: Infinity,
+      params: { courseId: upload.courseId, mayCreateNewVersion: upload.mayCreateNewVersion },
+      timeout: UPLOAD_TIMEOUT_MS,
+    });
+    if (!body.result) throw malformed('the import answer has no job id');
+    return { jobId: body.result };
+  }
+
+  async importJob(jobId: string): Promise<ImportJob> {
+    const body = await this.request<{
+      jobId?: string;
+      status?: string;
+      message?: string;
+      importResult?: { course?: { id?: string; title?: string } };
+    }>('GET', `courses/importJobs/${encodeURIComponent(jobId)}`, `import job ${jobId}`);
+    const status = String(body.status ?? '').toUpperCase();
+    if (status !== 'RUNNING' && status !== 'COMPLETE' && status !== 'ERROR') {
+      throw malformed(`import job status "${body.status}" is unknown`);
+    }
+    return {
+      courseId: body.importResult?.course?.id ?? null,
+      jobId: body.jobId ?? jobId,
+      message: body.message ?? null,
+      status,
+      title: body.importResult?.course?.title ?? null,
+    };
+  }
+
+  async createRegistration(registration: NewRegistration): Promise<void> {
+    await this.request('POST', 'registrations', `registration ${registration.registrationId}`, {
+      data: {
+        courseId: registration.courseId,
+        learner: {
+          firstName: registration.learner.firstName,
+          id: registration.learner.id,
+          lastName: registration.learner.lastName,
+        },
+        // Every postback setting explicitly: an unset one falls back to app-level settings we do not control.
+        postBack: {
+          authType: 'HTTPBASIC',
+          password: registration.postback.password,
+          resultsFormat: 'FULL',
+          url: registration.postback.url,
+          userName: registration.postback.username,
+        },
+        registrationId: registration.registrationId,
+      },
+    });
+  }
+
+  async registrationExists(registrationId: string): Promise<boolean> {
+    try {
+      await this.request(
+        'HEAD',
+        `registrations/${encodeURIComponent(registrationId)}`,
+        `registration ${registrationId}`,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async registrationProgress(registrationId: string): Promise<RegistrationProgressUpdate> {
+    const body = await this.request<V2Registration>(
+      'GET',
+      `registrations/${encodeURIComponent(registrationId)}`,
+      `registration ${registrationId}`,
+    );
+    return toProgress(registrationId, body);
+  }
+
+  async deleteRegistration(registrationId: string): Promise<void> {
+    await this.request(
+      'DELETE',
+      `registrations/${encodeURIComponent(registrationId)}`,
+      `registration ${registrationId}`,
+    );
+  }
+
+  async resetRegistration(registrationId: string): Promise<void> {
+    await this.request(
+      'DELETE',
+      `registrations/${encodeURIComponent(registrationId)}/progress`,
+      `registration ${registrationId}`,
+    );
+  }
+
+  async launchLink(registrationId: string, request: LaunchRequest): Promise<LaunchLink> {
+    // SCORM Cloud accepts 10-300 s for a launch link's expiry.
+    const expiry = Math.min(300, Math.max(10, Math.round(request.expirySeconds)));
+    const startedAt = Date.now();
+    const body = await this.request<{ launchLink?: string }>(
+      'POST',
+      `registrations/${encodeURIComponent(registrationId)}/launchLink`,
+      `registration ${registrationId}`,
+      { data: { expiry, ...(request.redirectUrl ? { redirectOnExitUrl: request.redirectUrl } : {}) } },
+    );
+    if (!body.launchLink) throw malformed('the launch link answer has no launchLink');
+    return { expiresAt: new Date(startedAt + expiry * 1000), url: body.launchLink };
+  }
+
+  private async request<T = unknown>(
+    method: Method,
+    path: string,
+    what: string,
+    options: AxiosRequestConfig = {},
+  ): Promise<T> {
+    const safe = SAFE_METHODS.has(method.toUpperCase());
+    for (let attempt = 1; ; attempt++) {
+      let status: number;
+      let data: unknown;
+      let headers: Record<string, unknown> = {};
+      try {
+        const response = await this.http.request({ ...options, method, url: path });
+        ({ data, headers, status } = response);
+      } catch (error) {
+        const mapped = transportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
+        if (safe && attempt < MAX_ATTEMPTS) {
+          await sleep(backoff(attempt));
+          continue;
+        }
+        throw mapped;
+      }
+      if (status >= 200 && status < 300) return (data ?? {}) as T;
+      if (safe && attempt < MAX_ATTEMPTS && RETRYABLE_STATUS(status)) {
+        await sleep(retryAfterMs(headers['retry-after']) ?? backoff(attempt));
+        continue;
+      }
+      throw statusError(status, data, what);
+    }
+  }
+}
+
+function backoff(attempt: number): number {
+  return BASE_BACKOFF_MS * 2 ** (attempt - 1) + Math.floor(Math.random() * BASE_BACKOFF_MS);
+}
+
+function retryAfterMs(value: unknown): number | undefined {
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, 5000) : undefined;
+}
+
+function upstreamMessage(data: unknown): string | undefined {
+  if (data && typeof data === 'object' && typeof (data as { message?: unknown }).message === 'string') {
+    return (data as { message: string }).message.slice(0, 500);
+  }
+  return typeof data === 'string' && data ? data.slice(0, 200) : undefined;
+}
+
+function statusError(status: number, data: unknown, what: string): DomainError {
+  const message = upstreamMessage(data);
+  if (status === 401 || status === 403) return new ScormCloudRejectedError(`HTTP ${status}`);
+  if (status === 404) return new NotFoundError('SCORM_CLOUD_NOT_FOUND', `SCORM Cloud has no ${what}`);
+  if (status === 409) {
+    return new ConflictError('SCORM_CLOUD_CONFLICT', `SCORM Cloud says the ${what} already exists`);
+  }
+  if (status === 400 || status === 422) {
+    return new DomainError(
+      'SCORM_CLOUD_BAD_REQUEST',
+      `SCORM Cloud refused the ${what} request${message ? `: ${message}` : ''}`,
+      'upstream_bad_request',
+    );
+  }
+  if (status === 429)
+    return new ScormCloudUnavailableError('SCORM_CLOUD_RATE_LIMITED', 'SCORM Cloud is rate limiting us');
+  return new ScormCloudUnavailableError(
+    'SCORM_CLOUD_UNAVAILABLE',
+    `SCORM Cloud answered HTTP ${status} for the ${what}`,
+  );
+}
+
+function transportError(error: unknown, timeoutMs: number): DomainError {
+  if (error instanceof DomainError) return error;
+  const code = (error as AxiosError)?.code;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === AxiosError.ERR_CANCELED) {
+    return new ScormCloudTimeoutError(timeoutMs);
+  }
+  return new ScormCloudUnavailableError(
+    'SCORM_CLOUD_UNREACHABLE',
+    `SCORM Cloud could not be reached (${code ?? 'network error'})`,
+    {
+      cause: error,
+    },
+  );
+}
+
+function malformed(detail: string): DomainError {
+  return new ScormCloudUnavailableError(
+    'SCORM_CLOUD_MALFORMED_RESPONSE',
+    `SCORM Cloud sent an unexpected answer: ${detail}`,
+  );
+}
+
+function toCourse(course: Record<string, unknown>): ScormCourse {
+  return {
+    id: String(course.id ?? ''),
+    learningStandard: typeof course.courseLearningStandard === 'string' ? course.courseLearningStandard : null,
+    registrationCount: parseNumber(course.registrationCount),
+    title: typeof course.title === 'string' ? course.title : '',
+    updated: parseDate(course.updated),
+    version: parseNumber(course.version),
+  };
+}
+
+const COMPLETION: ReadonlySet<string> = new Set(['COMPLETED', 'INCOMPLETE', 'UNKNOWN']);
+const SUCCESS: ReadonlySet<string> = new Set(['PASSED', 'FAILED', 'UNKNOWN']);
+
+export function toProgress(registrationId: string, body: V2Registration): RegistrationProgressUpdate {
+  const completion = String(body.registrationCompletion ?? '').toUpperCase();
+  const success = String(body.registrationSuccess ?? '').toUpperCase();
+  const seconds = parseNumber(body.totalSecondsTracked);
+  return {
+    completedDate: parseDate(body.completedDate),
+    completion: (COMPLETION.has(completion) ? completion : 'UNKNOWN') as CompletionStatus,
+    firstAccessDate: parseDate(body.firstAccessDate),
+    instance: parseNumber(body.instance) ?? 0,
+    lastAccessDate: parseDate(body.lastAccessDate),
+    registrationId: body.id ?? registrationId,
+    score: parseNumber(body.score?.scaled),
+    source: 'api',
+    success: (SUCCESS.has(success) ? success : 'UNKNOWN') as SuccessStatus,
+    totalSeconds: seconds === null ? null : Math.round(seconds),
+    updated: parseDate(body.updated),
+  };
+}

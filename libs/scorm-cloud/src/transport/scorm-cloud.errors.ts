@@ -1,0 +1,36 @@
+import { DomainError } from '@app/common';
+
+/** SCORM Cloud refused our app id / secret (v2 401, v1 signature errors): our configuration is wrong. */
+export class ScormCloudRejectedError extends DomainError {
+  constructor(detail: string) {
+    super(
+      'SCORM_CLOUD_AUTH_REJECTED',
+      `SCORM Cloud rejected our credentials (${detail}); check SCORM_APP_ID and SCORM_SECRET_KEY`,
+      'upstream_rejected',
+    );
+  }
+}
+
+export class ScormCloudUnavailableError extends DomainError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, 'upstream_unavailable', undefined, options);
+  }
+}
+
+export class ScormCloudTimeoutError extends DomainError {
+  constructor(timeoutMs: number) {
+    super('SCORM_CLOUD_TIMEOUT', `SCORM Cloud did not answer within ${timeoutMs} ms`, 'upstream_timeout');
+  }
+}
+
+export function parseDate(value: unknown): Date | null {
+  if (typeof value !== 'string' || !value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+export function parseNumber(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return null;
+}
