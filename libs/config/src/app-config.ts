@@ -31,7 +31,14 @@ export interface AppConfig {
     privateKeyPath: string;
     publicKeyPath: string;
   };
-  webhook: { username: string; password: string };
+  webhook: {
+    username: string;
+    password: string;
+    /** How often the reconciliation job runs; 0 turns it off. */
+    reconcileIntervalMs: number;
+    /** A launched registration with no postback for this long is re-fetched from the API. */
+    postbackOverdueMs: number;
+  };
   tunnel: { provider: 'none' | 'ngrok'; authtoken?: string };
   sandbox: { port: number };
   log: { level: EnvironmentVariables['LOG_LEVEL']; file?: string };
@@ -138,7 +145,12 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       privateKeyPath: resolve(env.SCORM_PRIVATE_KEY_PATH),
       publicKeyPath: resolve(env.SCORM_PUBLIC_KEY_PATH),
     },
-    webhook: { username: env.WEBHOOK_USERNAME, password: env.WEBHOOK_PASSWORD },
+    webhook: {
+      username: env.WEBHOOK_USERNAME,
+      password: env.WEBHOOK_PASSWORD,
+      reconcileIntervalMs: env.WEBHOOK_RECONCILE_INTERVAL_MS,
+      postbackOverdueMs: env.WEBHOOK_POSTBACK_OVERDUE_MS,
+    },
     tunnel: { provider: env.TUNNEL, authtoken: env.NGROK_AUTHTOKEN },
     sandbox: { port: env.SANDBOX_PORT },
     log: { file: env.LOG_FILE ? resolve(env.LOG_FILE) : undefined, level: env.LOG_LEVEL },

@@ -129,6 +129,18 @@ export class EnvironmentVariables {
   @IsString()
   WEBHOOK_PASSWORD: string = DEMO_DEFAULTS.WEBHOOK_PASSWORD;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  WEBHOOK_RECONCILE_INTERVAL_MS = 300_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(604_800_000)
+  WEBHOOK_POSTBACK_OVERDUE_MS = 900_000;
+
   @IsIn(['none', 'ngrok'])
   TUNNEL: 'none' | 'ngrok' = 'none';
 
