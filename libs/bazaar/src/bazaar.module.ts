@@ -1,4 +1,34 @@
+import { Clock, SystemClock } from '@app/common';
+import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
-@Module({})
+import { BazaarCallbackController } from './bazaar-callback.controller';
+import { BazaarCallbackService } from './bazaar-callback.service';
+import { BazaarClient } from './bazaar.client';
+import { BazaarController } from './bazaar.controller';
+import { BazaarRequestSigner } from './bazaar-request.signer';
+import { BazaarService } from './bazaar.service';
+import { BrowseStateService } from './browse-state.service';
+import { BrowseStateEntity } from './entities/browse-state.entity';
+import { MaterialViewEntity } from './entities/material-view.entity';
+import { MaterialEntity } from './entities/material.entity';
+import { MaterialsController } from './materials.controller';
+import { MaterialsService } from './materials.service';
+
+/** The Bazaar LMS interface (seed 001): browse, add callback, cancel, view, and the materials per course. */
+@Module({
+  controllers: [BazaarCallbackController, BazaarController, MaterialsController],
+  exports: [BazaarService, MaterialsService],
+  imports: [HttpModule, TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity])],
+  providers: [
+    BazaarCallbackService,
+    BazaarClient,
+    BazaarRequestSigner,
+    BazaarService,
+    BrowseStateService,
+    MaterialsService,
+    { provide: Clock, useClass: SystemClock },
+  ],
+})
 export class BazaarModule {}

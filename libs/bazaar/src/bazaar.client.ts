@@ -1,0 +1,186 @@
+import { DomainError } from '@app/common';
+import { AppConfigService, isAllowedUpstream } from '@app/config';
+import { HttpService } from '@nestjs/axios';
+import { Injectable, Logger } from '@nestjs/common';
+import { AxiosError, AxiosResponse } from 'axios';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+import { BazaarRequestSigner } from './bazaar-request.signer';
+
+export type BazaarEndpoint = 'browse' | 'view';
+
+/** Connection failures happen before Bazaar saw the request, so one more attempt cannot act twice. */
+const RETRYABLE_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN']);
+const RETRY_DELAY_MS = 50;
+const MAX_ERROR_TEXT = 500;
+
+/**
+ * The only code that knows Bazaar's URLs, auth header, time-out and retry rule. Every failure leaves it as a
+ * DomainError whose message names Bazaar; a URL it returns is https (or loopback http, the sandbox).
+ */
+@Injectable()
+export class BazaarClient {
+  private readonly logger = new Logger(BazaarClient.name);
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly signer: BazaarRequestSigner,
+    private readonly config: AppConfigService,
+  ) {}
+
+  /** `lms/browse`: a one-time store URL. */
+  browse(args: object): Promise<string> {
+    return this.call('browse', args, 'browse_url');
+  }
+
+  /** `lms/view`: a one-time view URL. Always a fresh request (seed 001: "LMS must always make a new view request"). */
+  view(args: object): Promise<string> {
+    return this.call('view', args, 'view_url');
+  }
+
+  private async call(endpoint: BazaarEndpoint, args: object, urlField: string): Promise<string> {
+    const { baseUrl, timeoutMs } = this.config.bazaar;
+    const { body, authentication } = this.signer.sign(args);
+    const response = await this.send(`${baseUrl}/lms/${endpoint}`, body, authentication, timeoutMs, endpoint);
+    return this.interpret(response, endpoint, urlField);
+  }
+
+  private async send(
+    url: string,
+    body: Buffer,
+    authentication: string,
+    timeoutMs: number,
+    endpoint: BazaarEndpoint,
+  ): Promise<AxiosResponse<string>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.http.axiosRef.request<string>({
+          data: body,
+          headers: {
+            Accept: 'application/json',
+            Authentication: authentication,
+            'Content-Type': 'application/json; charset=utf-8',
+          },
+          httpAgent: this.httpAgent,
+          httpsAgent: this.httpsAgent,
+          maxRedirects: 0,
+          method: 'POST',
+          responseType: 'text',
+          timeout: timeoutMs,
+          transformResponse: (data: unknown) => data,
+          transitional: { clarifyTimeoutError: true },
+          url,
+          validateStatus: () => true,
+        });
+      } catch (error) {
+        const code = (error as AxiosError).code ?? '';
+        const beforeResponse = !(error as AxiosError).response;
+        if (attempt === 1 && beforeResponse && RETRYABLE_CONNECTION_CODES.has(code)) {
+          this.logger.warn(`Bazaar lms/${endpoint}: connection failed (${code}); retrying once`);
+          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+          continue;
+        }
+        throw this.transportError(error as AxiosError, endpoint, timeoutMs);
+      }
+    }
+  }
+
+  private transportError(error: AxiosError, endpoint: BazaarEndpoint, timeoutMs: number): DomainError {
+    if (error.code === 'ETIMEDOUT' || error.code === 'ECONNABORTED') {
+      return new DomainError(
+        'BAZAAR_TIMEOUT',
+        `Bazaar did not answer lms/${endpoint} within ${timeoutMs} ms`,
+        'upstream_timeout',
+        undefined,
+        { cause: error },
+      );
+    }
+    return new DomainError(
+      'BAZAAR_UNAVAILABLE',
+      `Bazaar could not be reached for lms/${endpoint} (${error.code ?? 'network error'})`,
+      'upstream_unavailable',
+      undefined,
+      { cause: error },
+    );
+  }
+
+  private interpret(response: AxiosResponse<string>, endpoint: BazaarEndpoint, urlField: string): string {
+    const { status } = response;
+    const json = parseObject(response.data);
+    const bazaarText = errorText(json);
+    if (status === 401) {
+      return fail(
+        'BAZAAR_AUTH_REJECTED',
+        `Bazaar refused our signature (${bazaarText ?? 'HTTP 401'}) — check BAZAAR_CLIENT_ID/BAZAAR_SECRET_KEY`,
+        'upstream_rejected',
+      );
+    }
+    if (status === 403) {
+      return fail('BAZAAR_ACCESS_DENIED', `Bazaar refused access: ${bazaarText ?? 'HTTP 403'}`, 'forbidden');
+    }
+    if (status === 400 || (status === 200 && json?.success === 0)) {
+      return fail(
+        'BAZAAR_BAD_REQUEST',
+        `Bazaar refused the lms/${endpoint} request: ${bazaarText ?? 'invalid parameters'}`,
+        'upstream_bad_request',
+      );
+    }
+    if (status >= 500) {
+      return fail('BAZAAR_UNAVAILABLE', `Bazaar failed on lms/${endpoint} with HTTP ${status}`, 'upstream_unavailable');
+    }
+    if (status !== 200) {
+      return fail(
+        'BAZAAR_BAD_RESPONSE',
+        `Bazaar answered lms/${endpoint} with unexpected HTTP ${status} (check BAZAAR_BASE_URL)`,
+        'upstream_unavailable',
+      );
+    }
+    if (!json) {
+      return fail('BAZAAR_BAD_RESPONSE', `Bazaar answered lms/${endpoint} with malformed JSON`, 'upstream_unavailable');
+    }
+    const url = json[urlField];
+    if (json.success !== 1 || typeof url !== 'string' || !isSafeUrl(url)) {
+      return fail(
+        'BAZAAR_BAD_RESPONSE',
+        `Bazaar answered lms/${endpoint} without a valid https ${urlField}`,
+        'upstream_unavailable',
+      );
+    }
+    return url;
+  }
+}
+
+function fail(code: string, message: string, kind: DomainError['kind']): never {
+  throw new DomainError(code, message, kind);
+}
+
+function parseObject(text: unknown): Record<string, unknown> | undefined {
+  if (typeof text !== 'string' || !text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bazaar's human-readable `error`, made safe to echo: one line, bounded. */
+function errorText(json: Record<string, unknown> | undefined): string | undefined {
+  const error = json?.error;
+  if (typeof error !== 'string' || !error.trim()) return undefined;
+  return error
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, MAX_ERROR_TEXT);
+}
+
+function isSafeUrl(value: string): boolean {
+  try {
+    return isAllowedUpstream(new URL(value));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,96 @@
+import { Clock, DomainError } from '@app/common';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { EntityManager, LessThan, Repository } from 'typeorm';
+
+import { BrowseStateEntity } from './entities/browse-state.entity';
+
+/**
+ * How long a browse session may come back. Bazaar's browse_url itself expires in 60 s, but the teacher may
+ * look around the store for a while before picking.
+ */
+export const BROWSE_STATE_TTL_MS = 60 * 60 * 1000;
+/** Consumed and expired states are kept this long for support questions, then swept. */
+const STATE_RETENTION_MS = 24 * 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+
+export interface NewBrowseState {
+  userId: string;
+  role: string;
+  contextId: string;
+  returnUrl: string;
+}
+
+export const hashState = (state: string) => createHash('sha256').update(state, 'utf8').digest('hex');
+
+/** Issues and consumes the random single-use `state` that binds a Bazaar callback to a browse request. */
+@Injectable()
+export class BrowseStateService {
+  private lastSweep = 0;
+
+  constructor(
+    @InjectRepository(BrowseStateEntity) private readonly states: Repository<BrowseStateEntity>,
+    private readonly clock: Clock,
+  ) {}
+
+  async issue(binding: NewBrowseState): Promise<{ state: string; id: string }> {
+    const now = this.clock.now();
+    await this.sweep(now);
+    const state = randomBytes(32).toString('base64url');
+    const id = randomUUID();
+    await this.states.insert({
+      ...binding,
+      consumedAt: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + BROWSE_STATE_TTL_MS),
+      id,
+      outcome: null,
+      stateHash: hashState(state),
+    });
+    return { id, state };
+  }
+
+  /** For a browse that failed upstream: the state was never handed out. */
+  async discard(id: string): Promise<void> {
+    await this.states.delete({ id });
+  }
+
+  /**
+   * Marks the state used, atomically: of two concurrent callbacks with one state, exactly one gets the row.
+   * Unknown, expired and already-used states are refused with a 400 that says which.
+   */
+  async consume(manager: EntityManager, state: string | undefined, outcome: string): Promise<BrowseStateEntity> {
+    if (!state) {
+      throw new DomainError('BAZAAR_STATE_MISSING', 'The Bazaar callback has no state parameter', 'bad_request');
+    }
+    const at = this.clock.now();
+    const now = at.toISOString();
+    const stateHash = hashState(state);
+    const result = await manager
+      .createQueryBuilder()
+      .update(BrowseStateEntity)
+      .set({ consumedAt: at, outcome })
+      .where('state_hash = :stateHash AND consumed_at IS NULL AND expires_at > :now', { now, stateHash })
+      .execute();
+    const row = await manager.findOne(BrowseStateEntity, { where: { stateHash } });
+    if (result.affected === 1 && row) return row;
+    if (!row) {
+      throw new DomainError('BAZAAR_STATE_UNKNOWN', 'The Bazaar callback state is unknown', 'bad_request');
+    }
+    if (row.consumedAt) {
+      throw new DomainError('BAZAAR_STATE_USED', 'The Bazaar callback state was already used', 'bad_request');
+    }
+    throw new DomainError(
+      'BAZAAR_STATE_EXPIRED',
+      'The Bazaar callback state has expired; start browsing again',
+      'bad_request',
+    );
+  }
+
+  private async sweep(now: Date): Promise<void> {
+    if (now.getTime() - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now.getTime();
+    await this.states.delete({ expiresAt: LessThan(new Date(now.getTime() - STATE_RETENTION_MS)) });
+  }
+}

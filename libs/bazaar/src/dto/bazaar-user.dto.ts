@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+
+export const BAZAAR_ROLES = ['student', 'teacher', 'admin'] as const;
+export type BazaarRole = (typeof BAZAAR_ROLES)[number];
+
+/**
+ * Seed 001's own example sends ids as JSON numbers although its table says strings. We accept a safe integer
+ * and convert it to its decimal string, so Bazaar always receives strings and the length rules apply to the
+ * digits (the example's school_id 1235 is still refused: 4 characters, the table wants 5-10).
+ */
+export const IdString = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value,
+  );
+
+/**
+ * The user and course fields common to `lms/browse` and `lms/view`, with the seed table's rules. The
+ * table's "alpha m-n" means a string of m to n characters (the names, schools and city ids it describes
+ * carry spaces, digits and hyphens).
+ */
+export abstract class BazaarUserContextDto {
+  @ApiProperty({ example: 'Teppo', maxLength: 255, minLength: 1 })
+  @IsString()
+  @Length(1, 255)
+  first_name: string;
+
+  @ApiProperty({ example: 'Testaaja', maxLength: 255, minLength: 1 })
+  @IsString()
+  @Length(1, 255)
+  last_name: string;
+
+  @ApiPropertyOptional({ example: 'teppo.testaaja@koulu.fi', format: 'email' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+
+  abstract user_id: string;
+
+  @ApiProperty({ description: 'Course or page identifier (string; a JSON integer is accepted)', example: 'course-21' })
+  @IdString()
+  @IsString()
+  @Length(1, 128)
+  context_id: string;
+
+  @ApiProperty({ example: 'Matematiikka 7A', maxLength: 128, minLength: 1 })
+  @IsString()
+  @Length(1, 128)
+  context_title: string;
+
+  @ApiProperty({ enum: BAZAAR_ROLES, example: 'teacher' })
+  @IsIn(BAZAAR_ROLES)
+  role: BazaarRole;
+
+  @ApiProperty({ example: 'Koulu', maxLength: 128, minLength: 1 })
+  @IsString()
+  @Length(1, 128)
+  school: string;
+
+  @ApiProperty({ description: "School's national identifier", example: '12345', maxLength: 10, minLength: 5 })
+  @IdString()
+  @IsString()
+  @Length(5, 10)
+  school_id: string;
+
+  @ApiProperty({ example: 'Helsinki', maxLength: 64, minLength: 1 })
+  @IsString()
+  @Length(1, 64)
+  city: string;
+
+  @ApiProperty({ description: "City's national identifier", example: '0123456-7', maxLength: 10, minLength: 1 })
+  @IdString()
+  @IsString()
+  @Length(1, 10)
+  city_id: string;
+
+  @ApiPropertyOptional({ description: 'User oid', maxLength: 32, minLength: 1, nullable: true })
+  @IsOptional()
+  @IdString()
+  @IsString()
+  @Length(1, 32)
+  oid?: string | null;
+}
