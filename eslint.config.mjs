@@ -34,7 +34,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.js', 'bench/**/*.js', '**/*.cjs'],
+    // The demo LMS page's script runs in the browser as a classic script.
+    files: ['apps/sandbox/src/**/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
+  },
+  {
+    files: ['scripts/**/*.js', 'bench/**/*.js', 'test/**/*.js', '**/*.cjs'],
     languageOptions: { globals: { ...globals.node }, sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },

@@ -1,4 +1,12 @@
 import { Module } from '@nestjs/common';
 
-@Module({})
+import { DemoAssetStore } from './demo-asset.store';
+import { DemoLmsController } from './demo-lms.controller';
+import { DemoScormCatalog } from './demo-scorm.catalog';
+import { DemoTokenSigner } from './demo-token.signer';
+
+@Module({
+  controllers: [DemoLmsController],
+  providers: [DemoAssetStore, DemoScormCatalog, DemoTokenSigner],
+})
 export class DemoLmsModule {}

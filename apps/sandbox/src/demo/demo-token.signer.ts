@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+
+import { SANDBOX_CONFIG, SandboxConfig } from '../sandbox.config';
+import { DemoUser } from './demo-catalog';
+
+/** Demo tokens live as long as a real LMS session token would: minutes, not hours. */
+export const DEMO_TOKEN_TTL_SECONDS = 10 * 60;
+
+const base64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
+
+/**
+ * Mints the short-lived HS256 user JWT a real LMS would issue (claims sub, role, iat, exp), with the shared
+ * LMS secret. Written with node:crypto on purpose: the sandbox shares no code with the gateway's verifier.
+ */
+@Injectable()
+export class DemoTokenSigner {
+  constructor(@Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig) {}
+
+  sign(user: DemoUser, now = Date.now()): { token: string; expires_at: string } {
+    const iat = Math.floor(now / 1000);
+    const exp = iat + DEMO_TOKEN_TTL_SECONDS;
+    const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+    const payload = base64url(
+      JSON.stringify({ exp, iat, name: `${user.first_name} ${user.last_name}`, role: user.role, sub: user.user_id }),
+    );
+    const signature = createHmac('sha256', this.config.demo.lmsJwtSecret).update(`${header}.${payload}`).digest();
+    return { expires_at: new Date(exp * 1000).toISOString(), token: `${header}.${payload}.${base64url(signature)}` };
+  }
+}
