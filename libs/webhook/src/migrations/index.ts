@@ -1,2 +1,4 @@
-/** This library's migrations, in order; the app passes them to PersistenceModule. */
-export const WEBHOOK_MIGRATIONS: Function[] = [];
+import { CreateWebhookEvents1763880000000 } from './1763880000000-create-webhook-events.migration';
+
+/** This library's migrations, in order; the app passes them to PostgreSQL and SQLite alike. */
+export const WEBHOOK_MIGRATIONS: Function[] = [CreateWebhookEvents1763880000000];

@@ -1,0 +1,81 @@
+import { TimestampColumn } from '@app/persistence';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+import type { PostbackCompletion, PostbackShape, PostbackSuccess } from './postback.types';
+
+export type PostbackOutcome = 'applied' | 'stale' | 'unknown_registration';
+
+/**
+ * One accepted postback, kept as received (secrets removed) beside its parsed fields. Written by
+ * PostbackBatchWriter with plain SQL for speed; this entity serves the reads.
+ */
+@Entity('webhook_events')
+@Index('IDX_webhook_events_received', ['receivedAt'])
+@Index('IDX_webhook_events_registration', ['registrationId', 'receivedAt'])
+export class PostbackEventEntity {
+  @PrimaryColumn({ length: 36, type: 'varchar' })
+  id: string;
+
+  @TimestampColumn({ name: 'received_at' })
+  receivedAt: Date;
+
+  @Column({ length: 16, type: 'varchar' })
+  shape: PostbackShape;
+
+  @Column({ length: 8, type: 'varchar' })
+  method: string;
+
+  @Column({ length: 255, name: 'content_type', nullable: true, type: 'varchar' })
+  contentType: string | null;
+
+  @Column({ name: 'raw_body', type: 'text' })
+  rawBody: string;
+
+  @Column({ length: 64, name: 'body_hash', type: 'varchar', unique: true })
+  bodyHash: string;
+
+  @Column({ length: 320, name: 'dedup_key', nullable: true, type: 'varchar', unique: true })
+  dedupKey: string | null;
+
+  @Column({ length: 255, name: 'registration_id', type: 'varchar' })
+  registrationId: string;
+
+  @Column({ type: 'integer' })
+  instance: number;
+
+  @TimestampColumn({ nullable: true })
+  updated: Date | null;
+
+  @Column({ length: 16, type: 'varchar' })
+  completion: PostbackCompletion;
+
+  @Column({ length: 16, type: 'varchar' })
+  success: PostbackSuccess;
+
+  @Column({ nullable: true, type: 'double precision' })
+  score: number | null;
+
+  @Column({ name: 'total_seconds', nullable: true, type: 'double precision' })
+  totalSeconds: number | null;
+
+  @TimestampColumn({ name: 'first_access_date', nullable: true })
+  firstAccessDate: Date | null;
+
+  @TimestampColumn({ name: 'last_access_date', nullable: true })
+  lastAccessDate: Date | null;
+
+  @TimestampColumn({ name: 'completed_date', nullable: true })
+  completedDate: Date | null;
+
+  @Column({ length: 16, name: 'auth_method', type: 'varchar' })
+  authMethod: 'basic' | 'form' | 'query';
+
+  @Column({ name: 'token_verified', type: 'boolean' })
+  tokenVerified: boolean;
+
+  @Column({ length: 24, type: 'varchar' })
+  outcome: PostbackOutcome;
+
+  @Column({ name: 'unknown_registration', type: 'boolean' })
+  unknownRegistration: boolean;
+}
