@@ -35,7 +35,7 @@ export class BazaarCallbackService {
       const browse = await this.states.consume(manager, state, decodeError?.code ?? 'added');
       if (decodeError) {
         this.logger.warn(`Bazaar callback for course ${browse.contextId} refused: ${decodeError.message}`);
-        return withOutcome(browse.returnUrl, { bazaar_error: decodeError.code, bazaar_status: 'error' });
+        return withOutcome(browse.returnUrl, { bazaar_status: 'error', bazaar_error: decodeError.code });
       }
       await this.materials.upsert(manager, browse.contextId, browse.userId, items);
       return withOutcome(browse.returnUrl, { bazaar_status: 'added', count: items.length });

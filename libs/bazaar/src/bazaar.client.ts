@@ -172,7 +172,7 @@ function errorText(json: Record<string, unknown> | undefined): string | undefine
   const error = json?.error;
   if (typeof error !== 'string' || !error.trim()) return undefined;
   return error
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\p{Cc}+/gu, ' ')
     .trim()
     .slice(0, MAX_ERROR_TEXT);
 }

@@ -2,7 +2,7 @@ import { Clock, DomainError } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { EntityManager, LessThan, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 
 import { BrowseStateEntity } from './entities/browse-state.entity';
 
@@ -91,6 +91,8 @@ export class BrowseStateService {
   private async sweep(now: Date): Promise<void> {
     if (now.getTime() - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now.getTime();
-    await this.states.delete({ expiresAt: LessThan(new Date(now.getTime() - STATE_RETENTION_MS)) });
+    const before = new Date(now.getTime() - STATE_RETENTION_MS).toISOString();
+    // Raw ISO string: the timestamp transformer would try to convert a FindOperator.
+    await this.states.createQueryBuilder().delete().where('expires_at < :before', { before }).execute();
   }
 }
