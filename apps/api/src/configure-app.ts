@@ -61,6 +61,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT, parameterLimit: 200 });
   app.useBodyParser('text', { limit: BODY_LIMIT, type: ['application/xml', 'text/xml', 'text/plain'] });
   app.use(keepBodyParserErrorType);
+  app.use(refuseDeepBodies);
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
@@ -79,6 +80,32 @@ function keepBodyParserErrorType(error: unknown, _req: Request, _res: Response, 
     return;
   }
   next(error);
+}
+
+/**
+ * The validation pipe and class-transformer walk the body recursively: a body nested thousands of levels deep
+ * would overflow the stack and answer 500. No request or postback shape nests anywhere near this.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+function refuseDeepBodies(req: Request, _res: Response, next: NextFunction): void {
+  if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
+    const message = `The request body nests deeper than ${MAX_BODY_DEPTH} levels`;
+    next(Object.assign(new Error(message), { status: 400, type: 'entity.too.deep' }));
+    return;
+  }
+  next();
+}
+
+function nestsDeeperThan(body: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[body, 1]];
+  while (pending.length) {
+    const [node, depth] = pending.pop() as [unknown, number];
+    if (!node || typeof node !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) if (child && typeof child === 'object') pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {

@@ -23,6 +23,7 @@ const BODY_PARSER_ERRORS: Record<string, { code: string; message: string }> = {
     code: 'MALFORMED_BODY',
     message: 'The request body could not be parsed for its Content-Type',
   },
+  'entity.too.deep': { code: 'BODY_TOO_DEEP', message: 'The request body nests deeper than allowed' },
   'entity.too.large': { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than allowed' },
   'entity.verify.failed': { code: 'MALFORMED_BODY', message: 'The request body could not be verified' },
   'parameters.too.many': { code: 'TOO_MANY_PARAMETERS', message: 'The request has too many form parameters' },
@@ -134,9 +135,13 @@ function messageOf(response: string | object): string | undefined {
 
 function bodyParserError(exception: unknown): { status: number; code: string; message: string } | undefined {
   if (!exception || typeof exception !== 'object') return undefined;
-  const { type, status } = exception as { type?: unknown; status?: unknown };
-  if (typeof type !== 'string' || typeof status !== 'number') return undefined;
-  const known = BODY_PARSER_ERRORS[type];
-  if (!known || status < 400 || status >= 500) return undefined;
-  return { status, ...known };
+  const { type, status, expose } = exception as { type?: unknown; status?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  const known = typeof type === 'string' ? BODY_PARSER_ERRORS[type] : undefined;
+  if (known) return { status, ...known };
+  // body-parser passes other read failures (a corrupt gzip or deflate stream) on as bare client http-errors.
+  if (expose === true) {
+    return { code: 'MALFORMED_BODY', message: 'The request body could not be read for its Content-Encoding', status };
+  }
+  return undefined;
 }

@@ -1,0 +1,56 @@
+import { gzipSync } from 'node:zlib';
+
+import { errorShapeProblem, rawRequest } from '../support/raw-http';
+import { RunningGateway, startGateway } from '../support/stack';
+import { TEST_API_KEY } from '../support/tokens';
+
+/** Regressions the fuzzer found: each of these answered a bare 500 before. */
+describe('malformed bodies answer 4xx in the error shape', () => {
+  let gateway: RunningGateway;
+  const auth = { Authorization: `Bearer ${TEST_API_KEY}` };
+
+  beforeAll(async () => {
+    gateway = await startGateway();
+  });
+  afterAll(() => gateway?.close());
+
+  it.each([
+    ['an array nested 50 000 deep', '['.repeat(50_000) + ']'.repeat(50_000)],
+    ['an object nested 2 000 deep', '{"a":'.repeat(2000) + '1' + '}'.repeat(2000)],
+  ])('refuses %s with 400 BODY_TOO_DEEP', async (_label, body) => {
+    const res = await rawRequest(gateway.url, {
+      body,
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      method: 'POST',
+      path: '/api/v1/scorm/token',
+    });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ code: 'BODY_TOO_DEEP' });
+    expect(errorShapeProblem(res)).toBeUndefined();
+  });
+
+  it.each([
+    ['gzip', Buffer.from('not gzip at all')],
+    ['deflate', gzipSync('{}')],
+  ])('refuses a corrupt %s body with 400 MALFORMED_BODY', async (encoding, body) => {
+    const res = await rawRequest(gateway.url, {
+      body,
+      headers: { ...auth, 'Content-Encoding': encoding, 'Content-Type': 'application/json' },
+      method: 'POST',
+      path: '/api/v1/scorm/token',
+    });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ code: 'MALFORMED_BODY' });
+    expect(errorShapeProblem(res)).toBeUndefined();
+  });
+
+  it('still accepts a well-formed gzip body and modest nesting', async () => {
+    const res = await rawRequest(gateway.url, {
+      body: gzipSync(JSON.stringify({ a: { b: { c: [[[1]]] } } })),
+      headers: { ...auth, 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' },
+      method: 'GET',
+      path: '/api/v1/me',
+    });
+    expect(res.status).toBe(200);
+  });
+});
