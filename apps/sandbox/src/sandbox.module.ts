@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 
 import { BazaarSandboxModule } from './bazaar/bazaar-sandbox.module';
 import { DemoLmsModule } from './demo/demo-lms.module';
+import { FaultsModule } from './faults/faults.module';
 import { SANDBOX_CONFIG, SandboxConfig } from './sandbox.config';
 import { ScormCloudSandboxModule } from './scorm-cloud/scorm-cloud-sandbox.module';
 import { SandboxHomeController } from './sandbox-home.controller';
@@ -13,7 +14,7 @@ export class SandboxModule {
       controllers: [SandboxHomeController],
       exports: [SANDBOX_CONFIG],
       global: true,
-      imports: [BazaarSandboxModule, DemoLmsModule, ScormCloudSandboxModule],
+      imports: [BazaarSandboxModule, DemoLmsModule, FaultsModule, ScormCloudSandboxModule],
       module: SandboxModule,
       providers: [{ provide: SANDBOX_CONFIG, useValue: config }],
     };
