@@ -11,7 +11,8 @@ export interface BazaarLink {
   expiresAt: number;
 }
 
-const SWEEP_ABOVE = 5_000;
+/** A bound on memory under load; the oldest links go first. */
+const MAX_LINKS = 100_000;
 
 /** Bazaar's one-time URLs (seed 001: they stop working 60 s after creation), kept in memory. */
 @Injectable()
@@ -22,8 +23,10 @@ export class BazaarLinkStore {
 
   create(kind: BazaarLink['kind'], clientId: string, args: BazaarArguments): string {
     const now = Date.now();
-    if (this.links.size > SWEEP_ABOVE) {
-      for (const [token, link] of this.links) if (link.expiresAt <= now) this.links.delete(token);
+    // Every link lives the same TTL and a Map iterates in insertion order, so the expired ones come first.
+    for (const [token, link] of this.links) {
+      if (link.expiresAt > now && this.links.size < MAX_LINKS) break;
+      this.links.delete(token);
     }
     const token = randomBytes(32).toString('hex');
     this.links.set(token, { args, clientId, expiresAt: now + this.config.bazaar.urlTtlMs, kind });
