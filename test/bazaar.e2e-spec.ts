@@ -308,6 +308,23 @@ describe('Bazaar round trip (gateway + sandbox Bazaar over HTTP)', () => {
     });
   });
 
+  it('documents every Bazaar route in the OpenAPI document', async () => {
+    const res = await request(gw().url).get('/docs-json').expect(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/bazaar/browse',
+        '/api/v1/bazaar/view',
+        '/api/v1/bazaar/callbacks/add',
+        '/api/v1/bazaar/callbacks/cancel',
+        '/api/v1/contexts/{context_id}/materials',
+        '/api/v1/contexts/{context_id}/materials/{uid}',
+      ]),
+    );
+    expect(res.body.components.schemas.BrowseRequestDto.required).toEqual(
+      expect.arrayContaining(['first_name', 'school_id', 'return_url']),
+    );
+  });
+
   describe('argument rules (seed 001 tables)', () => {
     const send = (body: Record<string, unknown>) =>
       browse(gw(), TEST_API_KEY, { ...bazaarUser(), return_url: `${sb().url}/demo`, ...body });
