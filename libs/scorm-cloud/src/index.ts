@@ -9,3 +9,6 @@ export * from './tokens/postback-token.service';
 export * from './tokens/scorm-token.service';
 export * from './transport/scorm-cloud.errors';
 export * from './transport/scorm-cloud.transport';
+export * from './transport/scorm-cloud-v1.client';
+export * from './transport/scorm-cloud-v1.signer';
+export * from './transport/scorm-cloud-v2.client';

@@ -3,34 +3,42 @@ import { AppConfigService } from '@app/config';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { CourseUploadService } from './courses/course-upload.service';
+import { CoursesController } from './courses/courses.controller';
 import { RegistrationProgressEntity } from './registrations/registration-progress.entity';
 import { RegistrationProgressService } from './registrations/registration-progress.service';
 import { RegistrationEntity } from './registrations/registration.entity';
+import { RegistrationsController } from './registrations/registrations.controller';
 import { ScormCloudService } from './scorm-cloud.service';
 import { PostbackTokenService } from './tokens/postback-token.service';
 import { ScormKeyStore } from './tokens/scorm-key.store';
 import { ScormTokenController } from './tokens/scorm-token.controller';
 import { ScormTokenService } from './tokens/scorm-token.service';
+import { ScormCloudV1Client } from './transport/scorm-cloud-v1.client';
+import { ScormCloudV1Signer } from './transport/scorm-cloud-v1.signer';
 import { ScormCloudV2Client } from './transport/scorm-cloud-v2.client';
 import { SCORM_CLOUD_TRANSPORT, ScormCloudTransport } from './transport/scorm-cloud.transport';
 
 /** SCORM Cloud: courses, registrations, launch, progress projection and RS256 tokens (v2 or v1 transport). */
 @Module({
-  controllers: [ScormTokenController],
+  controllers: [CoursesController, RegistrationsController, ScormTokenController],
   exports: [PostbackTokenService, RegistrationProgressService, ScormCloudService, ScormTokenService],
   imports: [TypeOrmModule.forFeature([RegistrationEntity, RegistrationProgressEntity])],
   providers: [
+    CourseUploadService,
     PostbackTokenService,
     RegistrationProgressService,
     ScormCloudService,
-    ScormCloudV2Client,
+    ScormCloudV1Signer,
     ScormKeyStore,
     ScormTokenService,
     { provide: Clock, useClass: SystemClock },
     {
-      inject: [AppConfigService, ScormCloudV2Client],
+      inject: [AppConfigService, ScormCloudV1Signer],
       provide: SCORM_CLOUD_TRANSPORT,
-      useFactory: (_config: AppConfigService, v2: ScormCloudV2Client): ScormCloudTransport => v2,
+      // SCORM_CLOUD_API picks the transport once; the REST API is the same on both.
+      useFactory: (config: AppConfigService, signer: ScormCloudV1Signer): ScormCloudTransport =>
+        config.scormCloud.api === 'v1' ? new ScormCloudV1Client(config, signer) : new ScormCloudV2Client(config),
     },
   ],
 })

@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+import type { ImportJob, ScormCourse } from '../transport/scorm-cloud.transport';
+
+export class CourseDto {
+  @ApiProperty()
+  id: string;
+
+  @ApiProperty()
+  title: string;
+
+  @ApiProperty({ nullable: true, type: Number })
+  version: number | null;
+
+  @ApiProperty({ nullable: true, type: Number })
+  registration_count: number | null;
+
+  @ApiProperty({ nullable: true, type: String, example: 'SCORM12' })
+  learning_standard: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  updated: string | null;
+}
+
+export class CourseListDto {
+  @ApiProperty({ type: [CourseDto] })
+  courses: CourseDto[];
+}
+
+export class ImportCourseQueryDto {
+  @ApiPropertyOptional({ description: 'Course id to import as; a UUID is generated when absent' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(/^[A-Za-z0-9._~-]+$/, { message: 'course_id may contain only letters, digits and . _ ~ -' })
+  course_id?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Allow importing over an existing course id' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  may_create_new_version?: 'true' | 'false';
+}
+
+export class ImportJobDto {
+  @ApiProperty()
+  job_id: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  course_id: string | null;
+
+  @ApiProperty({ enum: ['RUNNING', 'COMPLETE', 'ERROR'] })
+  status: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  title: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  message: string | null;
+}
+
+export function toCourseDto(course: ScormCourse): CourseDto {
+  return {
+    id: course.id,
+    learning_standard: course.learningStandard,
+    registration_count: course.registrationCount,
+    title: course.title,
+    updated: course.updated ? course.updated.toISOString() : null,
+    version: course.version,
+  };
+}
+
+export function toImportJobDto(job: ImportJob): ImportJobDto {
+  return { course_id: job.courseId, job_id: job.jobId, message: job.message, status: job.status, title: job.title };
+}

@@ -1,0 +1,200 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+import type { RegistrationView } from '../scorm-cloud.service';
+import type { RegistrationProgressEntity } from './registration-progress.entity';
+
+/** SCORM Cloud ids travel in URLs and v1 signatures: keep them to URL-safe characters. */
+const ID_PATTERN = /^[A-Za-z0-9._~-]+$/;
+const ID_RULE = 'may contain only letters, digits and . _ ~ -';
+
+export class CreateRegistrationDto {
+  @ApiProperty({ example: 'safety-101', description: 'SCORM Cloud course id' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  @Matches(ID_PATTERN, { message: `course_id ${ID_RULE}` })
+  course_id: string;
+
+  @ApiProperty({
+    example: 'learner-9',
+    description: 'LMS user id of the learner (a student may register only themself)',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  learner_id: string;
+
+  @ApiProperty({ example: 'Aino' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  learner_first_name: string;
+
+  @ApiProperty({ example: 'Virtanen' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  learner_last_name: string;
+
+  @ApiPropertyOptional({ example: 'course-7', description: 'LMS course (context) the registration belongs to' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  context_id?: string;
+
+  @ApiPropertyOptional({ description: 'Registration id to use; a UUID is generated when absent' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  @Matches(ID_PATTERN, { message: `registration_id ${ID_RULE}` })
+  registration_id?: string;
+}
+
+export class RegistrationQueryDto {
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Re-read the progress from SCORM Cloud first' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  refresh?: 'true' | 'false';
+}
+
+export class LaunchRegistrationDto {
+  @ApiPropertyOptional({
+    example: 'https://lms.example.edu/courses/7',
+    description: 'Where the player returns when the learner exits; its origin must be in ALLOWED_RETURN_ORIGINS',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  redirect_url?: string;
+}
+
+export class LaunchLinkDto {
+  @ApiProperty({ description: 'Open this in the browser to play the course' })
+  launch_url: string;
+
+  @ApiProperty({ example: '2026-11-23T10:05:00.000Z' })
+  expires_at: string;
+}
+
+export class ProgressDto {
+  @ApiProperty({ example: 0 })
+  instance: number;
+
+  @ApiProperty({ enum: ['COMPLETED', 'INCOMPLETE', 'UNKNOWN'] })
+  completion: string;
+
+  @ApiProperty({ enum: ['PASSED', 'FAILED', 'UNKNOWN'] })
+  success: string;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'Scaled 0-100' })
+  score: number | null;
+
+  @ApiProperty({ nullable: true, type: Number })
+  total_seconds: number | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  first_access_date: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  last_access_date: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  completed_date: string | null;
+
+  @ApiProperty({ nullable: true, type: String, description: "SCORM Cloud's own update time of this progress" })
+  updated: string | null;
+
+  @ApiProperty({ enum: ['postback', 'api'] })
+  source: string;
+}
+
+export class RegistrationDto {
+  @ApiProperty()
+  id: string;
+
+  @ApiProperty()
+  course_id: string;
+
+  @ApiProperty()
+  learner_id: string;
+
+  @ApiProperty()
+  learner_first_name: string;
+
+  @ApiProperty()
+  learner_last_name: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  context_id: string | null;
+
+  @ApiProperty()
+  created_by: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  launched_at: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  last_postback_at: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  last_synced_at: string | null;
+
+  @ApiProperty({ enum: ['postback', 'api'], nullable: true, type: String })
+  progress_source: string | null;
+
+  @ApiProperty()
+  created_at: string;
+
+  @ApiProperty({ type: ProgressDto, nullable: true, description: 'Progress of the latest instance' })
+  progress: ProgressDto | null;
+
+  @ApiProperty({ type: [ProgressDto], description: 'Progress of every known instance' })
+  instances: ProgressDto[];
+}
+
+export class LearnerProgressDto {
+  @ApiProperty()
+  learner_id: string;
+
+  @ApiProperty({ type: [RegistrationDto] })
+  registrations: RegistrationDto[];
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+function toProgressDto(row: RegistrationProgressEntity): ProgressDto {
+  return {
+    completed_date: iso(row.completedAt),
+    completion: row.completion,
+    first_access_date: iso(row.firstAccessAt),
+    instance: row.instance,
+    last_access_date: iso(row.lastAccessAt),
+    score: row.score,
+    source: row.source,
+    success: row.success,
+    total_seconds: row.totalSeconds,
+    updated: iso(row.progressUpdatedAt),
+  };
+}
+
+export function toRegistrationDto({ progress, registration: r }: RegistrationView): RegistrationDto {
+  const instances = [...progress].sort((a, b) => a.instance - b.instance).map(toProgressDto);
+  return {
+    context_id: r.contextId,
+    course_id: r.courseId,
+    created_at: r.createdAt.toISOString(),
+    created_by: r.createdBy,
+    id: r.id,
+    instances,
+    last_postback_at: iso(r.lastPostbackAt),
+    last_synced_at: iso(r.lastSyncedAt),
+    launched_at: iso(r.launchedAt),
+    learner_first_name: r.learnerFirstName,
+    learner_id: r.learnerId,
+    learner_last_name: r.learnerLastName,
+    progress: instances.at(-1) ?? null,
+    progress_source: r.progressSource,
+  };
+}

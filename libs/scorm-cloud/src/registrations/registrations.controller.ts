@@ -1,0 +1,90 @@
+import { Caller, CurrentCaller, Roles } from '@app/auth';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+
+import { ScormCloudService } from '../scorm-cloud.service';
+import {
+  CreateRegistrationDto,
+  LaunchLinkDto,
+  LaunchRegistrationDto,
+  LearnerProgressDto,
+  RegistrationDto,
+  RegistrationQueryDto,
+  toRegistrationDto,
+} from './registration.dto';
+
+@ApiTags('scorm-cloud')
+@ApiBearerAuth()
+@Controller('api/v1/scorm')
+export class RegistrationsController {
+  constructor(private readonly scorm: ScormCloudService) {}
+
+  @Post('registrations')
+  @ApiOperation({
+    summary: 'Register a learner for a course (teacher, admin, or a student for themself); postback wired to us',
+  })
+  @ApiCreatedResponse({ type: RegistrationDto })
+  async create(@CurrentCaller() caller: Caller, @Body() body: CreateRegistrationDto): Promise<RegistrationDto> {
+    return toRegistrationDto(
+      await this.scorm.createRegistration(caller, {
+        contextId: body.context_id,
+        courseId: body.course_id,
+        learnerFirstName: body.learner_first_name,
+        learnerId: body.learner_id,
+        learnerLastName: body.learner_last_name,
+        registrationId: body.registration_id,
+      }),
+    );
+  }
+
+  @Get('registrations/:id')
+  @ApiOperation({ summary: 'Stored registration and progress; ?refresh=true re-reads SCORM Cloud first' })
+  @ApiOkResponse({ type: RegistrationDto })
+  async get(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Query() query: RegistrationQueryDto,
+  ): Promise<RegistrationDto> {
+    return toRegistrationDto(await this.scorm.getRegistration(caller, id, query.refresh === 'true'));
+  }
+
+  @Delete('registrations/:id')
+  @HttpCode(204)
+  @Roles('teacher', 'admin')
+  @ApiOperation({ summary: 'Delete the registration on SCORM Cloud and here' })
+  @ApiNoContentResponse()
+  async remove(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {
+    await this.scorm.deleteRegistration(caller, id);
+  }
+
+  @Post('registrations/:id/launch')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'A fresh launch URL for the registered learner (or an API key)' })
+  @ApiOkResponse({ type: LaunchLinkDto })
+  async launch(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Body() body: LaunchRegistrationDto,
+  ): Promise<LaunchLinkDto> {
+    const link = await this.scorm.launch(caller, id, body.redirect_url);
+    return { expires_at: link.expiresAt.toISOString(), launch_url: link.url };
+  }
+
+  @Get('learners/:learnerId/progress')
+  @ApiOperation({ summary: "A learner's registrations and progress (the learner, teachers, admins)" })
+  @ApiOkResponse({ type: LearnerProgressDto })
+  async learnerProgress(
+    @CurrentCaller() caller: Caller,
+    @Param('learnerId') learnerId: string,
+  ): Promise<LearnerProgressDto> {
+    const views = await this.scorm.learnerProgress(caller, learnerId);
+    return { learner_id: learnerId, registrations: views.map(toRegistrationDto) };
+  }
+}

@@ -1,0 +1,396 @@
+import { ConflictError, DomainError, NotFoundError } from '@app/common';
+import { AppConfigService } from '@app/config';
+import { Injectable, Logger } from '@nestjs/common';
+import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
+import { XMLParser } from 'fast-xml-parser';
+import FormData from 'form-data';
+
+import type {
+  CompletionStatus,
+  RegistrationProgressUpdate,
+  SuccessStatus,
+} from '../registrations/registration-progress.types';
+import { ScormCloudV1Signer, V1Params } from './scorm-cloud-v1.signer';
+import {
+  ScormCloudRejectedError,
+  ScormCloudTimeoutError,
+  ScormCloudUnavailableError,
+  parseDate,
+  parseNumber,
+} from './scorm-cloud.errors';
+import type {
+  CourseUpload,
+  ImportJob,
+  LaunchLink,
+  LaunchRequest,
+  NewRegistration,
+  ScormCloudTransport,
+  ScormCourse,
+} from './scorm-cloud.transport';
+
+type XmlNode = Record<string, unknown>;
+
+/** A `<rsp stat="fail"><err code msg/></rsp>` answer. */
+export class ScormCloudV1Failure extends Error {
+  constructor(
+    readonly code: number,
+    readonly msg: string,
+  ) {
+    super(`SCORM Cloud v1 error ${code}: ${msg}`);
+  }
+}
+
+const parser = new XMLParser({
+  attributeNamePrefix: '@_',
+  ignoreAttributes: false,
+  isArray: (name) => ['course', 'importresult', 'instance', 'registration'].includes(name),
+  parseAttributeValue: false,
+  parseTagValue: false,
+  processEntities: true,
+  trimValues: true,
+});
+
+/** Parses a v1 answer: returns the `<rsp>` element on `stat="ok"`, throws ScormCloudV1Failure on `stat="fail"`. */
+export function parseV1Response(xml: string): XmlNode {
+  let document: XmlNode;
+  try {
+    document = parser.parse(xml.replace(/^\uFEFF/, '')) as XmlNode;
+  } catch {
+    throw new ScormCloudV1Failure(-1, 'the answer is not XML');
+  }
+  const rsp = document.rsp as XmlNode | undefined;
+  if (!rsp || typeof rsp !== 'object') throw new ScormCloudV1Failure(-1, 'the answer has no <rsp> element');
+  if (rsp['@_stat'] === 'ok') return rsp;
+  const err = (Array.isArray(rsp.err) ? rsp.err[0] : rsp.err) as XmlNode | undefined;
+  if (rsp['@_stat'] === 'fail' && err && typeof err === 'object') {
+    const code = Number(err['@_code']);
+    throw new ScormCloudV1Failure(Number.isFinite(code) ? code : -1, String(err['@_msg'] ?? 'no message'));
+  }
+  throw new ScormCloudV1Failure(-1, `unexpected <rsp stat="${String(rsp['@_stat'])}">`);
+}
+
+/** v1 codes (ARCHITECTURE.md): 1 not found, 2 exists, 100-104 app id/signature, 107 timestamp, 300 v1 refused. */
+export function mapV1Failure(failure: ScormCloudV1Failure, what: string): DomainError {
+  const { code, msg } = failure;
+  if (code === 1) return new NotFoundError('SCORM_CLOUD_NOT_FOUND', `SCORM Cloud has no ${what}`);
+  if (code === 2) return new ConflictError('SCORM_CLOUD_CONFLICT', `SCORM Cloud says the ${what} already exists`);
+  if (code === 300) {
+    return new DomainError(
+      'SCORM_CLOUD_V1_REFUSED',
+      `SCORM Cloud refuses the v1 API for this account (error 300: ${msg}); set SCORM_CLOUD_API=v2`,
+      'upstream_rejected',
+    );
+  }
+  if (code === 100 || code === 102 || code === 103 || code === 104) {
+    return new ScormCloudRejectedError(`v1 error ${code}: ${msg}`);
+  }
+  if (code === 107) {
+    return new ScormCloudRejectedError(`v1 error 107, our timestamp is outside SCORM Cloud's 15 minutes: ${msg}`);
+  }
+  if (code === -1) {
+    return new ScormCloudUnavailableError(
+      'SCORM_CLOUD_MALFORMED_RESPONSE',
+      `SCORM Cloud sent an unexpected answer: ${msg}`,
+    );
+  }
+  return new DomainError(
+    'SCORM_CLOUD_BAD_REQUEST',
+    `SCORM Cloud refused the ${what} request (error ${code}: ${msg})`,
+    'upstream_bad_request',
+  );
+}
+
+const TIMESTAMP_ERROR = 107;
+/** A signed v1 URL is honoured for 15 minutes after its `ts` (seed 002). */
+const V1_URL_VALIDITY_MS = 15 * 60_000;
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+
+const text = (value: unknown): string =>
+  value === undefined || value === null
+    ? ''
+    : typeof value === 'object'
+      ? String((value as XmlNode)['#text'] ?? '')
+      : String(value);
+
+/** SCORM Cloud's signed v1 API (seed 002), behind the same transport interface as v2. */
+@Injectable()
+export class ScormCloudV1Client implements ScormCloudTransport {
+  readonly api = 'v1' as const;
+  private readonly logger = new Logger(ScormCloudV1Client.name);
+  private readonly http: AxiosInstance;
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private clockChecked = false;
+
+  constructor(
+    config: AppConfigService,
+    private readonly signer: ScormCloudV1Signer,
+  ) {
+    ({ baseUrl: this.baseUrl, timeoutMs: this.timeoutMs } = config.scormCloud);
+    this.http = axios.create({
+      maxRedirects: 0,
+      responseType: 'text',
+      timeout: this.timeoutMs,
+      transformResponse: (data: unknown) => data,
+      validateStatus: () => true,
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.unauthenticated('rustici.debug.ping');
+  }
+
+  async authPing(): Promise<void> {
+    await this.call({ method: 'rustici.debug.authPing' }, 'authenticated ping');
+  }
+
+  /** SCORM Cloud's clock (`rustici.debug.getTime`, unauthenticated). */
+  async getTime(): Promise<Date> {
+    const rsp = await this.unauthenticated('rustici.debug.getTime');
+    const value = text(rsp.currenttime);
+    const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
+    if (!match) throw mapV1Failure(new ScormCloudV1Failure(-1, `getTime answered "${value}"`), 'time');
+    const [, y, mo, d, h, mi, s] = match.map(Number);
+    return new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  }
+
+  async listCourses(): Promise<ScormCourse[]> {
+    const rsp = await this.call({ method: 'rustici.course.getCourseList' }, 'course list');
+    const courses = ((rsp.courselist as XmlNode | undefined)?.course as XmlNode[] | undefined) ?? [];
+    return courses.map((course) => ({
+      id: String(course['@_id'] ?? ''),
+      learningStandard: null,
+      registrationCount: parseNumber(course['@_registrations']),
+      title: String(course['@_title'] ?? ''),
+      updated: null,
+      version: parseNumber(course['@_versions']),
+    }));
+  }
+
+  async courseExists(courseId: string): Promise<boolean> {
+    const rsp = await this.call({ courseid: courseId, method: 'rustici.course.exists' }, `course ${courseId}`);
+    return text(rsp.result) === 'true';
+  }
+
+  async deleteCourse(courseId: string): Promise<void> {
+    await this.call({ courseid: courseId, method: 'rustici.course.deleteCourse' }, `course ${courseId}`);
+  }
+
+  async startImport(upload: CourseUpload): Promise<{ jobId: string }> {
+    // The zip stream cannot be sent twice, so learn SCORM Cloud's clock before the first upload instead of after a 107.
+    if (!this.clockChecked) await this.syncClock().catch(() => undefined);
+    const form = new FormData();
+    form.append('filedata', upload.file, {
+      contentType: 'application/zip',
+      filename: upload.filename,
+      ...(upload.size !== undefined ? { knownLength: upload.size } : {}),
+    });
+    const rsp = await this.call(
+      {
+        courseid: upload.courseId,
+        method: 'rustici.course.importCourseAsync',
+        mayCreateNewVersion: String(upload.mayCreateNewVersion),
+      },
+      'course import',
+      { data: form, headers: form.getHeaders(), maxBodyLength: Infinity, method: 'POST', timeout: UPLOAD_TIMEOUT_MS },
+      false,
+    );
+    const jobId = text((rsp.token as XmlNode | undefined)?.id);
+    if (!jobId) throw mapV1Failure(new ScormCloudV1Failure(-1, 'the import answer has no token id'), 'course import');
+    return { jobId };
+  }
+
+  async importJob(jobId: string): Promise<ImportJob> {
+    const rsp = await this.call({ method: 'rustici.course.getAsyncImportResult', token: jobId }, `import job ${jobId}`);
+    const status = text(rsp.status).toLowerCase();
+    const results = ((rsp.importresults as XmlNode | undefined)?.importresult as XmlNode[] | undefined) ?? [];
+    const first = results[0];
+    return {
+      courseId: null,
+      jobId,
+      message: text(rsp.error) || text(first?.message) || null,
+      status: status === 'finished' ? 'COMPLETE' : status === 'error' ? 'ERROR' : 'RUNNING',
+      title: text(first?.title) || text(rsp.title) || null,
+    };
+  }
+
+  async createRegistration(registration: NewRegistration): Promise<void> {
+    await this.call(
+      {
+        authtype: 'form',
+        courseid: registration.courseId,
+        fname: registration.learner.firstName,
+        learnerid: registration.learner.id,
+        lname: registration.learner.lastName,
+        method: 'rustici.registration.createRegistration',
+        postbackurl: registration.postback.url,
+        regid: registration.registrationId,
+        resultsformat: 'course',
+        urlname: registration.postback.username,
+        urlpass: registration.postback.password,
+      },
+      `registration ${registration.registrationId}`,
+    );
+  }
+
+  async registrationExists(registrationId: string): Promise<boolean> {
+    const rsp = await this.call(
+      { method: 'rustici.registration.exists', regid: registrationId },
+      `registration ${registrationId}`,
+    );
+    return text(rsp.result) === 'true';
+  }
+
+  async registrationProgress(registrationId: string): Promise<RegistrationProgressUpdate> {
+    const readAt = this.signer.now();
+    const rsp = await this.call(
+      { method: 'rustici.registration.getRegistrationResult', regid: registrationId, resultsformat: 'course' },
+      `registration ${registrationId}`,
+    );
+    const report = rsp.registrationreport as XmlNode | undefined;
+    if (!report) throw mapV1Failure(new ScormCloudV1Failure(-1, 'no <registrationreport>'), 'registration result');
+    return v1ReportToProgress(registrationId, report, readAt);
+  }
+
+  async listRegistrations(courseId?: string): Promise<{ id: string; courseId: string }[]> {
+    const rsp = await this.call(
+      { method: 'rustici.registration.getRegistrationList', ...(courseId ? { courseid: courseId } : {}) },
+      'registration list',
+    );
+    const items = ((rsp.registrationlist as XmlNode | undefined)?.registration as XmlNode[] | undefined) ?? [];
+    return items.map((item) => ({ courseId: String(item['@_courseid'] ?? ''), id: String(item['@_id'] ?? '') }));
+  }
+
+  async deleteRegistration(registrationId: string): Promise<void> {
+    await this.call(
+      { method: 'rustici.registration.deleteRegistration', regid: registrationId },
+      `registration ${registrationId}`,
+    );
+  }
+
+  async resetRegistration(registrationId: string): Promise<void> {
+    await this.call(
+      { method: 'rustici.registration.resetRegistration', regid: registrationId },
+      `registration ${registrationId}`,
+    );
+  }
+
+  /** A signed `rustici.registration.launch` URL for the browser; like every signed v1 URL it is valid 15 minutes. */
+  async launchLink(registrationId: string, request: LaunchRequest): Promise<LaunchLink> {
+    if (!this.clockChecked) await this.syncClock().catch(() => undefined);
+    const query = this.signer.signedQuery({
+      method: 'rustici.registration.launch',
+      regid: registrationId,
+      ...(request.redirectUrl ? { redirecturl: request.redirectUrl } : {}),
+    });
+    return {
+      expiresAt: new Date(this.signer.now().getTime() - this.signer.clockOffsetMs + V1_URL_VALIDITY_MS),
+      url: `${this.baseUrl}?${query}`,
+    };
+  }
+
+  /** Reads SCORM Cloud's clock and keeps the difference, so later `ts` values fall inside its 15 minutes. */
+  async syncClock(): Promise<number> {
+    const before = Date.now();
+    const serverTime = await this.getTime();
+    const localMidpoint = this.signer.now().getTime() - this.signer.clockOffsetMs - (Date.now() - before) / 2;
+    const offset = serverTime.getTime() - localMidpoint;
+    // getTime has one-second resolution: ignore differences that small.
+    this.signer.setClockOffset(Math.abs(offset) < 2000 ? 0 : offset);
+    this.clockChecked = true;
+    return this.signer.clockOffsetMs;
+  }
+
+  private async unauthenticated(method: string): Promise<XmlNode> {
+    const body = await this.send(`${this.baseUrl}?${new URLSearchParams({ method }).toString()}`, {}, method);
+    return this.parse(body, method);
+  }
+
+  private async call(
+    params: V1Params,
+    what: string,
+    options: AxiosRequestConfig = {},
+    replayable = true,
+  ): Promise<XmlNode> {
+    for (let attempt = 1; ; attempt++) {
+      const url = `${this.baseUrl}?${this.signer.signedQuery(params)}`;
+      const body = await this.send(url, options, what);
+      try {
+        return parseV1Response(body);
+      } catch (error) {
+        if (!(error instanceof ScormCloudV1Failure)) throw error;
+        if (error.code === TIMESTAMP_ERROR && attempt === 1 && replayable) {
+          const offset = await this.syncClock();
+          this.logger.warn(`SCORM Cloud's clock differs from ours by ${Math.round(offset / 1000)} s; retrying once`);
+          continue;
+        }
+        throw mapV1Failure(error, what);
+      }
+    }
+  }
+
+  private parse(body: string, what: string): XmlNode {
+    try {
+      return parseV1Response(body);
+    } catch (error) {
+      if (error instanceof ScormCloudV1Failure) throw mapV1Failure(error, what);
+      throw error;
+    }
+  }
+
+  private async send(url: string, options: AxiosRequestConfig, what: string): Promise<string> {
+    let status: number;
+    let data: unknown;
+    try {
+      ({ data, status } = await this.http.request({ method: 'GET', ...options, url }));
+    } catch (error) {
+      const code = (error as AxiosError)?.code;
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+        throw new ScormCloudTimeoutError((options.timeout as number | undefined) ?? this.timeoutMs);
+      }
+      throw new ScormCloudUnavailableError(
+        'SCORM_CLOUD_UNREACHABLE',
+        `SCORM Cloud could not be reached (${code ?? 'network error'})`,
+        { cause: error },
+      );
+    }
+    // v1 answers errors as 200 + <rsp stat="fail">; any other status is the service itself failing.
+    if (status >= 500 || (status >= 300 && status !== 400)) {
+      throw new ScormCloudUnavailableError(
+        'SCORM_CLOUD_UNAVAILABLE',
+        `SCORM Cloud answered HTTP ${status} for the ${what}`,
+      );
+    }
+    return typeof data === 'string' ? data : String(data ?? '');
+  }
+}
+
+const V1_COMPLETION: Record<string, CompletionStatus> = {
+  complete: 'COMPLETED',
+  completed: 'COMPLETED',
+  incomplete: 'INCOMPLETE',
+};
+const V1_SUCCESS: Record<string, SuccessStatus> = { failed: 'FAILED', passed: 'PASSED' };
+
+/**
+ * A `<registrationreport format="course">`: complete/success words, score 0-100 or "unknown", totaltime seconds.
+ * It carries no update time, so an API read is stamped with the moment of reading.
+ */
+export function v1ReportToProgress(registrationId: string, report: XmlNode, readAt: Date): RegistrationProgressUpdate {
+  const score = text(report.score);
+  const seconds = parseNumber(text(report.totaltime));
+  const completion = V1_COMPLETION[text(report.complete).toLowerCase()] ?? 'UNKNOWN';
+  return {
+    completedDate: null,
+    completion,
+    firstAccessDate: null,
+    instance: parseNumber(report['@_instanceid']) ?? 0,
+    lastAccessDate: parseDate(text(report.lastaccess)),
+    registrationId: String(report['@_regid'] ?? registrationId),
+    score: score === '' || score.toLowerCase() === 'unknown' ? null : parseNumber(score),
+    source: 'api',
+    success: V1_SUCCESS[text(report.success).toLowerCase()] ?? 'UNKNOWN',
+    totalSeconds: seconds === null ? null : Math.round(seconds),
+    updated: readAt,
+  };
+}
