@@ -1,2 +1,5 @@
-export * from './webhook.module';
 export * from './migrations';
+export * from './postback-fast-path.middleware';
+export * from './postback-reconciliation.job';
+export * from './webhook-receiver.service';
+export * from './webhook.module';

@@ -1,4 +1,33 @@
+import { AuthModule } from '@app/auth';
+import { Clock, SystemClock } from '@app/common';
+import { ScormCloudModule } from '@app/scorm-cloud';
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
-@Module({})
+import { PostbackBatchWriter } from './postback-batch.writer';
+import { PostbackEventEntity } from './postback-event.entity';
+import { PostbackFastPathMiddleware } from './postback-fast-path.middleware';
+import { PostbackParser } from './postback.parser';
+import { PostbackReconciliationJob } from './postback-reconciliation.job';
+import { ScormCloudWebhookController } from './scorm-cloud-webhook.controller';
+import { WebhookEventsController } from './webhook-events.controller';
+import { WebhookEventsService } from './webhook-events.service';
+import { WebhookReceiverService } from './webhook-receiver.service';
+
+/** SCORM Cloud's results postbacks: receiver, event store, and the job that re-checks them against the API. */
+@Module({
+  controllers: [ScormCloudWebhookController, WebhookEventsController],
+  exports: [PostbackFastPathMiddleware, PostbackReconciliationJob, WebhookReceiverService],
+  imports: [AuthModule, ScheduleModule.forRoot(), ScormCloudModule, TypeOrmModule.forFeature([PostbackEventEntity])],
+  providers: [
+    PostbackBatchWriter,
+    PostbackFastPathMiddleware,
+    PostbackParser,
+    PostbackReconciliationJob,
+    WebhookEventsService,
+    WebhookReceiverService,
+    { provide: Clock, useClass: SystemClock },
+  ],
+})
 export class WebhookModule {}

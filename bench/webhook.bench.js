@@ -1,0 +1,323 @@
+#!/usr/bin/env node
+/**
+ * Sustained SCORM Cloud postbacks per second and p99 latency at 32 connections, v2 JSON shape with HTTP Basic,
+ * a unique `updated` per request so every one is a new postback that must be durably stored.
+ *
+ * Targets, each a separate child process on a free loopback port, measured in the same run:
+ *   bare      node:http that reads and JSON.parses the body, stores nothing (the ceiling)
+ *   sqlite    the built gateway on a temp SQLite file (the default database)
+ *   postgres  the built gateway on a scratch PostgreSQL database (CREATE/DROP on PG_ADMIN_URL)
+ * After each gateway run the stored rows are counted: they must equal the 2xx answers.
+ *
+ * Run: `npm run bench -- webhook` (builds first) or `npx nest build api && node bench/webhook.bench.js`.
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (32), BENCH_TARGETS (bare,sqlite,postgres),
+ * BENCH_REGISTRATIONS (200), BENCH_NODE_ARGS (e.g. --cpu-prof for the gateway), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ */
+const autocannon = require('autocannon');
+const Database = require('better-sqlite3');
+const { spawn } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
+const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const net = require('node:net');
+const { tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const { Client } = require('pg');
+
+const ROOT = resolve(__dirname, '..');
+const MAIN = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Math.max(1, Math.round(DURATION / 5));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 200);
+const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,sqlite,postgres').split(',').map((t) => t.trim());
+const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const USER = 'bench-scorm';
+const PASSWORD = 'bench-webhook-password-0123456789';
+const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+const PATH = '/api/v1/webhooks/scorm-cloud';
+const GOALS = { postgres: 0.1, sqlite: 0.2 };
+const P99_GOAL_MS = 25;
+
+const BARE_SERVER = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    let status = 200;
+    let body;
+    try { body = { status: 'success', registration_id: JSON.parse(Buffer.concat(chunks).toString('utf8')).id }; }
+    catch { status = 400; body = { status: 'bad' }; }
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1', () => process.send && process.send('ready'));
+`;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = net.createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function waitUntilUp(url, child, timeoutMs = 30_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server at ${url} did not come up`);
+}
+
+function stop(child) {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok();
+    child.once('exit', ok);
+    child.kill('SIGTERM');
+    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+function gatewayEnv(port, databaseUrl) {
+  return {
+    ...process.env,
+    API_KEYS: 'bench:bench-api-key-0123456789abcdef',
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    SCORM_PRIVATE_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_private_key.pem'),
+    SCORM_PUBLIC_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_public_key.pem'),
+    WEBHOOK_PASSWORD: PASSWORD,
+    WEBHOOK_RECONCILE_INTERVAL_MS: '0',
+    WEBHOOK_USERNAME: USER,
+  };
+}
+
+let sequence = 0;
+const base = Date.parse('2026-11-23T10:00:00.000Z');
+function postbackBody(registrationIds) {
+  // Each request is a new postback: its own registration slot and a later `updated` than any before it.
+  const n = sequence++;
+  const id = registrationIds[n % registrationIds.length];
+  const updated = new Date(base + n).toISOString();
+  return JSON.stringify({
+    completedDate: null,
+    course: { id: 'bench-course', title: 'Bench course', version: 0 },
+    firstAccessDate: '2026-11-23T09:59:00.000Z',
+    id,
+    instance: 0,
+    lastAccessDate: updated,
+    learner: { firstName: 'Bench', id: `learner-${n % registrationIds.length}`, lastName: 'Learner' },
+    registrationCompletion: n % 7 === 0 ? 'COMPLETED' : 'INCOMPLETE',
+    registrationSuccess: 'UNKNOWN',
+    score: { scaled: n % 101 },
+    totalSecondsTracked: n % 5000,
+    updated,
+  });
+}
+
+function load(url, registrationIds, seconds) {
+  return new Promise((ok, fail) => {
+    const instance = autocannon(
+      {
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [
+          {
+            headers: { authorization: BASIC, 'content-type': 'application/json' },
+            method: 'POST',
+            path: PATH,
+            setupRequest: (req) => ({ ...req, body: postbackBody(registrationIds) }),
+          },
+        ],
+        url,
+      },
+      (error, result) => (error ? fail(error) : ok(result)),
+    );
+    instance.on('error', fail);
+  });
+}
+
+function summary(result) {
+  return {
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    ok: result['2xx'],
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: result['2xx'] / (result.duration || DURATION),
+  };
+}
+
+/** Registrations the gateway knows, so every postback reaches the progress projection (not the unknown path). */
+function registrationRows(count) {
+  const now = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => [
+    `bench-reg-${i}-${randomUUID().slice(0, 8)}`,
+    'bench-course',
+    `learner-${i}`,
+    'Bench',
+    'Learner',
+    'bench-ctx',
+    'bench',
+    0,
+    now,
+    now,
+  ]);
+}
+const REGISTRATION_INSERT =
+  'INSERT INTO scorm_registrations (id, course_id, learner_id, learner_first_name, learner_last_name, ' +
+  'context_id, created_by, instance, created_at, updated_at) VALUES ';
+
+async function runBare() {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', BARE_SERVER], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    await waitUntilUp(`http://127.0.0.1:${port}/`, child);
+    const ids = ['bare-reg'];
+    await load(`http://127.0.0.1:${port}`, ids, WARMUP);
+    return summary(await load(`http://127.0.0.1:${port}`, ids, DURATION));
+  } finally {
+    await stop(child);
+  }
+}
+
+async function runGateway(kind) {
+  const port = await freePort();
+  let databaseUrl;
+  let cleanup;
+  let admin;
+  let dbName;
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+    databaseUrl = `sqlite:${join(dir, 'gateway.sqlite')}`;
+    cleanup = async () => rmSync(dir, { force: true, recursive: true });
+  } else {
+    dbName = `gw_bench_${Date.now().toString(36)}`;
+    admin = new Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+    cleanup = async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    };
+  }
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+    cwd: ROOT,
+    env: gatewayEnv(port, databaseUrl),
+    stdio: 'inherit',
+  });
+  try {
+    await waitUntilUp(`http://127.0.0.1:${port}/health`, child);
+    const rows = registrationRows(REGISTRATIONS);
+    const stored = kind === 'sqlite' ? sqliteStore(databaseUrl) : await pgStore(databaseUrl);
+    await stored.insertRegistrations(rows);
+    const ids = rows.map((row) => row[0]);
+    const warm = summary(await load(`http://127.0.0.1:${port}`, ids, WARMUP));
+    const result = summary(await load(`http://127.0.0.1:${port}`, ids, DURATION));
+    // Requests still in flight when a run stops may commit without their answer being counted.
+    await new Promise((r) => setTimeout(r, 500));
+    const count = await stored.countEvents();
+    const unknown = await stored.countUnknown();
+    await stored.close();
+    const expected = warm.ok + result.ok;
+    const durable = count >= expected && count <= expected + 2 * CONNECTIONS;
+    return { ...result, durable, expected, stored: count, unknown };
+  } finally {
+    await stop(child);
+    await cleanup();
+  }
+}
+
+function sqliteStore(databaseUrl) {
+  const db = new Database(databaseUrl.slice('sqlite:'.length));
+  db.pragma('busy_timeout = 5000');
+  return {
+    close: async () => db.close(),
+    countEvents: async () => db.prepare('SELECT COUNT(*) AS n FROM webhook_events').get().n,
+    countUnknown: async () =>
+      db.prepare('SELECT COUNT(*) AS n FROM webhook_events WHERE unknown_registration = 1').get().n,
+    insertRegistrations: async (rows) => {
+      const insert = db.prepare(`${REGISTRATION_INSERT}(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      db.transaction(() => rows.forEach((row) => insert.run(...row)))();
+    },
+  };
+}
+
+async function pgStore(databaseUrl) {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  return {
+    close: () => client.end(),
+    countEvents: async () => Number((await client.query('SELECT COUNT(*) AS n FROM webhook_events')).rows[0].n),
+    countUnknown: async () =>
+      Number((await client.query('SELECT COUNT(*) AS n FROM webhook_events WHERE unknown_registration')).rows[0].n),
+    insertRegistrations: async (rows) => {
+      for (const row of rows) {
+        await client.query(`${REGISTRATION_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, row);
+      }
+    },
+  };
+}
+
+const fmt = (n) => (Number.isFinite(n) ? n.toFixed(0).padStart(7) : '    n/a');
+
+async function main() {
+  if (TARGETS.some((t) => t !== 'bare') && !existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: run \`npx nest build api\` (npm run bench builds first)`);
+  }
+  console.log(`webhook postbacks: v2 JSON + Basic, ${CONNECTIONS} connections, ${DURATION} s (+${WARMUP} s warm-up)`);
+  const results = {};
+  for (const target of TARGETS) {
+    results[target] = target === 'bare' ? await runBare() : await runGateway(target);
+    const r = results[target];
+    console.log(
+      `  ${target.padEnd(9)} ${fmt(r.rps)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  2xx ${r.ok}  non-2xx ${r.non2xx}  errors ${r.errors}` +
+        (target === 'bare'
+          ? ''
+          : `  stored ${r.stored}/${r.expected} ${r.durable ? 'OK' : 'MISMATCH'}  unknown ${r.unknown}`),
+    );
+  }
+  let failed = false;
+  const bare = results.bare;
+  for (const target of ['sqlite', 'postgres']) {
+    const r = results[target];
+    if (!r) continue;
+    const ratio = bare ? r.rps / bare.rps : NaN;
+    const p99ok = target !== 'sqlite' || r.p99 < P99_GOAL_MS;
+    const met = ratio >= GOALS[target] && p99ok && r.durable && r.non2xx === 0;
+    console.log(
+      `  ${target.padEnd(9)} ratio ${ratio.toFixed(3)} of bare (goal >= ${GOALS[target]}` +
+        `${target === 'sqlite' ? `, p99 < ${P99_GOAL_MS} ms` : ''}): ${met ? 'met' : 'NOT met'}`,
+    );
+    if (!r.durable || r.non2xx) failed = true;
+  }
+  // Missing a speed goal is reported, not fatal; a stored/answered mismatch is a durability bug and fails.
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

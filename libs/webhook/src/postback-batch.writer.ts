@@ -1,0 +1,200 @@
+import { RegistrationProgressService, RegistrationProgressUpdate } from '@app/scorm-cloud';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import type { PostbackOutcome } from './postback-event.entity';
+import { newPostbackEventId } from './postback-event.id';
+import type { PostbackShape } from './postback.types';
+
+/** One postback ready to be stored: the event row's values and the progress it reports. */
+export interface PostbackRecord {
+  receivedAt: Date;
+  shape: PostbackShape;
+  method: string;
+  contentType: string | null;
+  rawBody: string;
+  bodyHash: string;
+  dedupKey: string | null;
+  authMethod: 'basic' | 'form' | 'query';
+  tokenVerified: boolean;
+  progress: Omit<RegistrationProgressUpdate, 'source'>;
+}
+
+export interface StoredPostback {
+  eventId: string;
+  duplicate: boolean;
+  outcome: PostbackOutcome;
+}
+
+interface Pending {
+  id: string;
+  record: PostbackRecord;
+  resolve(stored: StoredPostback): void;
+  reject(error: unknown): void;
+}
+
+const COLUMNS = [
+  'id',
+  'received_at',
+  'shape',
+  'method',
+  'content_type',
+  'raw_body',
+  'body_hash',
+  'dedup_key',
+  'registration_id',
+  'instance',
+  'updated',
+  'completion',
+  'success',
+  'score',
+  'total_seconds',
+  'first_access_date',
+  'last_access_date',
+  'completed_date',
+  'auth_method',
+  'token_verified',
+  'outcome',
+  'unknown_registration',
+] as const;
+
+/** Rows per INSERT: 22 columns x 250 stays far below SQLite's and PostgreSQL's bound-parameter limits. */
+const MAX_BATCH = 250;
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/**
+ * Group commit. Postbacks that arrive while a transaction is running wait in a queue and are committed
+ * together in the next one: one BEGIN/COMMIT (one fsync on PostgreSQL) for many postbacks. Every caller's
+ * promise settles only after its own transaction committed, so a 200 always follows a durable write.
+ * Progress goes to RegistrationProgressService in the same transaction as the event rows.
+ */
+@Injectable()
+export class PostbackBatchWriter implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(PostbackBatchWriter.name);
+  private readonly postgres: boolean;
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly progress: RegistrationProgressService,
+  ) {
+    this.postgres = dataSource.options.type === 'postgres';
+  }
+
+  store(record: PostbackRecord): Promise<StoredPostback> {
+    return new Promise<StoredPostback>((resolve, reject) => {
+      this.queue.push({ id: newPostbackEventId(), record, reject, resolve });
+      this.schedule();
+    });
+  }
+
+  /** Lets queued postbacks commit before the database closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    while (this.flushing || this.queue.length) {
+      await (this.flushing ?? this.flush());
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    // setImmediate lets every request already read in this event-loop turn join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    const batch = this.queue.splice(0, MAX_BATCH);
+    this.flushing = this.commitSettling(batch).finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length) this.schedule();
+    });
+    return this.flushing;
+  }
+
+  private async commitSettling(batch: Pending[]): Promise<void> {
+    if (!batch.length) return;
+    try {
+      const stored = await this.commit(batch);
+      batch.forEach((pending, i) => pending.resolve(stored[i]));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      // One bad postback must not fail its neighbours: retry each alone so only it is refused.
+      this.logger.warn({ err: error, size: batch.length }, 'Postback batch failed; retrying one by one');
+      for (const pending of batch) await this.commitSettling([pending]);
+    }
+  }
+
+  private commit(batch: Pending[]): Promise<StoredPostback[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const results = await this.progress.applyMany(
+        batch.map(({ record }) => ({ ...record.progress, source: 'postback' as const })),
+        manager,
+      );
+      const outcomes: PostbackOutcome[] = batch.map((_, i) => results[i] ?? 'stale');
+      const inserted = await this.insert(manager, batch, outcomes);
+      return batch.map(({ id }, i) => ({
+        duplicate: !inserted.has(id),
+        eventId: id,
+        outcome: outcomes[i],
+      }));
+    });
+  }
+
+  /** One multi-row INSERT; rows whose body hash or (registration, instance, updated) exist are skipped. */
+  private async insert(manager: EntityManager, batch: Pending[], outcomes: PostbackOutcome[]): Promise<Set<string>> {
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    batch.forEach(({ id, record }, i) => {
+      const p = record.progress;
+      const unknown = outcomes[i] === 'unknown_registration';
+      const values = [
+        id,
+        record.receivedAt.toISOString(),
+        record.shape,
+        record.method,
+        record.contentType,
+        record.rawBody,
+        record.bodyHash,
+        record.dedupKey,
+        p.registrationId,
+        p.instance,
+        iso(p.updated),
+        p.completion,
+        p.success,
+        p.score,
+        p.totalSeconds,
+        iso(p.firstAccessDate),
+        iso(p.lastAccessDate),
+        iso(p.completedDate),
+        record.authMethod,
+        this.bool(record.tokenVerified),
+        outcomes[i],
+        this.bool(unknown),
+      ];
+      const start = params.length;
+      params.push(...values);
+      tuples.push(`(${values.map((_, j) => (this.postgres ? `$${start + j + 1}` : '?')).join(', ')})`);
+    });
+    const rows = (await manager.query(
+      `INSERT INTO webhook_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ` +
+        'ON CONFLICT DO NOTHING RETURNING id',
+      params,
+    )) as { id: string }[];
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** better-sqlite3 binds no booleans; PostgreSQL wants real ones. */
+  private bool(value: boolean): boolean | number {
+    return this.postgres ? value : value ? 1 : 0;
+  }
+}

@@ -1,0 +1,138 @@
+import { DomainError, ERROR_STATUS, generateRequestId } from '@app/common';
+import { AppConfigService } from '@app/config';
+import { Injectable, Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+
+import { toPostbackRequest } from './postback-request.mapper';
+import { WebhookReceiverService } from './webhook-receiver.service';
+
+/** The same limit as the app's body parsers (1 MiB). */
+export const POSTBACK_BODY_LIMIT = 1024 * 1024;
+const PATHS = new Set(['/api/results', '/api/v1/webhooks/scorm-cloud']);
+
+/**
+ * The hot shape, SCORM Cloud v2's JSON postback (POST, application/json, HTTP Basic), answered before the
+ * generic middleware stack: no helmet, body-parser, per-request access log or Nest routing, which together
+ * cost more than the durable write itself at thousands of postbacks a second. Authentication, validation
+ * and the group commit are the same WebhookReceiverService the Nest controller uses for the other shapes,
+ * which simply fall through. Failures are still logged, one line each.
+ */
+@Injectable()
+export class PostbackFastPathMiddleware {
+  private readonly logger = new Logger('PostbackFastPath');
+  private readonly corsOrigins: Set<string>;
+
+  constructor(
+    config: AppConfigService,
+    private readonly receiver: WebhookReceiverService,
+  ) {
+    this.corsOrigins = new Set(config.http.corsOrigins);
+  }
+
+  /** Express-style middleware; bound so it can be handed to `app.use` as it is. */
+  readonly handle = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
+    if (req.method !== 'POST' || !isJson(req.headers['content-type'])) return next();
+    const url = req.url ?? '';
+    const at = url.indexOf('?');
+    if (!PATHS.has(at < 0 ? url : url.slice(0, at))) return next();
+    void this.serve(req, res);
+  };
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = generateRequestId(req, res);
+    const origin = req.headers.origin;
+    if (origin && this.corsOrigins.has(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+    }
+    try {
+      const body = await readBody(req);
+      const accepted = await this.receiver.accept(toPostbackRequest(req, body));
+      send(res, 200, accepted);
+    } catch (error) {
+      this.fail(req, res, error, requestId);
+    }
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, error: unknown, requestId: string): void {
+    const known = error instanceof DomainError;
+    const status = known ? ERROR_STATUS[error.kind] : 500;
+    const code = known ? error.code : 'INTERNAL_ERROR';
+    const message = known ? error.message : `Internal server error; quote request id ${requestId} when reporting it`;
+    if (status >= 500) {
+      this.logger.error({ code, err: error, request_id: requestId }, `POST ${pathOf(req)} failed with ${status}`);
+    } else {
+      this.logger.warn({ code, request_id: requestId }, `POST ${pathOf(req)}: ${message}`);
+    }
+    if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="scorm-cloud-postback"');
+    // A refused body may still be arriving; close the connection instead of reading it to the end.
+    if (status === 413) res.setHeader('Connection', 'close');
+    const details = known && error.details ? { details: error.details } : {};
+    send(res, status, {
+      statusCode: status,
+      error: STATUS_CODES[status] ?? 'Error',
+      message,
+      code,
+      request_id: requestId,
+      ...details,
+    });
+  }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const type = contentType.split(';', 1)[0].trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '').split('?', 1)[0];
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return void res.end();
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(json),
+    'Content-Type': 'application/json; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(json);
+}
+
+function tooLarge(): DomainError {
+  return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than allowed (1 MiB)', 'payload_too_large');
+}
+
+/** The exact body bytes, refusing more than 1 MiB whether announced by Content-Length or not. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const announced = Number(req.headers['content-length'] ?? 0);
+  if (announced > POSTBACK_BODY_LIMIT) return Promise.reject(tooLarge());
+  if (req.headers['content-encoding'] && req.headers['content-encoding'] !== 'identity') {
+    return Promise.reject(
+      new DomainError(
+        'UNSUPPORTED_ENCODING',
+        'Postback bodies must not be compressed (Content-Encoding)',
+        'unsupported_media_type',
+      ),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > POSTBACK_BODY_LIMIT) {
+        req.removeAllListeners('data');
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,112 @@
+import { WebhookCredentialsVerifier } from '@app/auth';
+import { Clock, UnauthenticatedError } from '@app/common';
+import { PostbackTokenService } from '@app/scorm-cloud';
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+
+import { PostbackAcceptedDto } from './dto/postback-accepted.dto';
+import { PostbackBatchWriter, StoredPostback } from './postback-batch.writer';
+import { PostbackParser } from './postback.parser';
+import type { ParsedPostback, PostbackRequest } from './postback.types';
+
+/** How long a token that verified stays trusted without re-checking its RS256 signature. */
+const TOKEN_CACHE_MS = 60_000;
+const TOKEN_CACHE_MAX = 10_000;
+
+export interface ReceivedPostback extends StoredPostback {
+  registrationId: string;
+}
+
+/**
+ * The postback pipeline shared by both HTTP entry points: authenticate (webhook credentials always; the
+ * per-registration URL token when present), parse, and hand the result to the group-commit writer.
+ */
+@Injectable()
+export class WebhookReceiverService {
+  private readonly verifiedTokens = new Map<string, { registrationId: string; until: number }>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly credentials: WebhookCredentialsVerifier,
+    private readonly parser: PostbackParser,
+    private readonly tokens: PostbackTokenService,
+    private readonly writer: PostbackBatchWriter,
+  ) {}
+
+  /** `receive`, answered in the REST shape. */
+  async accept(req: PostbackRequest): Promise<PostbackAcceptedDto> {
+    const { duplicate, outcome, registrationId } = await this.receive(req);
+    return { duplicate, outcome, registration_id: registrationId, status: 'success' };
+  }
+
+  async receive(req: PostbackRequest): Promise<ReceivedPostback> {
+    const receivedAt = this.clock.now();
+    // Basic auth is checked before the body is even parsed; form and query credentials live inside it.
+    const basic = req.authorization !== undefined;
+    if (basic && !this.credentials.verifyBasicHeader(req.authorization)) throw badCredentials();
+    const parsed = this.parser.parse(req);
+    if (!basic) {
+      const { username, password } = parsed.fieldCredentials ?? {};
+      if (!this.credentials.verify(username, password)) throw badCredentials();
+    }
+    const { progress } = parsed;
+    if (parsed.token !== undefined) await this.checkToken(parsed.token, progress.registrationId);
+
+    const stored = await this.writer.store({
+      authMethod: basic ? 'basic' : parsed.shape === 'query' ? 'query' : 'form',
+      bodyHash: bodyHash(parsed),
+      contentType: req.method.toUpperCase() === 'GET' ? null : (req.contentType?.slice(0, 255) ?? null),
+      dedupKey: progress.updated
+        ? `${progress.instance}|${progress.updated.toISOString()}|${progress.registrationId}`
+        : null,
+      method: req.method.toUpperCase(),
+      progress,
+      rawBody: parsed.redactedRaw,
+      receivedAt,
+      shape: parsed.shape,
+      tokenVerified: parsed.token !== undefined,
+    });
+    return { ...stored, registrationId: progress.registrationId };
+  }
+
+  /** The token in the postback URL names one registration; the payload must be about that one. */
+  private async checkToken(token: string, registrationId: string): Promise<void> {
+    const now = Date.now();
+    let cached = this.verifiedTokens.get(token);
+    if (!cached || cached.until < now) {
+      const verified = await this.tokens.verify(token);
+      cached = { registrationId: verified.registrationId, until: Math.min(now + TOKEN_CACHE_MS, expiryOf(token)) };
+      if (this.verifiedTokens.size >= TOKEN_CACHE_MAX) this.verifiedTokens.clear();
+      this.verifiedTokens.set(token, cached);
+    }
+    if (cached.registrationId !== registrationId) {
+      throw new UnauthenticatedError(
+        'POSTBACK_TOKEN_MISMATCH',
+        'The postback token was issued for another registration than the one in the payload',
+      );
+    }
+  }
+}
+
+function badCredentials(): UnauthenticatedError {
+  return new UnauthenticatedError(
+    'WEBHOOK_CREDENTIALS_INVALID',
+    'Postbacks need the webhook user name and password (HTTP Basic, or form fields userName/username and password)',
+  );
+}
+
+function bodyHash(parsed: ParsedPostback): string {
+  return createHash('sha256').update(parsed.shape).update('\n').update(parsed.redactedRaw).digest('hex');
+}
+
+/** The `exp` claim of an already verified JWT, in ms; a token without one is re-checked every minute. */
+function expiryOf(token: string): number {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : Number.MAX_SAFE_INTEGER;
+  } catch {
+    return 0;
+  }
+}

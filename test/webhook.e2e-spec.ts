@@ -1,0 +1,388 @@
+import { PostbackTokenService, RegistrationEntity, RegistrationProgressService } from '@app/scorm-cloud';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+
+import { RunningGateway, TEST_SECRETS, startGateway } from './support/stack';
+import { TEST_API_KEY, bearer, userToken } from './support/tokens';
+
+const BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:${TEST_SECRETS.webhookPassword}`).toString('base64')}`;
+const WRONG_BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:nope`).toString('base64')}`;
+const ROUTES = ['/api/results', '/api/v1/webhooks/scorm-cloud'];
+
+/** A v2 RegistrationSchema as SCORM Cloud posts it (FULL results format, trimmed to what matters). */
+function v2(id: string, updated: string, extra: Record<string, unknown> = {}) {
+  return {
+    activityDetails: { activityCompletion: 'COMPLETED', id: 'act-1', title: 'Safety 101' },
+    completedDate: updated,
+    course: { id: 'course-1', title: 'Safety 101', version: 0 },
+    createdDate: '2026-11-23T09:58:00.000Z',
+    firstAccessDate: '2026-11-23T10:00:00.000Z',
+    id,
+    instance: 0,
+    lastAccessDate: updated,
+    learner: { firstName: 'Aino', id: 'learner-9', lastName: 'Virtanen' },
+    registrationCompletion: 'COMPLETED',
+    registrationCompletionAmount: 1,
+    registrationSuccess: 'PASSED',
+    score: { scaled: 85 },
+    totalSecondsTracked: 342,
+    updated,
+    ...extra,
+  };
+}
+
+const report = (regid: string, complete = 'complete', score = '85') =>
+  `<registrationreport format="course" regid="${regid}" instanceid="0"><complete>${complete}</complete>` +
+  `<success>passed</success><totaltime>342</totaltime><score>${score}</score></registrationreport>`;
+
+describe('results webhook', () => {
+  let gateway: RunningGateway;
+  let db: DataSource;
+  let tokens: PostbackTokenService;
+
+  const count = async (registrationId?: string): Promise<number> => {
+    const rows = (await db.query(
+      registrationId
+        ? `SELECT COUNT(*) AS n FROM webhook_events WHERE registration_id = ${db.options.type === 'postgres' ? '$1' : '?'}`
+        : 'SELECT COUNT(*) AS n FROM webhook_events',
+      registrationId ? [registrationId] : [],
+    )) as { n: string | number }[];
+    return Number(rows[0].n);
+  };
+  const progressOf = async (id: string) =>
+    (await gateway.app.get(RegistrationProgressService).progressOf([id])).get(id)?.[0];
+  const register = async (id: string) => {
+    const now = new Date();
+    await db.getRepository(RegistrationEntity).insert({
+      contextId: 'course-ctx',
+      courseId: 'course-1',
+      createdAt: now,
+      createdBy: 'teacher-1',
+      id,
+      instance: 0,
+      learnerFirstName: 'Aino',
+      learnerId: 'learner-9',
+      learnerLastName: 'Virtanen',
+      updatedAt: now,
+    });
+    return id;
+  };
+  const postJson = (route: string, body: unknown, auth = BASIC) =>
+    request(gateway.url)
+      .post(route)
+      .set('Authorization', auth)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(body));
+
+  beforeAll(async () => {
+    gateway = await startGateway({ overrides: { WEBHOOK_RECONCILE_INTERVAL_MS: '0' } });
+    db = gateway.app.get(DataSource);
+    tokens = gateway.app.get(PostbackTokenService);
+  });
+  afterAll(() => gateway?.close());
+
+  describe('the five shapes', () => {
+    it('stores a v2 JSON postback with basic auth and a matching token, and applies its progress', async () => {
+      const id = await register('reg-v2-json');
+      const token = await tokens.sign(id);
+      const res = await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, v2(id, '2026-11-23T10:15:30.000Z'));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ duplicate: false, outcome: 'applied', registration_id: id, status: 'success' });
+      expect(await count(id)).toBe(1);
+      expect(await progressOf(id)).toMatchObject({
+        completion: 'COMPLETED',
+        score: 85,
+        success: 'PASSED',
+        totalSeconds: 342,
+      });
+    });
+
+    it('stores a v2 form postback (data, userName, password) without keeping the password', async () => {
+      const id = await register('reg-v2-form');
+      const res = await request(gateway.url)
+        .post(`/api/results?token=${await tokens.sign(id)}`)
+        .type('form')
+        .send({
+          data: JSON.stringify(v2(id, '2026-11-23T11:00:00.000Z')),
+          password: TEST_SECRETS.webhookPassword,
+          userName: TEST_SECRETS.webhookUsername,
+        })
+        .expect(200);
+      expect(res.body.outcome).toBe('applied');
+      const events = await request(gateway.url)
+        .get(`/api/v1/webhooks/events?registration_id=${id}`)
+        .set(bearer(TEST_API_KEY))
+        .expect(200);
+      expect(events.body.items).toHaveLength(1);
+      expect(events.body.items[0]).toMatchObject({ auth_method: 'form', shape: 'v2_form', token_verified: true });
+      expect(events.body.items[0].raw_body).toContain('userName=');
+      expect(JSON.stringify(events.body)).not.toContain(TEST_SECRETS.webhookPassword);
+    });
+
+    it('stores a v1 form postback whose data is a <registrationreport> wrapped in <rsp>', async () => {
+      const id = await register('reg-v1-form');
+      await request(gateway.url)
+        .post('/api/v1/webhooks/scorm-cloud')
+        .type('form')
+        .send({
+          data: `<?xml version="1.0" encoding="utf-8"?><rsp stat="ok">${report(id)}</rsp>`,
+          password: TEST_SECRETS.webhookPassword,
+          username: TEST_SECRETS.webhookUsername,
+        })
+        .expect(200, { duplicate: false, outcome: 'applied', registration_id: id, status: 'success' });
+      expect(await progressOf(id)).toMatchObject({ completion: 'COMPLETED', score: 85, success: 'PASSED' });
+    });
+
+    it('stores a v1 XML body with basic auth', async () => {
+      const id = await register('reg-v1-xml');
+      await request(gateway.url)
+        .post(`/api/results?token=${await tokens.sign(id)}`)
+        .set('Authorization', BASIC)
+        .set('Content-Type', 'text/xml; charset=utf-8')
+        .send(report(id, 'incomplete', 'unknown'))
+        .expect(200);
+      expect(await progressOf(id)).toMatchObject({ completion: 'INCOMPLETE', score: null });
+    });
+
+    it("stores the seed's GET query form", async () => {
+      const id = await register('reg-get');
+      const query = new URLSearchParams({
+        completion: 'completed',
+        password: TEST_SECRETS.webhookPassword,
+        registration_id: id,
+        score: '70',
+        success: 'failed',
+        total_seconds: '120',
+        updated: '2026-11-23T12:00:00.000Z',
+        username: TEST_SECRETS.webhookUsername,
+      });
+      const res = await request(gateway.url).get(`/api/results?${query}`).expect(200);
+      expect(res.body.outcome).toBe('applied');
+      expect(await progressOf(id)).toMatchObject({ completion: 'COMPLETED', score: 70, success: 'FAILED' });
+      const [event] = (
+        await request(gateway.url).get(`/api/v1/webhooks/events?registration_id=${id}`).set(bearer(TEST_API_KEY))
+      ).body.items;
+      expect(event).toMatchObject({ content_type: null, method: 'GET', shape: 'query' });
+      expect(event.raw_body).not.toContain('password');
+    });
+  });
+
+  it('answers every shape on both paths with 200, never a redirect', async () => {
+    const id = await register('reg-both-paths');
+    let minute = 10;
+    for (const route of ROUTES) {
+      const json = await postJson(route, v2(id, `2026-11-23T13:${minute++}:00.000Z`));
+      const xml = await request(gateway.url)
+        .post(route)
+        .set('Authorization', BASIC)
+        .set('Content-Type', 'application/xml')
+        .send(report(id).replace('instanceid="0"', `instanceid="${minute++}"`));
+      const query = await request(gateway.url).get(
+        `${route}?regid=${id}&completion=incomplete&updated=2026-11-23T13:${minute++}:00Z` +
+          `&username=${TEST_SECRETS.webhookUsername}&password=${TEST_SECRETS.webhookPassword}`,
+      );
+      expect([json.status, xml.status, query.status]).toEqual([200, 200, 200]);
+    }
+    expect(await count(id)).toBe(6);
+  });
+
+  describe('authentication', () => {
+    it('refuses missing or wrong credentials, a foreign token and a bad token with 401, storing nothing', async () => {
+      const id = await register('reg-auth');
+      const other = await register('reg-auth-other');
+      const body = v2(id, '2026-11-23T10:15:30.000Z');
+      const attempts = [
+        request(gateway.url).post('/api/results').set('Content-Type', 'application/json').send(JSON.stringify(body)),
+        postJson('/api/results', body, WRONG_BASIC),
+        postJson(`/api/results?token=${await tokens.sign(other)}`, body),
+        postJson('/api/results?token=not.a.token', body),
+        request(gateway.url)
+          .post('/api/results')
+          .type('form')
+          .send({ data: JSON.stringify(body), password: 'guess', userName: TEST_SECRETS.webhookUsername }),
+        request(gateway.url).get(`/api/results?registration_id=${id}&completion=completed`),
+      ];
+      const codes = [];
+      for (const attempt of attempts) {
+        const res = await attempt;
+        expect(res.status).toBe(401);
+        codes.push(res.body.code);
+      }
+      expect(codes).toEqual([
+        'WEBHOOK_CREDENTIALS_INVALID',
+        'WEBHOOK_CREDENTIALS_INVALID',
+        'POSTBACK_TOKEN_MISMATCH',
+        'POSTBACK_TOKEN_INVALID',
+        'WEBHOOK_CREDENTIALS_INVALID',
+        'WEBHOOK_CREDENTIALS_INVALID',
+      ]);
+      expect(await count(id)).toBe(0);
+      expect(await progressOf(id)).toBeUndefined();
+    });
+  });
+
+  describe('delivery semantics', () => {
+    it('stores a repeated delivery once and still answers 200', async () => {
+      const id = await register('reg-dup');
+      const body = v2(id, '2026-11-23T10:20:00.000Z');
+      const first = await postJson('/api/results', body).expect(200);
+      const again = await postJson('/api/results', body).expect(200);
+      // Same registration, instance and update time in another shape is the same postback too.
+      const asForm = await request(gateway.url)
+        .post('/api/v1/webhooks/scorm-cloud')
+        .type('form')
+        .send({
+          data: JSON.stringify({ ...body, totalSecondsTracked: 343 }),
+          password: TEST_SECRETS.webhookPassword,
+          userName: TEST_SECRETS.webhookUsername,
+        })
+        .expect(200);
+      expect([first.body.duplicate, again.body.duplicate, asForm.body.duplicate]).toEqual([false, true, true]);
+      expect(await count(id)).toBe(1);
+    });
+
+    it('stores concurrent duplicates once', async () => {
+      const id = await register('reg-dup-burst');
+      const body = v2(id, '2026-11-23T10:21:00.000Z');
+      const answers = await Promise.all(Array.from({ length: 8 }, () => postJson('/api/results', body)));
+      expect(answers.map((res) => res.status)).toEqual(Array(8).fill(200));
+      expect(answers.filter((res) => !res.body.duplicate)).toHaveLength(1);
+      expect(await count(id)).toBe(1);
+    });
+
+    it('never lets an older postback overwrite newer progress', async () => {
+      const id = await register('reg-order');
+      await postJson('/api/results', v2(id, '2026-11-23T10:30:00.000Z', { score: { scaled: 90 } })).expect(200);
+      const older = await postJson(
+        '/api/results',
+        v2(id, '2026-11-23T10:10:00.000Z', {
+          registrationCompletion: 'INCOMPLETE',
+          registrationSuccess: 'UNKNOWN',
+          score: { scaled: 20 },
+        }),
+      ).expect(200);
+      expect(older.body).toMatchObject({ duplicate: false, outcome: 'stale' });
+      expect(await progressOf(id)).toMatchObject({ completion: 'COMPLETED', score: 90 });
+      expect(await count(id)).toBe(2);
+    });
+
+    it('stores and flags a postback for a registration the gateway does not know, answering 200', async () => {
+      const res = await postJson('/api/results', v2('reg-nobody-knows', '2026-11-23T10:00:00.000Z')).expect(200);
+      expect(res.body.outcome).toBe('unknown_registration');
+      const page = await request(gateway.url)
+        .get('/api/v1/webhooks/events?registration_id=reg-nobody-knows')
+        .set(bearer(TEST_API_KEY))
+        .expect(200);
+      expect(page.body.items[0]).toMatchObject({ outcome: 'unknown_registration', unknown_registration: true });
+    });
+  });
+
+  describe('bad input', () => {
+    it('answers malformed JSON or XML, a wrong content type, a missing data field or a huge body with 4xx, storing nothing', async () => {
+      const id = await register('reg-bad');
+      const before = await count();
+      const cases: [request.Test, number, string][] = [
+        [
+          request(gateway.url)
+            .post('/api/results')
+            .set('Authorization', BASIC)
+            .set('Content-Type', 'application/json')
+            .send(`{"id":"${id}",`),
+          400,
+          'POSTBACK_MALFORMED_JSON',
+        ],
+        [
+          request(gateway.url)
+            .post('/api/results')
+            .set('Authorization', BASIC)
+            .set('Content-Type', 'text/xml')
+            .send(`<registrationreport regid="${id}"><complete>`),
+          400,
+          'POSTBACK_MALFORMED_XML',
+        ],
+        [
+          request(gateway.url)
+            .post('/api/results')
+            .type('form')
+            .send({ data: '{"id":', password: TEST_SECRETS.webhookPassword, username: TEST_SECRETS.webhookUsername }),
+          400,
+          'POSTBACK_MALFORMED_JSON',
+        ],
+        [
+          request(gateway.url)
+            .post('/api/results')
+            .set('Authorization', BASIC)
+            .set('Content-Type', 'text/csv')
+            .send(`id\n${id}`),
+          415,
+          'POSTBACK_UNSUPPORTED_MEDIA_TYPE',
+        ],
+        [
+          request(gateway.url)
+            .post('/api/results')
+            .type('form')
+            .send({ password: TEST_SECRETS.webhookPassword, username: TEST_SECRETS.webhookUsername }),
+          400,
+          'POSTBACK_DATA_MISSING',
+        ],
+        [
+          postJson('/api/results', { ...v2(id, '2026-11-23T10:00:00.000Z'), pad: 'x'.repeat(1024 * 1024) }),
+          413,
+          'PAYLOAD_TOO_LARGE',
+        ],
+        [
+          postJson('/api/results', { ...v2(id, '2026-11-23T10:00:00.000Z'), registrationCompletion: 'DONE' }),
+          400,
+          'POSTBACK_INVALID',
+        ],
+        [
+          request(gateway.url)
+            .post('/api/results')
+            .set('Authorization', BASIC)
+            .set('Content-Type', 'application/xml')
+            .send('<!DOCTYPE x [<!ENTITY a "b">]><registrationreport regid="&a;"/>'),
+          400,
+          'POSTBACK_MALFORMED_XML',
+        ],
+      ];
+      for (const [req, status, code] of cases) {
+        const res = await req;
+        expect({ code: res.body.code, status: res.status }).toEqual({ code, status });
+        expect(typeof res.body.message).toBe('string');
+      }
+      expect(await count()).toBe(before);
+    });
+  });
+
+  describe('GET /api/v1/webhooks/events', () => {
+    it('lists postbacks newest first with paging and a registration filter, for admins only', async () => {
+      const id = await register('reg-list');
+      for (const minute of [10, 11, 12])
+        await postJson('/api/results', v2(id, `2026-11-23T10:${minute}:00.000Z`)).expect(200);
+      const first = await request(gateway.url)
+        .get(`/api/v1/webhooks/events?registration_id=${id}&limit=2`)
+        .set(bearer(TEST_API_KEY))
+        .expect(200);
+      expect(first.body).toMatchObject({ limit: 2, offset: 0, total: 3 });
+      expect(first.body.items.map((e: { updated: string }) => e.updated)).toEqual([
+        '2026-11-23T10:12:00.000Z',
+        '2026-11-23T10:11:00.000Z',
+      ]);
+      const second = await request(gateway.url)
+        .get(`/api/v1/webhooks/events?registration_id=${id}&limit=2&offset=2`)
+        .set(bearer(await userToken('admin-1', 'admin')))
+        .expect(200);
+      expect(second.body.items.map((e: { updated: string }) => e.updated)).toEqual(['2026-11-23T10:10:00.000Z']);
+      await request(gateway.url)
+        .get('/api/v1/webhooks/events')
+        .set(bearer(await userToken('s-1', 'student')))
+        .expect(403);
+      await request(gateway.url)
+        .get('/api/v1/webhooks/events')
+        .set(bearer(await userToken('t-1', 'teacher')))
+        .expect(403);
+      await request(gateway.url).get('/api/v1/webhooks/events').expect(401);
+      await request(gateway.url).get('/api/v1/webhooks/events?limit=0').set(bearer(TEST_API_KEY)).expect(400);
+    });
+  });
+});
