@@ -1,5 +1,6 @@
 import { ApiErrorDto, TunnelService } from '@app/common';
 import { AppConfigService } from '@app/config';
+import { PostbackFastPathMiddleware } from '@app/webhook';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -37,6 +38,8 @@ export function configureApp(app: NestExpressApplication): void {
   // Behind a local proxy or tunnel agent, the client address is the forwarded one.
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
+  // SCORM Cloud's v2 JSON postbacks are answered ahead of the generic stack below (see libs/webhook).
+  app.use(app.get(PostbackFastPathMiddleware).handle);
   app.use(
     helmet({
       contentSecurityPolicy: {
