@@ -17,12 +17,23 @@ const sandboxPort = Number(userEnv.SANDBOX_PORT || 3100);
 const gatewayUrl = `http://localhost:${gatewayPort}`;
 const sandboxUrl = `http://localhost:${sandboxPort}`;
 
+const sandboxOrigins = [sandboxUrl, `http://127.0.0.1:${sandboxPort}`];
+/** The demo page (sandbox origin) calls the gateway from the browser and is where Bazaar returns to. */
+const withSandbox = (value, fallback) =>
+  [...new Set([...(value || fallback).split(','), ...sandboxOrigins].map((o) => o.trim()).filter(Boolean))].join(',');
+
 const demo = {
-  ALLOWED_RETURN_ORIGINS: `http://localhost:${sandboxPort},http://127.0.0.1:${sandboxPort}`,
+  BAZAAR_BASE_URL: `http://127.0.0.1:${sandboxPort}/bazaar/api/v1`,
   PUBLIC_BASE_URL: gatewayUrl,
   SANDBOX_PORT: String(sandboxPort),
 };
-const gatewayEnv = { ...demo, ...userEnv, PORT: String(gatewayPort) };
+const gatewayEnv = {
+  ...demo,
+  ...userEnv,
+  ALLOWED_RETURN_ORIGINS: withSandbox(userEnv.ALLOWED_RETURN_ORIGINS, ''),
+  CORS_ORIGINS: withSandbox(userEnv.CORS_ORIGINS, 'https://cloud.scorm.com'),
+  PORT: String(gatewayPort),
+};
 const sandboxEnv = {
   ...userEnv,
   SANDBOX_GATEWAY_URL: userEnv.SANDBOX_GATEWAY_URL || gatewayUrl,
@@ -56,6 +67,7 @@ function run(name, script, env) {
 function stop(code = 0) {
   if (stopping) return;
   stopping = true;
+  console.log('Stopping the gateway and the sandbox…');
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   const deadline = setTimeout(() => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

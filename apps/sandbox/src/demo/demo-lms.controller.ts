@@ -33,12 +33,14 @@ export class DemoLmsController {
 
   @Get('config')
   @Header('Cache-Control', 'no-store')
-  settings() {
+  async settings() {
+    const scorm = await this.scorm.courses();
     return {
       courses: DEMO_COURSES,
       gateway_url: this.config.gatewayUrl,
       sandbox_url: this.config.publicUrl,
-      scorm_courses: this.scorm.courses(),
+      scorm_courses: scorm.courses,
+      scorm_error: scorm.error ?? null,
       users: DEMO_USERS,
     };
   }

@@ -4,6 +4,8 @@ import { createHmac } from 'node:crypto';
 import { SANDBOX_CONFIG, SandboxConfig } from '../sandbox.config';
 import { DemoUser } from './demo-catalog';
 
+export type TokenSubject = Pick<DemoUser, 'first_name' | 'last_name' | 'role' | 'user_id'>;
+
 /** Demo tokens live as long as a real LMS session token would: minutes, not hours. */
 export const DEMO_TOKEN_TTL_SECONDS = 10 * 60;
 
@@ -17,7 +19,7 @@ const base64url = (value: Buffer | string) => Buffer.from(value).toString('base6
 export class DemoTokenSigner {
   constructor(@Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig) {}
 
-  sign(user: DemoUser, now = Date.now()): { token: string; expires_at: string } {
+  sign(user: TokenSubject, now = Date.now()): { token: string; expires_at: string } {
     const iat = Math.floor(now / 1000);
     const exp = iat + DEMO_TOKEN_TTL_SECONDS;
     const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));

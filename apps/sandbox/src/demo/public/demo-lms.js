@@ -127,6 +127,8 @@
     $('materials-empty').hidden = materials.length > 0;
   }
 
+  const initial = (material) => el('div', { class: 'thumb', text: (material.name || '?').charAt(0) });
+
   function materialItem(material) {
     const images = material.images || {};
     const image = images.thumbnail || images.low_resolution || images.standard_resolution;
@@ -134,7 +136,9 @@
     return el(
       'li',
       { class: 'material', 'data-testid': 'material', 'data-uid': material.uid },
-      image ? el('img', { alt: '', src: image.url }) : el('img', { alt: '' }),
+      image
+        ? el('img', { alt: '', onerror: (event) => event.target.replaceWith(initial(material)), src: image.url })
+        : initial(material),
       el(
         'div',
         { class: 'text' },
@@ -230,6 +234,8 @@
   async function loadScorm() {
     const courses = state.config.scorm_courses || [];
     $('scorm-empty').hidden = courses.length > 0;
+    if (state.config.scorm_error)
+      $('scorm-empty').textContent = `SCORM courses are unavailable: ${state.config.scorm_error}`;
     if (state.user.role !== 'student') {
       $('scorm-hint').textContent =
         'Switch to a student to enrol and launch; learners see their own progress here, updated every 2 s.';
@@ -306,6 +312,9 @@
       const { launch_url } = await api(
         'POST',
         `/api/v1/scorm/registrations/${encodeURIComponent(registrationId(reg))}/launch`,
+        {
+          redirect_url: pageUrl(),
+        },
       );
       if (tab) tab.location.href = launch_url;
       else window.location.assign(launch_url);
