@@ -156,6 +156,9 @@ describe('Bazaar round trip (gateway + sandbox Bazaar over HTTP)', () => {
       });
       expect(unknown.status).toBe(400);
       expectErrorShape(await unknown.json(), 400, 'BAZAAR_STATE_UNKNOWN');
+      const doubled = await postForm(`${base}/add?state=a&state=b`, { params: base64Json(material) });
+      expect(doubled.status).toBe(400);
+      expectErrorShape(await doubled.json(), 400, 'BAZAAR_STATE_MISSING');
       const cancel = await fetch(`${base}/cancel?state=nope`, { redirect: 'manual' });
       expect(cancel.status).toBe(400);
       expect(await materialsOf(gw(), teacher, 'course-21')).not.toContainEqual(expect.objectContaining(material));

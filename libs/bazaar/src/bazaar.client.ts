@@ -95,7 +95,7 @@ export class BazaarClient {
         `Bazaar did not answer lms/${endpoint} within ${timeoutMs} ms`,
         'upstream_timeout',
         undefined,
-        { cause: error },
+        { cause: transportCause(error) },
       );
     }
     return new DomainError(
@@ -103,7 +103,7 @@ export class BazaarClient {
       `Bazaar could not be reached for lms/${endpoint} (${error.code ?? 'network error'})`,
       'upstream_unavailable',
       undefined,
-      { cause: error },
+      { cause: transportCause(error) },
     );
   }
 
@@ -151,6 +151,11 @@ export class BazaarClient {
     }
     return url;
   }
+}
+
+/** The AxiosError itself carries the signed request (headers, user data); the log gets only what failed. */
+function transportCause(error: AxiosError): Error {
+  return new Error(`${error.code ?? 'network error'}: ${error.message}`);
 }
 
 function fail(code: string, message: string, kind: DomainError['kind']): never {

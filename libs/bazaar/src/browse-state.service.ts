@@ -60,9 +60,14 @@ export class BrowseStateService {
    * Marks the state used, atomically: of two concurrent callbacks with one state, exactly one gets the row.
    * Unknown, expired and already-used states are refused with a 400 that says which.
    */
-  async consume(manager: EntityManager, state: string | undefined, outcome: string): Promise<BrowseStateEntity> {
-    if (!state) {
-      throw new DomainError('BAZAAR_STATE_MISSING', 'The Bazaar callback has no state parameter', 'bad_request');
+  async consume(manager: EntityManager, state: unknown, outcome: string): Promise<BrowseStateEntity> {
+    // ?state=a&state=b arrives as an array: not a state we issued.
+    if (typeof state !== 'string' || !state) {
+      throw new DomainError(
+        'BAZAAR_STATE_MISSING',
+        'The Bazaar callback needs exactly one state parameter',
+        'bad_request',
+      );
     }
     const at = this.clock.now();
     const now = at.toISOString();
