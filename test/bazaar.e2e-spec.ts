@@ -38,6 +38,7 @@ describe('Bazaar round trip (gateway + sandbox Bazaar over HTTP)', () => {
     const returnUrl = `${sb().url}/demo?course=course-21`;
     const res = await browse(gw(), teacher, { ...bazaarUser(), return_url: returnUrl }).then((r) => r);
     expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body.browse_url).toMatch(new RegExp(`^${sb().url}/bazaar/store/[0-9a-f]{64}$`));
     const expiresIn = Date.parse(res.body.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(50_000);
@@ -82,6 +83,7 @@ describe('Bazaar round trip (gateway + sandbox Bazaar over HTTP)', () => {
       .send({ ...viewer, resource_uid: SEED_UID })
       .expect(200);
     expect(second.body.view_url).not.toBe(first.body.view_url);
+    expect(second.headers['cache-control']).toBe('no-store');
 
     const page = await fetch(first.body.view_url);
     expect(page.status).toBe(200);

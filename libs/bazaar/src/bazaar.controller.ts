@@ -1,5 +1,5 @@
 import { Caller, CurrentCaller, Roles } from '@app/auth';
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { BazaarService } from './bazaar.service';
@@ -14,6 +14,7 @@ export class BazaarController {
 
   @Post('browse')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @Roles('teacher', 'admin')
   @ApiOperation({
     description:
@@ -29,6 +30,7 @@ export class BazaarController {
 
   @Post('view')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({
     description:
       'The material must be stored in the course (else 404). Every call is a fresh Bazaar lms/view request; ' +
