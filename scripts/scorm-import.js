@@ -9,7 +9,7 @@
  * environment or .env) say where and as whom.
  */
 const { SingleBar, Presets } = require('cli-progress');
-const FormData = require('form-data');
+const MultipartForm = require('form-data');
 const { createReadStream, existsSync, readFileSync, statSync } = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
@@ -88,7 +88,7 @@ async function main() {
   const size = statSync(options.file).size;
 
   const stream = createReadStream(options.file);
-  const form = new FormData();
+  const form = new MultipartForm();
   form.append('file', stream, { contentType: 'application/zip', filename: basename(options.file), knownLength: size });
 
   const query = new URLSearchParams();
