@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -12,7 +13,7 @@ import {
   postForm,
 } from './bazaar-e2e.helpers';
 import { freePort } from './support/free-port';
-import { RunningGateway, RunningStack, startGateway, startStack } from './support/stack';
+import { RunningGateway, RunningSandbox, RunningStack, startGateway, startSandbox, startStack } from './support/stack';
 import { TEST_API_KEY, bearer } from './support/tokens';
 
 const UNLICENSED_UID = 'dc38da67-0000-4000-8000-00000000403a';
@@ -207,5 +208,42 @@ describe('Bazaar sandbox refusals reach the caller', () => {
     });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: 'Invalid API key.', success: 0 });
+  });
+});
+
+describe('sandbox Bazaar speaks seed 001', () => {
+  let sandbox: RunningSandbox;
+  const secret = 'test-bazaar-secret-0123456789abcdef';
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ SANDBOX_BAZAAR_URL_TTL_MS: '300' });
+  });
+  afterAll(() => sandbox?.close());
+
+  const post = (path: string, payload: unknown) => {
+    const body = Buffer.from(JSON.stringify(payload), 'utf8');
+    const hash = createHmac('sha256', secret).update(body).digest('hex');
+    return fetch(`${sandbox.url}/bazaar/api/v1/lms/${path}`, {
+      body,
+      headers: { Authentication: `BAZAAR test-lms:${hash}`, 'Content-Type': 'application/json' },
+      method: 'POST',
+    });
+  };
+
+  it('answers 400 {success: 0, error} for arguments that break the table', async () => {
+    const res = await post('browse', bazaarUser({ school_id: 1235 }));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'Invalid parameters: school_id must be 5-10 characters.', success: 0 });
+    const role = await post('view', { ...bazaarUser({ role: 'rector' }), resource_uid: UNLICENSED_UID });
+    expect(role.status).toBe(400);
+  });
+
+  it('verifies the HMAC over the UTF-8 bytes of a Finnish body and expires unused URLs', async () => {
+    const res = await post('browse', bazaarUser({ first_name: 'Äijö', last_name: 'Öörni' }));
+    expect(res.status).toBe(200);
+    const { browse_url: browseUrl, success } = await res.json();
+    expect(success).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await fetch(browseUrl)).status).toBe(410);
   });
 });
