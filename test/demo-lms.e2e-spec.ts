@@ -2,6 +2,7 @@ import request from 'supertest';
 
 import { freePort } from './support/free-port';
 import { RunningStack, startGateway, startSandbox } from './support/stack';
+import { TEST_API_KEY } from './support/tokens';
 
 describe('demo LMS page (sandbox) against the gateway', () => {
   let stack: RunningStack;
@@ -47,6 +48,22 @@ describe('demo LMS page (sandbox) against the gateway', () => {
     expect(body.users.map((u: { role: string }) => u.role)).toEqual(expect.arrayContaining(['teacher', 'student']));
     expect(body.courses.length).toBeGreaterThan(0);
     expect(JSON.stringify(body)).not.toContain(stack.sandbox.config.demo.lmsJwtSecret);
+  });
+
+  it('imports a sample SCORM course through the gateway the first time SCORM Cloud has none, once', async () => {
+    const [first, second] = await Promise.all([
+      request(stack.sandbox.url).get('/demo/config').expect(200),
+      request(stack.sandbox.url).get('/demo/config').expect(200),
+    ]);
+    for (const { body } of [first, second]) {
+      expect(body.scorm_error).toBeNull();
+      expect(body.scorm_courses).toEqual([{ course_id: 'demo-photosynthesis', title: 'Photosynthesis in 5 minutes' }]);
+    }
+    const courses = await request(stack.gateway.url)
+      .get('/api/v1/scorm/courses')
+      .set('Authorization', `Bearer ${TEST_API_KEY}`)
+      .expect(200);
+    expect(courses.body.courses).toEqual([expect.objectContaining({ id: 'demo-photosynthesis' })]);
   });
 
   it('mints user tokens that the gateway accepts with the right user and role', async () => {

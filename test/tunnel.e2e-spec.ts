@@ -4,8 +4,9 @@ import request from 'supertest';
 
 import { createGatewayApp } from '../apps/api/src/configure-app';
 import { freePort } from './support/free-port';
-import { gatewayEnv } from './support/stack';
+import { gatewayEnv, startSandbox } from './support/stack';
 import { TestDatabase, createTestDatabase } from './support/test-database';
+import { TEST_API_KEY, bearer } from './support/tokens';
 
 const AUTHTOKEN = 'fake-ngrok-authtoken-0123456789';
 
@@ -22,6 +23,13 @@ class FakeTunnelProvider implements TunnelProvider {
   }
 }
 
+const tunnelled = (base: Record<string, string>) => ({
+  ...base,
+  NGROK_AUTHTOKEN: AUTHTOKEN,
+  PUBLIC_BASE_URL: '',
+  TUNNEL: 'ngrok',
+});
+
 describe('TUNNEL=ngrok at start-up (fake provider)', () => {
   let database: TestDatabase;
   let port: number;
@@ -30,7 +38,7 @@ describe('TUNNEL=ngrok at start-up (fake provider)', () => {
   beforeEach(async () => {
     database = await createTestDatabase();
     port = await freePort();
-    env = { ...gatewayEnv(port, 9, database.url), NGROK_AUTHTOKEN: AUTHTOKEN, PUBLIC_BASE_URL: '', TUNNEL: 'ngrok' };
+    env = tunnelled(gatewayEnv(port, 9, database.url));
   });
   afterEach(() => database.drop());
 
@@ -47,6 +55,39 @@ describe('TUNNEL=ngrok at start-up (fake provider)', () => {
       await app.close();
     }
     expect(provider.closed).toBe(1);
+  });
+
+  it('builds the Bazaar callback URLs on the tunnel URL (the store posts the pick back through it)', async () => {
+    const sandbox = await startSandbox();
+    const app = await createGatewayApp({
+      env: { ...env, ...tunnelled(gatewayEnv(port, sandbox.port, database.url)) },
+      tunnelProvider: new FakeTunnelProvider(),
+    });
+    try {
+      await app.listen(port, '127.0.0.1');
+      const browse = await request(app.getHttpServer())
+        .post('/api/v1/bazaar/browse')
+        .set(bearer(TEST_API_KEY))
+        .send({
+          city: 'Helsinki',
+          city_id: '091',
+          context_id: 'bio-7a',
+          context_title: 'Biology 7A',
+          first_name: 'Tiina',
+          last_name: 'Teacher',
+          return_url: `${sandbox.url}/demo`,
+          role: 'teacher',
+          school: 'Kallion yhtenäiskoulu',
+          school_id: '00913',
+          user_id: 'tiina.teacher',
+        })
+        .expect(200);
+      const store = await (await fetch(browse.body.browse_url)).text();
+      expect(store).toContain('action="https://fake-gateway.ngrok.example/api/v1/bazaar/callbacks/add?state=');
+    } finally {
+      await app.close();
+      await sandbox.close();
+    }
   });
 
   it('leaves PUBLIC_BASE_URL alone and opens nothing when TUNNEL=none', async () => {

@@ -314,12 +314,14 @@ async function main() {
           context.waitForEvent('page'),
           page.click(`${row} >> nth=0 >> [data-testid="launch"]`),
         ]);
-        await player.waitForLoadState();
-        await player.waitForSelector('[data-testid="player-score"], #score');
+        await player.waitForSelector('[data-testid="sandbox-score"]');
         await shot(player, '05-scorm-player');
-        await player.fill('[data-testid="player-score"], #score', String(SCORE));
-        await player.click('[data-testid="player-complete"], #complete');
-        await player.waitForSelector('[data-testid="player-done"], #done', { state: 'attached' });
+        await player.fill('[data-testid="sandbox-score"]', String(SCORE));
+        await player.click('[data-testid="sandbox-pass"]');
+        const result = await player.waitForSelector('#sandbox-result');
+        const delivered = await result.getAttribute('data-delivered');
+        expect(delivered === 'true', `the player could not post the results: ${(await result.textContent()).trim()}`);
+        await shot(player, '06-scorm-results-sent');
         await player.close();
       },
     ],
@@ -338,7 +340,7 @@ async function main() {
         const success = await page.textContent(`${row} >> nth=0 >> [data-testid="success"]`);
         expect(score === `${SCORE}%`, `the page shows score ${score}, expected ${SCORE}%`);
         expect(success === 'PASSED', `the page shows success ${success}, expected PASSED`);
-        await shot(page, '06-scorm-progress');
+        await shot(page, '07-scorm-progress');
       },
     ],
   ]);
