@@ -1,4 +1,5 @@
 import { PostbackTokenService, ScormCloudV1Signer } from '@app/scorm-cloud';
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 
 import { ScormSandboxStore } from '../apps/sandbox/src/scorm-cloud/scorm-sandbox.store';
@@ -274,5 +275,50 @@ describe('SCORM Cloud v1 clock skew', () => {
       .set(admin)
       .attach('file', scormPackage('Skewed'), { filename: 'skewed.zip' })
       .expect(201);
+  });
+});
+
+describe('SCORM course upload limits', () => {
+  let stack: RunningStack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.close());
+
+  it('refuses a declared body over the size limit with 413 before streaming it', async () => {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        `${stack.gateway.url}/api/v1/scorm/courses`,
+        {
+          headers: {
+            Authorization: `Bearer ${TEST_API_KEY}`,
+            'Content-Length': String(300 * 1024 * 1024),
+            'Content-Type': 'multipart/form-data; boundary=x',
+          },
+          method: 'POST',
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ body: text, status: res.statusCode ?? 0 }));
+        },
+      );
+      req.on('error', reject);
+      req.write('--x\r\n');
+    });
+    expect(status).toBe(413);
+    expect(JSON.parse(body).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(stack.sandbox.app.get(ScormSandboxStore).jobs.size).toBe(0);
+  });
+
+  it('refuses a body that is not multipart with 415', async () => {
+    const res = await request(stack.gateway.url)
+      .post('/api/v1/scorm/courses')
+      .set(admin)
+      .set('Content-Type', 'application/zip')
+      .send(scormPackage('x'))
+      .expect(415);
+    expect(res.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
 });

@@ -1,0 +1,133 @@
+import type { AppConfigService } from '@app/config';
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ScormCloudV2Client, toProgress } from './scorm-cloud-v2.client';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+describe('ScormCloudV2Client against a local HTTP server', () => {
+  let server: Server;
+  let baseUrl: string;
+  let handlers: Handler[];
+  let seen: { method?: string; url?: string; auth?: string }[];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({ auth: req.headers.authorization, method: req.method, url: req.url });
+      req.resume();
+      const handler = handlers.shift();
+      if (handler) handler(req, res);
+      else res.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    handlers = [];
+    seen = [];
+  });
+
+  const client = (url = baseUrl) =>
+    new ScormCloudV2Client({
+      scormCloud: { appId: 'APP', baseUrl: url, secretKey: 'secret-key', timeoutMs: 300 },
+    } as AppConfigService);
+  const json =
+    (status: number, body?: unknown): Handler =>
+    (_req, res) =>
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(body === undefined ? '' : JSON.stringify(body));
+
+  it('sends HTTP Basic appId:secretKey and follows `more` paging', async () => {
+    handlers.push(json(200, { courses: [{ id: 'a', title: 'A' }], more: 'p2' }), json(200, { courses: [{ id: 'b' }] }));
+    const courses = await client().listCourses();
+    expect(courses.map((c) => c.id)).toEqual(['a', 'b']);
+    expect(seen[0].auth).toBe(`Basic ${Buffer.from('APP:secret-key').toString('base64')}`);
+    expect(seen.map((s) => s.url)).toEqual(['/api/v2/courses', '/api/v2/courses?more=p2']);
+  });
+
+  it('retries a safe call on 503 and 429, then succeeds', async () => {
+    handlers.push(json(503), json(429), json(200, { apiMessage: 'pong' }));
+    await client().ping();
+    expect(seen).toHaveLength(3);
+  });
+
+  it('never re-sends a POST after a 5xx', async () => {
+    handlers.push(json(503), json(204));
+    await expect(
+      client().createRegistration({
+        courseId: 'c',
+        learner: { firstName: 'A', id: 'l', lastName: 'B' },
+        postback: { password: 'p', url: 'https://gw.example/api', username: 'u' },
+        registrationId: 'r',
+      }),
+    ).rejects.toMatchObject({ code: 'SCORM_CLOUD_UNAVAILABLE', kind: 'upstream_unavailable' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('maps 401 to a 502-kind error saying our credentials were rejected', async () => {
+    handlers.push(json(401, { message: 'nope' }));
+    const error = await client()
+      .ping()
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SCORM_CLOUD_AUTH_REJECTED', kind: 'upstream_rejected' });
+    expect((error as Error).message).toMatch(/SCORM Cloud rejected our credentials/);
+  });
+
+  it('maps 404 to not found, 400 to an upstream bad request carrying the message', async () => {
+    handlers.push(json(404), json(400, { message: 'expiry out of range' }));
+    await expect(client().registrationProgress('r1')).rejects.toMatchObject({ code: 'SCORM_CLOUD_NOT_FOUND' });
+    const error = await client()
+      .launchLink('r1', { expirySeconds: 60 })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'SCORM_CLOUD_BAD_REQUEST', kind: 'upstream_bad_request' });
+    expect((error as Error).message).toContain('expiry out of range');
+  });
+
+  it('times out (504 kind) after retrying a silent upstream', async () => {
+    for (let i = 0; i < 3; i++) handlers.push(() => undefined);
+    await expect(client().ping()).rejects.toMatchObject({ code: 'SCORM_CLOUD_TIMEOUT', kind: 'upstream_timeout' });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('reports a refused connection as unreachable', async () => {
+    await expect(client('http://127.0.0.1:9/api/v2').ping()).rejects.toMatchObject({
+      code: 'SCORM_CLOUD_UNREACHABLE',
+    });
+  });
+
+  it('clamps the launch link expiry to 10-300 s', async () => {
+    let body = '';
+    handlers.push((req, res) => {
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => json(200, { launchLink: 'https://player/x' })(req, res));
+    });
+    const link = await client().launchLink('r1', { expirySeconds: 3600, redirectUrl: 'https://lms/x' });
+    expect(link.url).toBe('https://player/x');
+    expect(JSON.parse(body)).toEqual({ expiry: 300, redirectOnExitUrl: 'https://lms/x' });
+  });
+
+  it('reads a v2 registration into an API progress update', () => {
+    expect(
+      toProgress('reg-123', {
+        completedDate: '2026-11-23T10:15:30.000Z',
+        id: 'reg-123',
+        instance: 1,
+        registrationCompletion: 'COMPLETED',
+        registrationSuccess: 'PASSED',
+        score: { scaled: 85 },
+        totalSecondsTracked: 342.4,
+        updated: '2026-11-23T10:15:30.000Z',
+      }),
+    ).toMatchObject({
+      completion: 'COMPLETED',
+      instance: 1,
+      score: 85,
+      source: 'api',
+      success: 'PASSED',
+      totalSeconds: 342,
+      updated: new Date('2026-11-23T10:15:30.000Z'),
+    });
+    expect(toProgress('r', {})).toMatchObject({ completion: 'UNKNOWN', instance: 0, score: null, success: 'UNKNOWN' });
+  });
+});
