@@ -8,7 +8,7 @@
  * Never downloads a browser: CHROMIUM_PATH (default /usr/bin/chromium) must exist (`apt-get install chromium`).
  */
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } = require('node:fs');
+const { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -357,6 +357,7 @@ function finish() {
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   log(`\nbrowser: ${passed} passed, ${failed} failed`);
+  if (process.env.TEST_SUMMARY_FILE) appendFileSync(process.env.TEST_SUMMARY_FILE, `${passed} ${failed} 0\n`);
   process.exit(failed || !results.length ? 1 : 0);
 }
 
