@@ -108,7 +108,7 @@ function gatewayEnv(port, databaseUrl) {
 }
 
 let sequence = 0;
-const base = Date.parse('2026-11-23T10:00:00.000Z');
+const base = Date.now() - 24 * 3600_000;
 function postbackBody(registrationIds) {
   // Each request is a new postback: its own registration slot and a later `updated` than any before it.
   const n = sequence++;
@@ -117,7 +117,7 @@ function postbackBody(registrationIds) {
   return JSON.stringify({
     completedDate: null,
     course: { id: 'bench-course', title: 'Bench course', version: 0 },
-    firstAccessDate: '2026-11-23T09:59:00.000Z',
+    firstAccessDate: new Date(base - 60_000).toISOString(),
     id,
     instance: 0,
     lastAccessDate: updated,

@@ -61,7 +61,7 @@ describe('results webhook durability (kill -9 during a stream of postbacks)', ()
     const acknowledged: string[] = [];
     let sequence = 0;
     let streaming = true;
-    const base = Date.parse('2026-11-23T10:00:00.000Z');
+    const base = Date.now() - 24 * 3600_000;
     const worker = async () => {
       while (streaming) {
         const n = sequence++;

@@ -15,8 +15,8 @@ function v2(id: string, updated: string, extra: Record<string, unknown> = {}) {
     activityDetails: { activityCompletion: 'COMPLETED', id: 'act-1', title: 'Safety 101' },
     completedDate: updated,
     course: { id: 'course-1', title: 'Safety 101', version: 0 },
-    createdDate: '2026-11-23T09:58:00.000Z',
-    firstAccessDate: '2026-11-23T10:00:00.000Z',
+    createdDate: '2026-11-22T09:58:00.000Z',
+    firstAccessDate: '2026-11-22T10:00:00.000Z',
     id,
     instance: 0,
     lastAccessDate: updated,
@@ -85,7 +85,7 @@ describe('results webhook', () => {
     it('stores a v2 JSON postback with basic auth and a matching token, and applies its progress', async () => {
       const id = await register('reg-v2-json');
       const token = await tokens.sign(id);
-      const res = await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, v2(id, '2026-11-23T10:15:30.000Z'));
+      const res = await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, v2(id, '2026-11-22T10:15:30.000Z'));
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ duplicate: false, outcome: 'applied', registration_id: id, status: 'success' });
       expect(await count(id)).toBe(1);
@@ -103,7 +103,7 @@ describe('results webhook', () => {
         .post(`/api/results?token=${await tokens.sign(id)}`)
         .type('form')
         .send({
-          data: JSON.stringify(v2(id, '2026-11-23T11:00:00.000Z')),
+          data: JSON.stringify(v2(id, '2026-11-22T11:00:00.000Z')),
           password: TEST_SECRETS.webhookPassword,
           userName: TEST_SECRETS.webhookUsername,
         })
@@ -153,7 +153,7 @@ describe('results webhook', () => {
         score: '70',
         success: 'failed',
         total_seconds: '120',
-        updated: '2026-11-23T12:00:00.000Z',
+        updated: '2026-11-22T12:00:00.000Z',
         username: TEST_SECRETS.webhookUsername,
       });
       const res = await request(gateway.url).get(`/api/results?${query}`).expect(200);
@@ -171,14 +171,14 @@ describe('results webhook', () => {
     const id = await register('reg-both-paths');
     let minute = 10;
     for (const route of ROUTES) {
-      const json = await postJson(route, v2(id, `2026-11-23T13:${minute++}:00.000Z`));
+      const json = await postJson(route, v2(id, `2026-11-22T13:${minute++}:00.000Z`));
       const xml = await request(gateway.url)
         .post(route)
         .set('Authorization', BASIC)
         .set('Content-Type', 'application/xml')
         .send(report(id).replace('instanceid="0"', `instanceid="${minute++}"`));
       const query = await request(gateway.url).get(
-        `${route}?regid=${id}&completion=incomplete&updated=2026-11-23T13:${minute++}:00Z` +
+        `${route}?regid=${id}&completion=incomplete&updated=2026-11-22T13:${minute++}:00Z` +
           `&username=${TEST_SECRETS.webhookUsername}&password=${TEST_SECRETS.webhookPassword}`,
       );
       expect([json.status, xml.status, query.status]).toEqual([200, 200, 200]);
@@ -190,7 +190,7 @@ describe('results webhook', () => {
     it('refuses missing or wrong credentials, a foreign token and a bad token with 401, storing nothing', async () => {
       const id = await register('reg-auth');
       const other = await register('reg-auth-other');
-      const body = v2(id, '2026-11-23T10:15:30.000Z');
+      const body = v2(id, '2026-11-22T10:15:30.000Z');
       const attempts = [
         request(gateway.url).post('/api/results').set('Content-Type', 'application/json').send(JSON.stringify(body)),
         postJson('/api/results', body, WRONG_BASIC),
@@ -224,7 +224,7 @@ describe('results webhook', () => {
   describe('delivery semantics', () => {
     it('stores a repeated delivery once and still answers 200', async () => {
       const id = await register('reg-dup');
-      const body = v2(id, '2026-11-23T10:20:00.000Z');
+      const body = v2(id, '2026-11-22T10:20:00.000Z');
       const first = await postJson('/api/results', body).expect(200);
       const again = await postJson('/api/results', body).expect(200);
       // Same registration, instance and update time in another shape is the same postback too.
@@ -243,7 +243,7 @@ describe('results webhook', () => {
 
     it('stores concurrent duplicates once', async () => {
       const id = await register('reg-dup-burst');
-      const body = v2(id, '2026-11-23T10:21:00.000Z');
+      const body = v2(id, '2026-11-22T10:21:00.000Z');
       const answers = await Promise.all(Array.from({ length: 8 }, () => postJson('/api/results', body)));
       expect(answers.map((res) => res.status)).toEqual(Array(8).fill(200));
       expect(answers.filter((res) => !res.body.duplicate)).toHaveLength(1);
@@ -252,10 +252,10 @@ describe('results webhook', () => {
 
     it('never lets an older postback overwrite newer progress', async () => {
       const id = await register('reg-order');
-      await postJson('/api/results', v2(id, '2026-11-23T10:30:00.000Z', { score: { scaled: 90 } })).expect(200);
+      await postJson('/api/results', v2(id, '2026-11-22T10:30:00.000Z', { score: { scaled: 90 } })).expect(200);
       const older = await postJson(
         '/api/results',
-        v2(id, '2026-11-23T10:10:00.000Z', {
+        v2(id, '2026-11-22T10:10:00.000Z', {
           registrationCompletion: 'INCOMPLETE',
           registrationSuccess: 'UNKNOWN',
           score: { scaled: 20 },
@@ -267,7 +267,7 @@ describe('results webhook', () => {
     });
 
     it('stores and flags a postback for a registration the gateway does not know, answering 200', async () => {
-      const res = await postJson('/api/results', v2('reg-nobody-knows', '2026-11-23T10:00:00.000Z')).expect(200);
+      const res = await postJson('/api/results', v2('reg-nobody-knows', '2026-11-22T10:00:00.000Z')).expect(200);
       expect(res.body.outcome).toBe('unknown_registration');
       const page = await request(gateway.url)
         .get('/api/v1/webhooks/events?registration_id=reg-nobody-knows')
@@ -326,12 +326,12 @@ describe('results webhook', () => {
           'POSTBACK_DATA_MISSING',
         ],
         [
-          postJson('/api/results', { ...v2(id, '2026-11-23T10:00:00.000Z'), pad: 'x'.repeat(1024 * 1024) }),
+          postJson('/api/results', { ...v2(id, '2026-11-22T10:00:00.000Z'), pad: 'x'.repeat(1024 * 1024) }),
           413,
           'PAYLOAD_TOO_LARGE',
         ],
         [
-          postJson('/api/results', { ...v2(id, '2026-11-23T10:00:00.000Z'), registrationCompletion: 'DONE' }),
+          postJson('/api/results', { ...v2(id, '2026-11-22T10:00:00.000Z'), registrationCompletion: 'DONE' }),
           400,
           'POSTBACK_INVALID',
         ],
@@ -343,6 +343,12 @@ describe('results webhook', () => {
             .send('<!DOCTYPE x [<!ENTITY a "b">]><registrationreport regid="&a;"/>'),
           400,
           'POSTBACK_MALFORMED_XML',
+        ],
+        [
+          // Dated ahead of now, it would outrank every later correction from the API.
+          postJson('/api/results', v2(id, new Date(Date.now() + 3600_000).toISOString())),
+          400,
+          'POSTBACK_INVALID',
         ],
       ];
       for (const [req, status, code] of cases) {
@@ -358,21 +364,21 @@ describe('results webhook', () => {
     it('lists postbacks newest first with paging and a registration filter, for admins only', async () => {
       const id = await register('reg-list');
       for (const minute of [10, 11, 12])
-        await postJson('/api/results', v2(id, `2026-11-23T10:${minute}:00.000Z`)).expect(200);
+        await postJson('/api/results', v2(id, `2026-11-22T10:${minute}:00.000Z`)).expect(200);
       const first = await request(gateway.url)
         .get(`/api/v1/webhooks/events?registration_id=${id}&limit=2`)
         .set(bearer(TEST_API_KEY))
         .expect(200);
       expect(first.body).toMatchObject({ limit: 2, offset: 0, total: 3 });
       expect(first.body.items.map((e: { updated: string }) => e.updated)).toEqual([
-        '2026-11-23T10:12:00.000Z',
-        '2026-11-23T10:11:00.000Z',
+        '2026-11-22T10:12:00.000Z',
+        '2026-11-22T10:11:00.000Z',
       ]);
       const second = await request(gateway.url)
         .get(`/api/v1/webhooks/events?registration_id=${id}&limit=2&offset=2`)
         .set(bearer(await userToken('admin-1', 'admin')))
         .expect(200);
-      expect(second.body.items.map((e: { updated: string }) => e.updated)).toEqual(['2026-11-23T10:10:00.000Z']);
+      expect(second.body.items.map((e: { updated: string }) => e.updated)).toEqual(['2026-11-22T10:10:00.000Z']);
       await request(gateway.url)
         .get('/api/v1/webhooks/events')
         .set(bearer(await userToken('s-1', 'student')))

@@ -1,5 +1,5 @@
 import { WebhookCredentialsVerifier } from '@app/auth';
-import { Clock, UnauthenticatedError } from '@app/common';
+import { Clock, UnauthenticatedError, ValidationFailedError } from '@app/common';
 import { PostbackTokenService } from '@app/scorm-cloud';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -12,6 +12,11 @@ import type { ParsedPostback, PostbackRequest } from './postback.types';
 /** How long a token that verified stays trusted without re-checking its RS256 signature. */
 const TOKEN_CACHE_MS = 60_000;
 const TOKEN_CACHE_MAX = 10_000;
+/**
+ * Progress is ordered by the payload's own `updated`, so a postback dated ahead of now would pin its data
+ * against every later correction from the API. SCORM Cloud stamps `updated` itself; allow only clock skew.
+ */
+const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 export interface ReceivedPostback extends StoredPostback {
   registrationId: string;
@@ -51,6 +56,13 @@ export class WebhookReceiverService {
     }
     const { progress } = parsed;
     if (parsed.token !== undefined) await this.checkToken(parsed.token, progress.registrationId);
+    if (progress.updated && progress.updated.getTime() > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) {
+      throw new ValidationFailedError(
+        'updated: must not lie more than 5 minutes in the future',
+        { updated: ['must not lie more than 5 minutes in the future'] },
+        'POSTBACK_INVALID',
+      );
+    }
 
     const stored = await this.writer.store({
       authMethod: basic ? 'basic' : parsed.shape === 'query' ? 'query' : 'form',

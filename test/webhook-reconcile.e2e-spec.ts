@@ -1,0 +1,139 @@
+import { PostbackReconciliationJob } from '@app/webhook';
+import request from 'supertest';
+
+import { ScormSandboxStore } from '../apps/sandbox/src/scorm-cloud/scorm-sandbox.store';
+import { scormPackage } from './fixtures/scorm/scorm-package';
+import { RunningStack, TEST_SECRETS, startStack } from './support/stack';
+import { TEST_API_KEY, bearer, userToken } from './support/tokens';
+
+const admin = bearer(TEST_API_KEY);
+const BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:${TEST_SECRETS.webhookPassword}`).toString('base64')}`;
+const OVERDUE_MS = 1000;
+
+/** Reconciliation against the sandbox's SCORM Cloud API: the API's record wins over lost or forged postbacks. */
+describe('postback reconciliation job', () => {
+  let stack: RunningStack;
+  let sandbox: ScormSandboxStore;
+  let job: PostbackReconciliationJob;
+
+  const progress = async (id: string) =>
+    (await request(stack.gateway.url).get(`/api/v1/scorm/registrations/${id}`).set(admin).expect(200)).body;
+  const register = async (id: string) => {
+    await request(stack.gateway.url)
+      .post('/api/v1/scorm/registrations')
+      .set(admin)
+      .send({
+        course_id: 'safety-101',
+        learner_first_name: 'Aino',
+        learner_id: `learner-${id}`,
+        learner_last_name: 'Virtanen',
+        registration_id: id,
+      })
+      .expect(201);
+    return sandbox.registration(TEST_SECRETS.scormAppId, id)!;
+  };
+  /** What SCORM Cloud itself recorded for the learner (its postback never reaches us). */
+  const recordUpstream = (id: string, fields: { score: number; success: 'PASSED' | 'FAILED'; updated: Date }) => {
+    Object.assign(sandbox.registration(TEST_SECRETS.scormAppId, id)!, {
+      completedDate: fields.updated,
+      completion: 'COMPLETED',
+      firstAccess: new Date(fields.updated.getTime() - 60_000),
+      lastAccess: fields.updated,
+      totalSeconds: 60,
+      ...fields,
+    });
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({
+      gatewayOverrides: { WEBHOOK_POSTBACK_OVERDUE_MS: String(OVERDUE_MS), WEBHOOK_RECONCILE_INTERVAL_MS: '0' },
+    });
+    sandbox = stack.sandbox.app.get(ScormSandboxStore);
+    job = stack.gateway.app.get(PostbackReconciliationJob);
+    await request(stack.gateway.url)
+      .post('/api/v1/scorm/courses?course_id=safety-101')
+      .set(admin)
+      .attach('file', scormPackage('Safety 101'), { contentType: 'application/zip', filename: 'safety-101.zip' })
+      .expect(201);
+  });
+  afterAll(() => stack?.close());
+
+  it('fills in progress whose postback was lost, once the postback is overdue after a launch', async () => {
+    await register('reg-lost');
+    const learner = await userToken('learner-reg-lost', 'student');
+    await request(stack.gateway.url)
+      .post('/api/v1/scorm/registrations/reg-lost/launch')
+      .set(bearer(learner))
+      .send({})
+      .expect(200);
+    recordUpstream('reg-lost', { score: 90, success: 'PASSED', updated: new Date(Date.now() - 1000) });
+    expect((await progress('reg-lost')).progress).toBeNull();
+
+    await new Promise((resolve) => setTimeout(resolve, OVERDUE_MS + 200));
+    const run = await job.run();
+    expect(run.refreshed).toBeGreaterThanOrEqual(1);
+    expect(run.failed).toBe(0);
+    const after = await progress('reg-lost');
+    expect(after.progress).toMatchObject({ completion: 'COMPLETED', score: 90, source: 'api', success: 'PASSED' });
+    expect(after.last_synced_at).not.toBeNull();
+  });
+
+  it('replaces a forged postback with what the SCORM Cloud API reports, keeping the postback for audit', async () => {
+    const upstream = await register('reg-forged');
+    const token = new URL(upstream.postback!.url).searchParams.get('token');
+    recordUpstream('reg-forged', { score: 35, success: 'FAILED', updated: new Date(Date.now() - 1000) });
+    // Someone holding the credentials and the URL claims a pass, dated before the real attempt.
+    const forged = {
+      id: 'reg-forged',
+      instance: 0,
+      registrationCompletion: 'COMPLETED',
+      registrationSuccess: 'PASSED',
+      score: { scaled: 100 },
+      updated: new Date(Date.now() - 3600_000).toISOString(),
+    };
+    await request(stack.gateway.url)
+      .post(`/api/v1/webhooks/scorm-cloud?token=${token}`)
+      .set('Authorization', BASIC)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(forged))
+      .expect(200);
+    expect((await progress('reg-forged')).progress).toMatchObject({
+      score: 100,
+      source: 'postback',
+      success: 'PASSED',
+    });
+
+    // Progress that came only from a postback is unconfirmed: the next pass re-reads it from the API.
+    await job.run();
+    expect((await progress('reg-forged')).progress).toMatchObject({ score: 35, source: 'api', success: 'FAILED' });
+    const events = await request(stack.gateway.url)
+      .get('/api/v1/webhooks/events?registration_id=reg-forged')
+      .set(admin)
+      .expect(200);
+    expect(events.body.items).toHaveLength(1);
+    expect(events.body.items[0]).toMatchObject({ score: 100, token_verified: true });
+
+    // Confirmed now: a further pass leaves it alone.
+    const again = await job.run();
+    expect(again.checked).toBe(0);
+  });
+
+  it('keeps going when SCORM Cloud no longer knows a registration, counting the failure', async () => {
+    await register('reg-gone-upstream');
+    await request(stack.gateway.url)
+      .post('/api/v1/webhooks/scorm-cloud')
+      .set('Authorization', BASIC)
+      .set('Content-Type', 'application/json')
+      .send(
+        JSON.stringify({
+          id: 'reg-gone-upstream',
+          registrationCompletion: 'INCOMPLETE',
+          updated: new Date().toISOString(),
+        }),
+      )
+      .expect(200);
+    sandbox.deleteRegistration(TEST_SECRETS.scormAppId, 'reg-gone-upstream');
+    const run = await job.run();
+    expect(run.failed).toBe(1);
+  });
+});
