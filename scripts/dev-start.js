@@ -36,6 +36,8 @@ const gatewayEnv = {
 };
 const sandboxEnv = {
   ...userEnv,
+  // The demo page plays the LMS, so it signs user tokens with the LMS secret the gateway verifies.
+  ...(userEnv.LMS_JWT_SECRET && !userEnv.SANDBOX_DEMO_JWT_SECRET ? { SANDBOX_DEMO_JWT_SECRET: userEnv.LMS_JWT_SECRET } : {}),
   SANDBOX_GATEWAY_URL: userEnv.SANDBOX_GATEWAY_URL || gatewayUrl,
   SANDBOX_PORT: String(sandboxPort),
   SANDBOX_PUBLIC_URL: userEnv.SANDBOX_PUBLIC_URL || sandboxUrl,
