@@ -44,6 +44,17 @@ describe('malformed bodies answer 4xx in the error shape', () => {
     expect(errorShapeProblem(res)).toBeUndefined();
   });
 
+  it('answers an over-long header block with 431 in the error shape, not an empty body', async () => {
+    const res = await rawRequest(gateway.url, {
+      headers: { ...auth, 'X-Padding': 'p'.repeat(20_000) },
+      method: 'GET',
+      path: '/api/v1/me',
+    });
+    expect(res.status).toBe(431);
+    expect(res.json).toMatchObject({ code: 'HEADERS_TOO_LARGE' });
+    expect(errorShapeProblem(res)).toBeUndefined();
+  });
+
   it('still accepts a well-formed gzip body and modest nesting', async () => {
     const res = await rawRequest(gateway.url, {
       body: gzipSync(JSON.stringify({ a: { b: { c: [[[1]]] } } })),

@@ -7,6 +7,9 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 
 import { AppModule, AppModuleOptions } from './app.module';
 
@@ -65,6 +68,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.useBodyParser('text', { limit: BODY_LIMIT, type: ['application/xml', 'text/xml', 'text/plain'] });
   app.use(keepBodyParserErrorType);
   app.use(refuseDeepBodies);
+  app.getHttpServer().on('clientError', answerClientError);
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
@@ -109,6 +113,33 @@ function nestsDeeperThan(body: unknown, limit: number): boolean {
     for (const child of Object.values(node)) if (child && typeof child === 'object') pending.push([child, depth + 1]);
   }
   return false;
+}
+
+/**
+ * Node's HTTP parser refuses an over-long header block (431) or a broken request line (400) before any
+ * middleware runs, and by default answers with an empty body; answer those in the error shape too.
+ */
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'The request was not received in time'],
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'PAYLOAD_TOO_LARGE', 'The request chunk extensions are larger than allowed'],
+  HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'The request headers are larger than allowed'],
+};
+
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [statusCode, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+    400,
+    'MALFORMED_REQUEST',
+    'The request is not valid HTTP',
+  ];
+  const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode], message, code, request_id: randomUUID() });
+  socket.end(
+    `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject {
