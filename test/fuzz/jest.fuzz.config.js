@@ -6,6 +6,7 @@ const e2e = base.projects.find((project) => project.displayName === 'e2e');
 module.exports = {
   ...e2e,
   displayName: 'fuzz',
+  reporters: base.reporters,
   rootDir: '../..',
   testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
 };
