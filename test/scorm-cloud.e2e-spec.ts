@@ -83,6 +83,17 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     expect(res.body.message).toMatch(/imsmanifest/);
   });
 
+  it('refuses to import over an existing course unless a new version is asked for', async () => {
+    const upload = (query: string) =>
+      request(gateway.url)
+        .post(`/api/v1/scorm/courses?course_id=safety-101${query}`)
+        .set(admin)
+        .attach('file', scormPackage('Safety 101'), { filename: 'safety-101.zip' });
+    const conflict = await upload('').expect(409);
+    expect(conflict.body.code).toBe('SCORM_CLOUD_CONFLICT');
+    await upload('&may_create_new_version=true').expect(201);
+  });
+
   it('lists every course across pages', async () => {
     for (const id of ['course-b', 'course-c']) {
       await request(gateway.url)
@@ -234,9 +245,44 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     expect(
       stack.sandbox.app.get(ScormSandboxStore).registration(TEST_SECRETS.scormAppId, registrationId),
     ).toBeUndefined();
+    await request(gateway.url)
+      .post('/api/v1/scorm/registrations')
+      .set(admin)
+      .send({
+        course_id: 'course-c',
+        learner_first_name: 'A',
+        learner_id: 'l-c',
+        learner_last_name: 'B',
+        registration_id: `c-${api}`,
+      })
+      .expect(201);
     await request(gateway.url).delete('/api/v1/scorm/courses/course-c').set(admin).expect(204);
+    // The course's registrations go with it, here as on SCORM Cloud.
+    await request(gateway.url).get(`/api/v1/scorm/registrations/c-${api}`).set(admin).expect(404);
     const missing = await request(gateway.url).delete('/api/v1/scorm/courses/course-c').set(admin).expect(404);
     expect(missing.body.message).toMatch(/SCORM Cloud/);
+  });
+
+  it('answers 404 on refresh when SCORM Cloud lost the registration, and notes the check', async () => {
+    await request(gateway.url)
+      .post('/api/v1/scorm/registrations')
+      .set(admin)
+      .send({
+        course_id: 'safety-101',
+        learner_first_name: 'A',
+        learner_id: 'l-g',
+        learner_last_name: 'B',
+        registration_id: `gone-${api}`,
+      })
+      .expect(201);
+    stack.sandbox.app.get(ScormSandboxStore).deleteRegistration(TEST_SECRETS.scormAppId, `gone-${api}`);
+    const res = await request(gateway.url)
+      .get(`/api/v1/scorm/registrations/gone-${api}?refresh=true`)
+      .set(admin)
+      .expect(404);
+    expect(res.body.code).toBe('SCORM_CLOUD_NOT_FOUND');
+    const stored = await request(gateway.url).get(`/api/v1/scorm/registrations/gone-${api}`).set(admin).expect(200);
+    expect(stored.body.last_synced_at).not.toBeNull();
   });
 
   it('answers 502 naming SCORM Cloud and our credentials when the secret is wrong', async () => {

@@ -6,10 +6,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Brackets, DataSource } from 'typeorm';
+import { Brackets, DataSource, In } from 'typeorm';
 
 import { RegistrationProgressEntity } from './registrations/registration-progress.entity';
 import { RegistrationProgressService } from './registrations/registration-progress.service';
+import type { RegistrationProgressUpdate } from './registrations/registration-progress.types';
 import { RegistrationEntity } from './registrations/registration.entity';
 import { PostbackTokenService } from './tokens/postback-token.service';
 import {
@@ -72,8 +73,17 @@ export class ScormCloudService {
     return this.transport.listCourses();
   }
 
+  /** SCORM Cloud deletes a course's registrations with it, so ours go too. */
   async deleteCourse(courseId: string): Promise<void> {
     await this.transport.deleteCourse(courseId);
+    await this.dataSource.transaction(async (tx) => {
+      const ids = (await tx.getRepository(RegistrationEntity).find({ select: { id: true }, where: { courseId } })).map(
+        (r) => r.id,
+      );
+      if (!ids.length) return;
+      await tx.getRepository(RegistrationProgressEntity).delete({ registrationId: In(ids) });
+      await tx.getRepository(RegistrationEntity).delete({ id: In(ids) });
+    });
   }
 
   async importCourse(
@@ -227,7 +237,19 @@ export class ScormCloudService {
   /** Re-reads the registration from SCORM Cloud and feeds the projection with it (source `api`). */
   async refreshRegistration(registrationId: string): Promise<void> {
     await this.requireRegistration(registrationId);
-    const update = await this.transport.registrationProgress(registrationId);
+    let update: RegistrationProgressUpdate;
+    try {
+      update = await this.transport.registrationProgress(registrationId);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        // Gone upstream: note the check so reconciliation does not ask again and again.
+        const now = this.clock.now();
+        await this.dataSource
+          .getRepository(RegistrationEntity)
+          .update({ id: registrationId }, { lastSyncedAt: now, updatedAt: now });
+      }
+      throw error;
+    }
     await this.progress.applyMany([{ ...update, registrationId, source: 'api' }]);
   }
 

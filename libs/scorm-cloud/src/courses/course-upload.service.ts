@@ -62,10 +62,11 @@ export class CourseUploadService {
         mayCreateNewVersion: options.mayCreateNewVersion,
       });
     } catch (error) {
+      // Drain the rest of the upload so the client gets our answer instead of a stalled connection.
+      file.stream.unpipe();
+      file.stream.resume();
       if (exceeded) throw tooLarge(maxBytes);
       throw error;
-    } finally {
-      req.resume();
     }
   }
 
