@@ -15,7 +15,7 @@ export interface PostbackRecord {
   contentType: string | null;
   rawBody: string;
   bodyHash: string;
-  dedupKey: string | null;
+  dedupKey: string;
   authMethod: 'basic' | 'form' | 'query';
   tokenVerified: boolean;
   progress: Omit<RegistrationProgressUpdate, 'source'>;
@@ -61,21 +61,34 @@ const COLUMNS = [
 
 /** Rows per INSERT: 22 columns x 250 stays far below SQLite's and PostgreSQL's bound-parameter limits. */
 const MAX_BATCH = 250;
+/** PostgreSQL transactions in flight at once (the pool has 10 connections; leave room for the API). */
+const POSTGRES_CONCURRENT_BATCHES = 4;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const byRegistration = (a: Pending, b: Pending) =>
+  a.record.progress.registrationId < b.record.progress.registrationId
+    ? -1
+    : a.record.progress.registrationId > b.record.progress.registrationId
+      ? 1
+      : 0;
 
 /**
  * Group commit. Postbacks that arrive while a transaction is running wait in a queue and are committed
  * together in the next one: one BEGIN/COMMIT (one fsync on PostgreSQL) for many postbacks. Every caller's
  * promise settles only after its own transaction committed, so a 200 always follows a durable write.
  * Progress goes to RegistrationProgressService in the same transaction as the event rows.
+ *
+ * SQLite has one connection, so one transaction at a time. PostgreSQL spends most of a batch waiting on
+ * round trips, so a few batches run side by side on the pool; each batch applies its postbacks sorted by
+ * registration, so concurrent batches take row locks in the same order and cannot deadlock each other.
  */
 @Injectable()
 export class PostbackBatchWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(PostbackBatchWriter.name);
   private readonly postgres: boolean;
+  private readonly maxInFlight: number;
+  private readonly inFlight = new Set<Promise<void>>();
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
   private scheduled = false;
 
   constructor(
@@ -83,6 +96,7 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
     private readonly progress: RegistrationProgressService,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
+    this.maxInFlight = this.postgres ? POSTGRES_CONCURRENT_BATCHES : 1;
   }
 
   store(record: PostbackRecord): Promise<StoredPostback> {
@@ -94,28 +108,30 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
 
   /** Lets queued postbacks commit before the database closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    while (this.flushing || this.queue.length) {
-      await (this.flushing ?? this.flush());
+    while (this.inFlight.size || this.queue.length) {
+      if (this.queue.length && this.inFlight.size < this.maxInFlight) this.flush();
+      await Promise.race(this.inFlight);
     }
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.inFlight.size >= this.maxInFlight) return;
     this.scheduled = true;
     // setImmediate lets every request already read in this event-loop turn join the batch.
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.flushing) void this.flush();
+      if (this.queue.length && this.inFlight.size < this.maxInFlight) this.flush();
     });
   }
 
-  private flush(): Promise<void> {
+  private flush(): void {
     const batch = this.queue.splice(0, MAX_BATCH);
-    this.flushing = this.commitSettling(batch).finally(() => {
-      this.flushing = undefined;
+    if (this.postgres) batch.sort(byRegistration);
+    const done: Promise<void> = this.commitSettling(batch).finally(() => {
+      this.inFlight.delete(done);
       if (this.queue.length) this.schedule();
     });
-    return this.flushing;
+    this.inFlight.add(done);
   }
 
   private async commitSettling(batch: Pending[]): Promise<void> {
@@ -150,7 +166,7 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
     });
   }
 
-  /** One multi-row INSERT; rows whose body hash or (registration, instance, updated) exist are skipped. */
+  /** One multi-row INSERT; rows whose dedup key is already stored (or earlier in this batch) are skipped. */
   private async insert(manager: EntityManager, batch: Pending[], outcomes: PostbackOutcome[]): Promise<Set<string>> {
     const params: unknown[] = [];
     const tuples: string[] = [];

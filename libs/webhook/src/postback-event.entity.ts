@@ -10,8 +10,7 @@ export type PostbackOutcome = 'applied' | 'stale' | 'unknown_registration';
  * PostbackBatchWriter with plain SQL for speed; this entity serves the reads.
  */
 @Entity('webhook_events')
-@Index('IDX_webhook_events_received', ['receivedAt'])
-@Index('IDX_webhook_events_registration', ['registrationId', 'receivedAt'])
+@Index('IDX_webhook_events_registration', ['registrationId', 'id'])
 export class PostbackEventEntity {
   @PrimaryColumn({ length: 36, type: 'varchar' })
   id: string;
@@ -31,11 +30,12 @@ export class PostbackEventEntity {
   @Column({ name: 'raw_body', type: 'text' })
   rawBody: string;
 
-  @Column({ length: 64, name: 'body_hash', type: 'varchar', unique: true })
+  @Column({ length: 64, name: 'body_hash', type: 'varchar' })
   bodyHash: string;
 
-  @Column({ length: 320, name: 'dedup_key', nullable: true, type: 'varchar', unique: true })
-  dedupKey: string | null;
+  /** `instance|updated|registration`, or `sha256:<body hash>` for reports without an update time. */
+  @Column({ length: 320, name: 'dedup_key', type: 'varchar', unique: true })
+  dedupKey: string;
 
   @Column({ length: 255, name: 'registration_id', type: 'varchar' })
   registrationId: string;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 let lastMs = 0;
 let sequence = 0;
@@ -6,7 +6,8 @@ let sequence = 0;
 /**
  * UUIDv7-style event ids (RFC 9562): a millisecond timestamp, then a counter that keeps ids from one process
  * strictly increasing, then random bits. Sorting by id is receive order, which "newest first" paging needs
- * when thousands of postbacks share one millisecond.
+ * when thousands of postbacks share one millisecond. The random part comes from randomUUID's buffered
+ * entropy rather than a randomBytes call per id.
  */
 export function newPostbackEventId(now = Date.now()): string {
   if (now > lastMs) {
@@ -17,11 +18,8 @@ export function newPostbackEventId(now = Date.now()): string {
     lastMs++;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(lastMs, 0, 6);
-  bytes[6] = 0x70 | (sequence >> 8);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | (bytes[8] & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const time = lastMs.toString(16).padStart(12, '0');
+  const random = randomUUID();
+  // random is xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx; its variant group and last 12 digits are kept.
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${sequence.toString(16).padStart(3, '0')}-${random.slice(19)}`;
 }

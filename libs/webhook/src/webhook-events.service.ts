@@ -10,18 +10,13 @@ import { PostbackEventEntity } from './postback-event.entity';
 export class WebhookEventsService {
   constructor(@InjectRepository(PostbackEventEntity) private readonly events: Repository<PostbackEventEntity>) {}
 
-  /** Newest first; event ids grow with receive order, so they break ties inside one millisecond. */
+  /** Newest first: event ids are time-ordered (UUIDv7), so this walks the primary key or the registration index. */
   async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventPageDto> {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     const builder = this.events.createQueryBuilder('e');
     if (query.registration_id) builder.where('e.registration_id = :id', { id: query.registration_id });
-    const [events, total] = await builder
-      .orderBy('e.received_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .skip(offset)
-      .take(limit)
-      .getManyAndCount();
+    const [events, total] = await builder.orderBy('e.id', 'DESC').skip(offset).take(limit).getManyAndCount();
     return { items: events.map((event) => WebhookEventDto.from(event)), limit, offset, total };
   }
 }

@@ -64,13 +64,15 @@ export class WebhookReceiverService {
       );
     }
 
+    const hash = bodyHash(parsed);
     const stored = await this.writer.store({
       authMethod: basic ? 'basic' : parsed.shape === 'query' ? 'query' : 'form',
-      bodyHash: bodyHash(parsed),
+      bodyHash: hash,
       contentType: req.method.toUpperCase() === 'GET' ? null : (req.contentType?.slice(0, 255) ?? null),
+      // Same body means same parsed fields, so one key covers "same (registration, instance, updated) or same body".
       dedupKey: progress.updated
         ? `${progress.instance}|${progress.updated.toISOString()}|${progress.registrationId}`
-        : null,
+        : `sha256:${hash}`,
       method: req.method.toUpperCase(),
       progress,
       rawBody: parsed.redactedRaw,

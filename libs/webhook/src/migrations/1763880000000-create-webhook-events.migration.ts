@@ -1,7 +1,12 @@
 import { col } from '@app/persistence';
 import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
 
-/** The postback event store; the unique keys are what makes duplicate deliveries land once. */
+/**
+ * The postback event store. One unique key makes duplicate deliveries land once: (instance, updated,
+ * registration) when the payload carries an update time, else the body hash. Same body implies the same
+ * key either way, so one index covers both rules. Ids are time-ordered (UUIDv7), so newest-first paging
+ * walks the primary key and no received_at index is needed: each index is paid on every postback.
+ */
 export class CreateWebhookEvents1763880000000 implements MigrationInterface {
   name = 'CreateWebhookEvents1763880000000';
 
@@ -16,7 +21,7 @@ export class CreateWebhookEvents1763880000000 implements MigrationInterface {
           col.varchar('content_type', 255, { isNullable: true }),
           col.text('raw_body'),
           col.varchar('body_hash', 64),
-          col.varchar('dedup_key', 320, { isNullable: true }),
+          col.varchar('dedup_key', 320),
           col.varchar('registration_id', 255),
           col.int('instance'),
           col.timestamp('updated', { isNullable: true }),
@@ -36,11 +41,8 @@ export class CreateWebhookEvents1763880000000 implements MigrationInterface {
       }),
     );
     await queryRunner.createIndices('webhook_events', [
-      new TableIndex({ columnNames: ['body_hash'], isUnique: true, name: 'UQ_webhook_events_body_hash' }),
-      // NULL keys (reports without an update time) never collide, on SQLite and PostgreSQL alike.
       new TableIndex({ columnNames: ['dedup_key'], isUnique: true, name: 'UQ_webhook_events_dedup_key' }),
-      new TableIndex({ columnNames: ['received_at'], name: 'IDX_webhook_events_received' }),
-      new TableIndex({ columnNames: ['registration_id', 'received_at'], name: 'IDX_webhook_events_registration' }),
+      new TableIndex({ columnNames: ['registration_id', 'id'], name: 'IDX_webhook_events_registration' }),
     ]);
   }
 
