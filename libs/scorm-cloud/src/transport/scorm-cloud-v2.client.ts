@@ -84,8 +84,9 @@ export class ScormCloudV2Client implements ScormCloudTransport {
           params: more ? { more } : undefined,
         },
       );
-      for (const course of body.courses ?? []) courses.push(toCourse(course));
-      more = body.more || undefined;
+      if (!Array.isArray(body?.courses)) throw malformed('the course list has no courses array');
+      for (const course of body.courses) courses.push(toCourse(course));
+      more = typeof body.more === 'string' && body.more ? body.more : undefined;
       if (!more) break;
     }
     return courses;
@@ -109,7 +110,7 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       params: { courseId: upload.courseId, mayCreateNewVersion: upload.mayCreateNewVersion },
       timeout: UPLOAD_TIMEOUT_MS,
     });
-    if (!body.result) throw malformed('the import answer has no job id');
+    if (typeof body?.result !== 'string' || !body.result) throw malformed('the import answer has no job id');
     return { jobId: body.result };
   }
 
@@ -120,6 +121,7 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       message?: string;
       importResult?: { course?: { id?: string; title?: string } };
     }>('GET', `courses/importJobs/${encodeURIComponent(jobId)}`, `import job ${jobId}`);
+    if (!body || typeof body !== 'object') throw malformed('the import job answer is empty');
     const status = String(body.status ?? '').toUpperCase();
     if (status !== 'RUNNING' && status !== 'COMPLETE' && status !== 'ERROR') {
       throw malformed(`import job status "${body.status}" is unknown`);
@@ -134,7 +136,7 @@ export class ScormCloudV2Client implements ScormCloudTransport {
   }
 
   async createRegistration(registration: NewRegistration): Promise<void> {
-    await this.request('POST', 'registrations', `registration ${registration.registrationId}`, {
+    const body = await this.request('POST', 'registrations', `registration ${registration.registrationId}`, {
       data: {
         courseId: registration.courseId,
         learner: {
@@ -153,6 +155,26 @@ export class ScormCloudV2Client implements ScormCloudTransport {
         registrationId: registration.registrationId,
       },
     });
+    // SCORM Cloud answers 204 No Content; a 2xx with a body is something else (a proxy, an error page).
+    if (body !== undefined) throw malformed('the registration answer has a body where none was expected');
+  }
+
+  async registrationOwner(registrationId: string): Promise<{ courseId: string; learnerId: string } | null> {
+    // v2 reads the registration itself; the hint is for v1's list filter.
+    try {
+      const body = await this.request<{ course?: { id?: string }; learner?: { id?: string } }>(
+        'GET',
+        `registrations/${encodeURIComponent(registrationId)}`,
+        `registration ${registrationId}`,
+      );
+      if (typeof body?.course?.id !== 'string' || typeof body?.learner?.id !== 'string') {
+        throw malformed('the registration answer names no course or learner');
+      }
+      return { courseId: body.course.id, learnerId: body.learner.id };
+    } catch (error) {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    }
   }
 
   async registrationExists(registrationId: string): Promise<boolean> {
@@ -175,6 +197,7 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       `registrations/${encodeURIComponent(registrationId)}`,
       `registration ${registrationId}`,
     );
+    if (typeof body?.id !== 'string') throw malformed('the registration answer has no id');
     return toProgress(registrationId, body);
   }
 
@@ -204,7 +227,9 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       `registration ${registrationId}`,
       { data: { expiry, ...(request.redirectUrl ? { redirectOnExitUrl: request.redirectUrl } : {}) } },
     );
-    if (!body.launchLink) throw malformed('the launch link answer has no launchLink');
+    if (typeof body?.launchLink !== 'string' || !/^https?:\/\//.test(body.launchLink)) {
+      throw malformed('the launch link answer has no launchLink URL');
+    }
     return { expiresAt: new Date(startedAt + expiry * 1000), url: body.launchLink };
   }
 
@@ -224,13 +249,21 @@ export class ScormCloudV2Client implements ScormCloudTransport {
         ({ data, headers, status } = response);
       } catch (error) {
         const mapped = transportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
-        if (safe && attempt < MAX_ATTEMPTS) {
+        // A time-out has used up the caller's budget: retrying it would only multiply the wait.
+        if (safe && attempt < MAX_ATTEMPTS && mapped.kind !== 'upstream_timeout') {
           await sleep(backoff(attempt));
           continue;
         }
         throw mapped;
       }
-      if (status >= 200 && status < 300) return (data ?? {}) as T;
+      if (status >= 200 && status < 300) {
+        // axios hands back the raw text when a body does not parse: an HTML page or a cut-off JSON answer
+        // (a proxy, a maintenance page) must not pass for success.
+        if (typeof data === 'string' && data.trim()) {
+          throw malformed(`the ${what} answer is not JSON (${String(headers['content-type'] ?? 'no content type')})`);
+        }
+        return (data === '' || data === null ? undefined : data) as T;
+      }
       if (safe && attempt < MAX_ATTEMPTS && RETRYABLE_STATUS(status)) {
         await sleep(retryAfterMs(headers['retry-after']) ?? backoff(attempt));
         continue;
