@@ -169,6 +169,34 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     expect(invalid.body.details.registration_id).toBeDefined();
   });
 
+  it("adopts a registration an earlier timed-out attempt created upstream, but not someone else's", async () => {
+    const store = stack.sandbox.app.get(ScormSandboxStore);
+    for (const [id, learnerId] of [
+      [`landed-${api}`, 'l-landed'],
+      [`taken-${api}`, 'someone-else'],
+    ]) {
+      store.addRegistration({
+        appId: TEST_SECRETS.scormAppId,
+        courseId: 'safety-101',
+        id,
+        learner: { firstName: 'A', id: learnerId, lastName: 'B' },
+      });
+    }
+    const body = { course_id: 'safety-101', learner_first_name: 'A', learner_id: 'l-landed', learner_last_name: 'B' };
+    await request(gateway.url)
+      .post('/api/v1/scorm/registrations')
+      .set(admin)
+      .send({ ...body, registration_id: `landed-${api}` })
+      .expect(201);
+    const taken = await request(gateway.url)
+      .post('/api/v1/scorm/registrations')
+      .set(admin)
+      .send({ ...body, registration_id: `taken-${api}` })
+      .expect(409);
+    expect(taken.body.code).toBe('REGISTRATION_EXISTS_UPSTREAM');
+    await request(gateway.url).get(`/api/v1/scorm/registrations/taken-${api}`).set(admin).expect(404);
+  });
+
   it('lets the learner launch, play to a pass in the sandbox player, and read the result', async () => {
     const student = await userToken(learner, 'student');
     const other = await userToken('learner-x', 'student');

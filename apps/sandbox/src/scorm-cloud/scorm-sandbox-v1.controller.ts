@@ -184,7 +184,14 @@ export class ScormSandboxV1Controller {
       case 'rustici.registration.getRegistrationList':
         return `<registrationlist>${[...this.store.registrations.values()]
           .filter((r) => r.appId === appId && (!p.courseid || r.courseId === p.courseid))
-          .map((r) => `<registration id="${esc(r.id)}" courseid="${esc(r.courseId)}" />`)
+          .filter((r) => !p.learnerid || r.learner.id === p.learnerid)
+          .map(
+            (r) =>
+              `<registration id="${esc(r.id)}" courseid="${esc(r.courseId)}"><appId>${esc(appId)}</appId>` +
+              `<registrationId>${esc(r.id)}</registrationId><courseId>${esc(r.courseId)}</courseId>` +
+              `<learnerId>${esc(r.learner.id)}</learnerId><learnerFirstName>${esc(r.learner.firstName)}</learnerFirstName>` +
+              `<learnerLastName>${esc(r.learner.lastName)}</learnerLastName></registration>`,
+          )
           .join('')}</registrationlist>`;
       case 'rustici.registration.deleteRegistration':
         this.requireRegistration(appId, p);

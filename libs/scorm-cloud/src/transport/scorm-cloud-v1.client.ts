@@ -252,13 +252,37 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     return v1ReportToProgress(registrationId, report, readAt);
   }
 
-  async listRegistrations(courseId?: string): Promise<{ id: string; courseId: string }[]> {
+  async listRegistrations(
+    filter: { courseId?: string; learnerId?: string } = {},
+  ): Promise<{ id: string; courseId: string; learnerId: string }[]> {
     const rsp = await this.call(
-      { method: 'rustici.registration.getRegistrationList', ...(courseId ? { courseid: courseId } : {}) },
+      {
+        method: 'rustici.registration.getRegistrationList',
+        ...(filter.courseId ? { courseid: filter.courseId } : {}),
+        ...(filter.learnerId ? { learnerid: filter.learnerId } : {}),
+      },
       'registration list',
     );
-    const items = ((rsp.registrationlist as XmlNode | undefined)?.registration as XmlNode[] | undefined) ?? [];
-    return items.map((item) => ({ courseId: String(item['@_courseid'] ?? ''), id: String(item['@_id'] ?? '') }));
+    const list = rsp.registrationlist;
+    if (list === undefined)
+      throw mapV1Failure(new ScormCloudV1Failure(-1, 'no <registrationlist>'), 'registration list');
+    // An empty <registrationlist/> parses to an empty string.
+    const items =
+      typeof list === 'object' && list ? ((list as XmlNode).registration as XmlNode[] | undefined) : undefined;
+    return (items ?? []).map((item) => ({
+      courseId: String(item['@_courseid'] ?? text(item.courseId)),
+      id: String(item['@_id'] ?? text(item.registrationId)),
+      learnerId: text(item.learnerId),
+    }));
+  }
+
+  /** v1 has no single-registration read with its learner: the list filtered by course and learner tells. */
+  async registrationOwner(
+    registrationId: string,
+    hint: { courseId: string; learnerId: string },
+  ): Promise<{ courseId: string; learnerId: string } | null> {
+    const found = (await this.listRegistrations(hint)).find((item) => item.id === registrationId);
+    return found ? { courseId: found.courseId, learnerId: found.learnerId || hint.learnerId } : null;
   }
 
   async deleteRegistration(registrationId: string): Promise<void> {

@@ -84,10 +84,31 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
     expect((error as Error).message).toContain('expiry out of range');
   });
 
-  it('times out (504 kind) after retrying a silent upstream', async () => {
+  it('times out (504 kind) without retrying: the caller has already waited the whole time-out', async () => {
     for (let i = 0; i < 3; i++) handlers.push(() => undefined);
+    const started = Date.now();
     await expect(client().ping()).rejects.toMatchObject({ code: 'SCORM_CLOUD_TIMEOUT', kind: 'upstream_timeout' });
-    expect(seen).toHaveLength(3);
+    expect(seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses a 2xx that is not the expected answer (HTML page, cut-off JSON, body on a 204 call)', async () => {
+    handlers.push(
+      (_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<p>maintenance</p>'),
+      (_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id": "half'),
+      json(200, { error: 'x', success: 0 }),
+    );
+    const malformed = { code: 'SCORM_CLOUD_MALFORMED_RESPONSE', kind: 'upstream_unavailable' };
+    await expect(client().listCourses()).rejects.toMatchObject(malformed);
+    await expect(client().registrationProgress('r1')).rejects.toMatchObject(malformed);
+    await expect(
+      client().createRegistration({
+        courseId: 'c',
+        learner: { firstName: 'A', id: 'l', lastName: 'B' },
+        postback: { password: 'p', url: 'https://gw.example/api', username: 'u' },
+        registrationId: 'r',
+      }),
+    ).rejects.toMatchObject(malformed);
   });
 
   it('reports a refused connection as unreachable', async () => {

@@ -58,6 +58,14 @@ export interface ScormCloudTransport {
   importJob(jobId: string): Promise<ImportJob>;
   createRegistration(registration: NewRegistration): Promise<void>;
   registrationExists(registrationId: string): Promise<boolean>;
+  /** Course and learner of an existing registration (null when it does not exist). */
+  registrationOwner(
+    registrationId: string,
+    hint: { courseId: string; learnerId: string },
+  ): Promise<{
+    courseId: string;
+    learnerId: string;
+  } | null>;
   /** Progress of the latest instance, as an API-sourced update. */
   registrationProgress(registrationId: string): Promise<RegistrationProgressUpdate>;
   deleteRegistration(registrationId: string): Promise<void>;
