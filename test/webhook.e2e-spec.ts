@@ -206,6 +206,7 @@ describe('results webhook', () => {
       for (const attempt of attempts) {
         const res = await attempt;
         expect(res.status).toBe(401);
+        expect(res.body.request_id).toBe(res.headers['x-request-id']);
         codes.push(res.body.code);
       }
       expect(codes).toEqual([
@@ -239,6 +240,19 @@ describe('results webhook', () => {
         .expect(200);
       expect([first.body.duplicate, again.body.duplicate, asForm.body.duplicate]).toEqual([false, true, true]);
       expect(await count(id)).toBe(1);
+    });
+
+    it('stores a repeated v1 report without an update time once (same body), and a changed one again', async () => {
+      const id = await register('reg-dup-v1');
+      const post = (xml: string) =>
+        request(gateway.url).post('/api/results').set('Authorization', BASIC).set('Content-Type', 'text/xml').send(xml);
+      const answers = [await post(report(id)), await post(report(id)), await post(report(id, 'complete', '95'))];
+      expect(answers.map((res) => [res.status, res.body.duplicate])).toEqual([
+        [200, false],
+        [200, true],
+        [200, false],
+      ]);
+      expect(await count(id)).toBe(2);
     });
 
     it('stores concurrent duplicates once', async () => {
