@@ -41,8 +41,8 @@ export function configureApp(app: NestExpressApplication): void {
   // Behind a local proxy or tunnel agent, the client address is the forwarded one.
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
-  // SCORM Cloud's v2 JSON postbacks are answered ahead of the generic stack below (see libs/webhook).
-  app.use(app.get(PostbackFastPathMiddleware).handle);
+  // SCORM Cloud's v2 JSON postbacks are answered ahead of Express and the stack below (see libs/webhook).
+  app.get(PostbackFastPathMiddleware).installOn(app.getHttpServer());
   app.use(
     helmet({
       contentSecurityPolicy: {
