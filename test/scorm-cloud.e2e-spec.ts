@@ -249,6 +249,37 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     await request(gateway.url).get(`/api/v1/scorm/registrations/${registrationId}`).set(bearer(other)).expect(403);
   });
 
+  it('resets progress on SCORM Cloud for teachers and re-reads it', async () => {
+    const id = `reset-${api}`;
+    await request(gateway.url)
+      .post('/api/v1/scorm/registrations')
+      .set(admin)
+      .send({
+        course_id: 'safety-101',
+        learner_first_name: 'R',
+        learner_id: 'l-reset',
+        learner_last_name: 'S',
+        registration_id: id,
+      })
+      .expect(201);
+    const student = await userToken('l-reset', 'student');
+    const launch = await request(gateway.url)
+      .post(`/api/v1/scorm/registrations/${id}/launch`)
+      .set(bearer(student))
+      .send({})
+      .expect(200);
+    await playInSandbox(launch.body.launch_url, 'fail', 20);
+    await request(gateway.url).post(`/api/v1/scorm/registrations/${id}/reset`).set(bearer(student)).expect(403);
+    // SCORM Cloud's clock stamps the reset; let it move past the failed attempt's second (v1 reads are stamped per second).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const teacher = await userToken('teacher-1', 'teacher');
+    const res = await request(gateway.url)
+      .post(`/api/v1/scorm/registrations/${id}/reset`)
+      .set(bearer(teacher))
+      .expect(200);
+    expect(res.body.progress).toMatchObject({ completion: 'UNKNOWN', score: null, source: 'api', success: 'UNKNOWN' });
+  });
+
   it("answers a learner's progress across registrations to the learner and teachers only", async () => {
     const student = await userToken(learner, 'student');
     const res = await request(gateway.url)

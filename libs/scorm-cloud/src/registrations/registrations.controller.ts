@@ -64,6 +64,16 @@ export class RegistrationsController {
     await this.scorm.deleteRegistration(caller, id);
   }
 
+  @Post('registrations/:id/reset')
+  @HttpCode(200)
+  @Roles('teacher', 'admin')
+  @ApiOperation({ summary: "Reset the registration's progress on SCORM Cloud, then re-read it" })
+  @ApiOkResponse({ type: RegistrationDto })
+  async reset(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<RegistrationDto> {
+    await this.scorm.resetRegistration(caller, id);
+    return toRegistrationDto(await this.scorm.getRegistration(caller, id));
+  }
+
   @Post('registrations/:id/launch')
   @HttpCode(200)
   @ApiOperation({ summary: 'A fresh launch URL for the registered learner (or an API key)' })
