@@ -92,7 +92,7 @@ const rssMb = (pid) => {
   }
 };
 
-const unescape = (v) =>
+const unescapeHtml = (v) =>
   v
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -122,14 +122,14 @@ async function seedMaterial(gatewayUrl, sandboxUrl) {
       html,
     );
   if (!form) throw new Error('the sandbox store page has no material form');
-  const res = await fetch(unescape(form[1]), {
+  const res = await fetch(unescapeHtml(form[1]), {
     body: new URLSearchParams({ params: form[3] }).toString(),
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     method: 'POST',
     redirect: 'manual',
   });
   if (res.status !== 303) throw new Error(`the callback answered ${res.status}`);
-  return unescape(form[2]);
+  return unescapeHtml(form[2]);
 }
 
 async function main() {
