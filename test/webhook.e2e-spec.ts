@@ -374,6 +374,13 @@ describe('results webhook', () => {
     });
   });
 
+  it('documents the postback and events routes in the OpenAPI document', async () => {
+    const { body } = await request(gateway.url).get('/docs-json').expect(200);
+    for (const route of ROUTES) expect(Object.keys(body.paths[route])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(body.paths['/api/v1/webhooks/events'].get.responses['200']).toBeDefined();
+    expect(body.components.schemas.WebhookEventDto.properties).not.toHaveProperty('password');
+  });
+
   describe('GET /api/v1/webhooks/events', () => {
     it('lists postbacks newest first with paging and a registration filter, for admins only', async () => {
       const id = await register('reg-list');
