@@ -1,0 +1,132 @@
+import type { RegistrationProgressService, RegistrationProgressUpdate } from '@app/scorm-cloud';
+import type { DataSource, EntityManager } from 'typeorm';
+
+import { PostbackBatchWriter, PostbackRecord } from './postback-batch.writer';
+
+const COLUMNS = 22;
+
+function record(registrationId: string, updated = '2026-11-22T10:00:00.000Z'): PostbackRecord {
+  return {
+    authMethod: 'basic',
+    bodyHash: registrationId,
+    contentType: 'application/json',
+    dedupKey: `0|${updated}|${registrationId}`,
+    method: 'POST',
+    progress: {
+      completedDate: null,
+      completion: 'INCOMPLETE',
+      firstAccessDate: null,
+      instance: 0,
+      lastAccessDate: null,
+      registrationId,
+      score: null,
+      success: 'UNKNOWN',
+      totalSeconds: null,
+      updated: new Date(updated),
+    },
+    rawBody: '{}',
+    receivedAt: new Date(),
+    shape: 'v2_json',
+    tokenVerified: false,
+  };
+}
+
+/** A database that records transactions and treats every dedup key it has seen as a conflict. */
+function fakes(type: 'better-sqlite3' | 'postgres' = 'better-sqlite3') {
+  const seenKeys = new Set<string>();
+  const stats = { applied: [] as string[][], inFlight: 0, maxInFlight: 0, transactions: 0 };
+  const manager = {
+    query: async (_sql: string, params: unknown[]) => {
+      const inserted: { id: string }[] = [];
+      for (let at = 0; at < params.length; at += COLUMNS) {
+        const key = params[at + 7] as string;
+        if (!seenKeys.has(key)) {
+          seenKeys.add(key);
+          inserted.push({ id: params[at] as string });
+        }
+      }
+      return inserted;
+    },
+  } as unknown as EntityManager;
+  const dataSource = {
+    options: { type },
+    transaction: async <T>(work: (m: EntityManager) => Promise<T>): Promise<T> => {
+      stats.transactions++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return await work(manager);
+      } finally {
+        stats.inFlight--;
+      }
+    },
+  } as unknown as DataSource;
+  const progress = {
+    applyMany: async (updates: RegistrationProgressUpdate[]) => {
+      stats.applied.push(updates.map((u) => u.registrationId));
+      if (updates.some((u) => u.registrationId === 'breaks-the-batch')) throw new Error('constraint violated');
+      return updates.map((u) => (u.registrationId.startsWith('unknown') ? 'unknown_registration' : 'applied'));
+    },
+  } as unknown as RegistrationProgressService;
+  return { stats, writer: new PostbackBatchWriter(dataSource, progress) };
+}
+
+describe('PostbackBatchWriter', () => {
+  it('commits postbacks that arrive together in one transaction and answers each with its own result', async () => {
+    const { stats, writer } = fakes();
+    const results = await Promise.all([
+      writer.store(record('reg-a')),
+      writer.store(record('unknown-b')),
+      writer.store(record('reg-a')),
+    ]);
+    expect(stats.transactions).toBe(1);
+    expect(results.map(({ duplicate, outcome }) => ({ duplicate, outcome }))).toEqual([
+      { duplicate: false, outcome: 'applied' },
+      { duplicate: false, outcome: 'unknown_registration' },
+      { duplicate: true, outcome: 'applied' },
+    ]);
+  });
+
+  it('on SQLite never runs two transactions at once, however many postbacks queue up', async () => {
+    const { stats, writer } = fakes();
+    const all = [];
+    for (let i = 0; i < 50; i++) {
+      all.push(writer.store(record(`reg-${i}`)));
+      if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(all);
+    expect(stats.maxInFlight).toBe(1);
+    expect(stats.transactions).toBeLessThan(50);
+  });
+
+  it('on PostgreSQL runs a few batches side by side, each sorted by registration', async () => {
+    const { stats, writer } = fakes('postgres');
+    const all = [];
+    for (let i = 0; i < 40; i++) {
+      all.push(writer.store(record(`reg-${(i * 7) % 40}`)));
+      if (i % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(all);
+    expect(stats.maxInFlight).toBeGreaterThan(1);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(4);
+    for (const batch of stats.applied) expect(batch).toEqual([...batch].sort());
+  });
+
+  it('retries a failed batch one postback at a time, so only the bad one is refused', async () => {
+    const { writer } = fakes();
+    const [good, bad] = await Promise.allSettled([
+      writer.store(record('reg-good')),
+      writer.store(record('breaks-the-batch')),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { duplicate: false, outcome: 'applied' } });
+    expect(bad).toMatchObject({ reason: new Error('constraint violated'), status: 'rejected' });
+  });
+
+  it('commits what is queued before the application shuts down', async () => {
+    const { stats, writer } = fakes();
+    const pending = writer.store(record('reg-late'));
+    await writer.beforeApplicationShutdown();
+    expect(stats.transactions).toBe(1);
+    await expect(pending).resolves.toMatchObject({ duplicate: false });
+  });
+});
