@@ -272,7 +272,7 @@ describe('forgery and replay are refused and store nothing', () => {
         registrationSuccess: 'PASSED',
         score: { scaled: 99 },
         totalSecondsTracked: 10,
-        updated: '2026-11-23T10:00:00.000Z',
+        updated: new Date(Date.now() - 3600_000).toISOString(),
       });
 
     it('refuses forged, confused, foreign-key, expired and wrong-audience postback tokens with 401', async () => {
@@ -367,6 +367,9 @@ describe('forgery and replay are refused and store nothing', () => {
 
     it('stores a replayed postback once, and a replay never rolls progress back', async () => {
       await register('reg-replay');
+      // Postbacks dated in the future are refused, so both lie in the past.
+      const earlier = new Date(Date.now() - 2 * 3600_000).toISOString();
+      const later = new Date(Date.now() - 3600_000).toISOString();
       const send = (updated: string, completion: string) =>
         rawRequest(stack.gateway.url, {
           body: JSON.stringify({ id: 'reg-replay', instance: 0, registrationCompletion: completion, updated }),
@@ -374,11 +377,11 @@ describe('forgery and replay are refused and store nothing', () => {
           method: 'POST',
           path: '/api/results',
         });
-      expect((await send('2026-11-23T10:00:00.000Z', 'INCOMPLETE')).status).toBe(200);
-      expect((await send('2026-11-23T11:00:00.000Z', 'COMPLETED')).status).toBe(200);
+      expect((await send(earlier, 'INCOMPLETE')).status).toBe(200);
+      expect((await send(later, 'COMPLETED')).status).toBe(200);
       const settled = await db.fingerprint();
-      for (let i = 0; i < 3; i++) expect((await send('2026-11-23T10:00:00.000Z', 'INCOMPLETE')).status).toBe(200);
-      expect((await send('2026-11-23T11:00:00.000Z', 'COMPLETED')).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await send(earlier, 'INCOMPLETE')).status).toBe(200);
+      expect((await send(later, 'COMPLETED')).status).toBe(200);
       // Replays of already-seen bodies leave the stored events and progress exactly as they were; only the
       // registration's delivery timestamps (last_postback_at, updated_at) move.
       const changed = countChanges(settled, await db.fingerprint());
