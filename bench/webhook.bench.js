@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Sustained SCORM Cloud postbacks per second and p99 latency at 32 connections, v2 JSON shape with HTTP Basic,
- * a unique `updated` per request so every one is a new postback that must be durably stored.
+ * Sustained SCORM Cloud postbacks per second and p99 latency at 32 connections, v2 JSON shape with HTTP Basic
+ * to each registration's own postback URL (with its token), a unique `updated` per request so every one is a
+ * new postback that must be durably stored and applied to a registration the gateway knows.
  *
  * Targets, each a separate child process on a free loopback port, measured in the same run:
  *   bare      node:http that reads and JSON.parses the body, stores nothing (the ceiling)
@@ -11,16 +12,17 @@
  *
  * Run: `npm run bench -- webhook` (builds first) or `npx nest build api && node bench/webhook.bench.js`.
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (32), BENCH_TARGETS (bare,sqlite,postgres),
- * BENCH_REGISTRATIONS (200), BENCH_NODE_ARGS (e.g. --cpu-prof for the gateway), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ * BENCH_REGISTRATIONS (200), BENCH_TOKENS (1: postback URLs carry the per-registration token; 0: credentials only), BENCH_NODE_ARGS (e.g. --cpu-prof for the gateway), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
  */
 const autocannon = require('autocannon');
 const Database = require('better-sqlite3');
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { existsSync, mkdtempSync, rmSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const net = require('node:net');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
+const { SignJWT, importPKCS8 } = require('jose');
 const { Client } = require('pg');
 
 const ROOT = resolve(__dirname, '..');
@@ -35,6 +37,8 @@ const USER = 'bench-scorm';
 const PASSWORD = 'bench-webhook-password-0123456789';
 const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 const PATH = '/api/v1/webhooks/scorm-cloud';
+const KEYS = join(ROOT, 'test/fixtures/keys');
+const APP_ID = 'BENCHAPP';
 const GOALS = { postgres: 0.1, sqlite: 0.2 };
 const P99_GOAL_MS = 25;
 
@@ -99,8 +103,9 @@ function gatewayEnv(port, databaseUrl) {
     NODE_ENV: 'development',
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    SCORM_PRIVATE_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_private_key.pem'),
-    SCORM_PUBLIC_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_public_key.pem'),
+    SCORM_APP_ID: APP_ID,
+    SCORM_PRIVATE_KEY_PATH: join(KEYS, 'scorm_private_key.pem'),
+    SCORM_PUBLIC_KEY_PATH: join(KEYS, 'scorm_public_key.pem'),
     WEBHOOK_PASSWORD: PASSWORD,
     WEBHOOK_RECONCILE_INTERVAL_MS: '0',
     WEBHOOK_USERNAME: USER,
@@ -109,11 +114,17 @@ function gatewayEnv(port, databaseUrl) {
 
 let sequence = 0;
 const base = Date.now() - 24 * 3600_000;
-function postbackBody(registrationIds) {
+/** One postback request: the registration's own postback URL (with its token) and a new `updated`. */
+function postback(registrations) {
   // Each request is a new postback: its own registration slot and a later `updated` than any before it.
   const n = sequence++;
-  const id = registrationIds[n % registrationIds.length];
+  const { id, token } = registrations[n % registrations.length];
   const updated = new Date(base + n).toISOString();
+  const path = token ? `${PATH}?token=${token}` : PATH;
+  return { body: postbackJson(n, id, updated, registrations.length), path };
+}
+
+function postbackJson(n, id, updated, registrationCount) {
   return JSON.stringify({
     completedDate: null,
     course: { id: 'bench-course', title: 'Bench course', version: 0 },
@@ -121,7 +132,7 @@ function postbackBody(registrationIds) {
     id,
     instance: 0,
     lastAccessDate: updated,
-    learner: { firstName: 'Bench', id: `learner-${n % registrationIds.length}`, lastName: 'Learner' },
+    learner: { firstName: 'Bench', id: `learner-${n % registrationCount}`, lastName: 'Learner' },
     registrationCompletion: n % 7 === 0 ? 'COMPLETED' : 'INCOMPLETE',
     registrationSuccess: 'UNKNOWN',
     score: { scaled: n % 101 },
@@ -130,7 +141,7 @@ function postbackBody(registrationIds) {
   });
 }
 
-function load(url, registrationIds, seconds) {
+function load(url, registrations, seconds) {
   return new Promise((ok, fail) => {
     const instance = autocannon(
       {
@@ -141,7 +152,7 @@ function load(url, registrationIds, seconds) {
             headers: { authorization: BASIC, 'content-type': 'application/json' },
             method: 'POST',
             path: PATH,
-            setupRequest: (req) => ({ ...req, body: postbackBody(registrationIds) }),
+            setupRequest: (req) => ({ ...req, ...postback(registrations) }),
           },
         ],
         url,
@@ -179,6 +190,21 @@ function registrationRows(count) {
     now,
   ]);
 }
+/** A postback token like PostbackTokenService signs: RS256, iss = app id, aud scorm-postback, sub = registration. */
+async function postbackToken(registrationId) {
+  if (process.env.BENCH_TOKENS === '0') return undefined;
+  privateKey ??= await importPKCS8(readFileSync(join(KEYS, 'scorm_private_key.pem'), 'utf8'), 'RS256');
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuer(APP_ID)
+    .setSubject(registrationId)
+    .setAudience('scorm-postback')
+    .setIssuedAt()
+    .setExpirationTime('1d')
+    .sign(privateKey);
+}
+let privateKey;
+
 const REGISTRATION_INSERT =
   'INSERT INTO scorm_registrations (id, course_id, learner_id, learner_first_name, learner_last_name, ' +
   'context_id, created_by, instance, created_at, updated_at) VALUES ';
@@ -191,7 +217,7 @@ async function runBare() {
   });
   try {
     await waitUntilUp(`http://127.0.0.1:${port}/`, child);
-    const ids = ['bare-reg'];
+    const ids = [{ id: 'bare-reg', token: undefined }];
     await load(`http://127.0.0.1:${port}`, ids, WARMUP);
     return summary(await load(`http://127.0.0.1:${port}`, ids, DURATION));
   } finally {
@@ -233,17 +259,19 @@ async function runGateway(kind) {
     const rows = registrationRows(REGISTRATIONS);
     const stored = kind === 'sqlite' ? sqliteStore(databaseUrl) : await pgStore(databaseUrl);
     await stored.insertRegistrations(rows);
-    const ids = rows.map((row) => row[0]);
+    // The URL SCORM Cloud posts to carries the registration's token, as ScormCloudService builds it.
+    const ids = await Promise.all(rows.map(async ([id]) => ({ id, token: await postbackToken(id) })));
     const warm = summary(await load(`http://127.0.0.1:${port}`, ids, WARMUP));
     const result = summary(await load(`http://127.0.0.1:${port}`, ids, DURATION));
     // Requests still in flight when a run stops may commit without their answer being counted.
     await new Promise((r) => setTimeout(r, 500));
     const count = await stored.countEvents();
     const unknown = await stored.countUnknown();
+    const verified = await stored.countTokenVerified();
     await stored.close();
     const expected = warm.ok + result.ok;
     const durable = count >= expected && count <= expected + 2 * CONNECTIONS;
-    return { ...result, durable, expected, stored: count, unknown };
+    return { ...result, durable, expected, stored: count, unknown, verified };
   } finally {
     await stop(child);
     await cleanup();
@@ -258,6 +286,8 @@ function sqliteStore(databaseUrl) {
     countEvents: async () => db.prepare('SELECT COUNT(*) AS n FROM webhook_events').get().n,
     countUnknown: async () =>
       db.prepare('SELECT COUNT(*) AS n FROM webhook_events WHERE unknown_registration = 1').get().n,
+    countTokenVerified: async () =>
+      db.prepare('SELECT COUNT(*) AS n FROM webhook_events WHERE token_verified = 1').get().n,
     insertRegistrations: async (rows) => {
       const insert = db.prepare(`${REGISTRATION_INSERT}(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
       db.transaction(() => rows.forEach((row) => insert.run(...row)))();
@@ -273,6 +303,8 @@ async function pgStore(databaseUrl) {
     countEvents: async () => Number((await client.query('SELECT COUNT(*) AS n FROM webhook_events')).rows[0].n),
     countUnknown: async () =>
       Number((await client.query('SELECT COUNT(*) AS n FROM webhook_events WHERE unknown_registration')).rows[0].n),
+    countTokenVerified: async () =>
+      Number((await client.query('SELECT COUNT(*) AS n FROM webhook_events WHERE token_verified')).rows[0].n),
     insertRegistrations: async (rows) => {
       for (const row of rows) {
         await client.query(`${REGISTRATION_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, row);
@@ -294,7 +326,7 @@ async function main() {
       `  ${label.padEnd(9)} ${fmt(r.rps)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  2xx ${r.ok}  non-2xx ${r.non2xx}  errors ${r.errors}` +
         (r.stored === undefined
           ? ''
-          : `  stored ${r.stored}/${r.expected} ${r.durable ? 'OK' : 'MISMATCH'}  unknown ${r.unknown}`),
+          : `  stored ${r.stored}/${r.expected} ${r.durable ? 'OK' : 'MISMATCH'}  token-verified ${r.verified}  unknown ${r.unknown}`),
     );
   const gateways = TARGETS.filter((t) => t !== 'bare');
   // The machine is shared: the bare server runs before and after the gateways and its mean is the baseline.
