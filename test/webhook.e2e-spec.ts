@@ -1,7 +1,9 @@
 import { PostbackTokenService, RegistrationEntity, RegistrationProgressService } from '@app/scorm-cloud';
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
+import { rawRequest } from './support/raw-http';
 import { RunningGateway, TEST_SECRETS, startGateway } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
 
@@ -253,6 +255,21 @@ describe('results webhook', () => {
         [200, false],
       ]);
       expect(await count(id)).toBe(2);
+    });
+
+    it('takes a gzip-compressed postback through the regular route (body-parser inflates it)', async () => {
+      const id = await register('reg-gzip');
+      const res = await rawRequest(gateway.url, {
+        body: gzipSync(JSON.stringify(v2(id, '2026-11-22T10:40:00.000Z'))),
+        headers: { Authorization: BASIC, 'Content-Encoding': 'gzip', 'Content-Type': 'application/json' },
+        method: 'POST',
+        path: '/api/results',
+      });
+      expect({ body: res.json, status: res.status }).toEqual({
+        body: { duplicate: false, outcome: 'applied', registration_id: id, status: 'success' },
+        status: 200,
+      });
+      expect(await count(id)).toBe(1);
     });
 
     it('stores concurrent duplicates once', async () => {
