@@ -11,6 +11,7 @@ const KEYS = join(__dirname, '..', 'fixtures', 'keys');
 /** A complete production configuration: real-looking secrets, https upstreams, a public URL. */
 function productionEnv(port: number, dir: string): Record<string, string> {
   return {
+    ALLOWED_RETURN_ORIGINS: 'https://lms.school.example',
     API_KEYS: 'lms:prod-key-7f3a9c1e5b2d4f6a8c0e',
     BAZAAR_BASE_URL: 'https://bazaar.example.fi/api/v1',
     BAZAAR_CLIENT_ID: 'school-lms',
@@ -111,6 +112,10 @@ describe('production mode refuses unsafe configurations at start-up', () => {
 
   it('refuses a missing PUBLIC_BASE_URL', async () => {
     expect(await refused((env) => delete env.PUBLIC_BASE_URL)).toMatch(/PUBLIC_BASE_URL must be set in production/);
+  });
+
+  it('refuses return origins that are only the loopback sandbox (the default)', async () => {
+    expect(await refused((env) => delete env.ALLOWED_RETURN_ORIGINS)).toMatch(/ALLOWED_RETURN_ORIGINS must list/);
   });
 
   it('starts with a complete production configuration, serves health, and logs no secret', async () => {

@@ -66,10 +66,12 @@ describe('loadAppConfig', () => {
     }
     expect(message).toMatch(/BAZAAR_BASE_URL must use https:\/\/ in production/);
     expect(message).toMatch(/PUBLIC_BASE_URL must be set in production/);
+    expect(message).toMatch(/ALLOWED_RETURN_ORIGINS must list the LMS's own origins in production/);
   });
 
   it('accepts a complete production configuration', () => {
     const config = loadAppConfig({
+      ALLOWED_RETURN_ORIGINS: 'https://lms.school.example',
       API_KEYS: 'lms:prod-key-0123456789abcdef',
       BAZAAR_BASE_URL: 'https://bazaar.example/api/v1',
       BAZAAR_CLIENT_ID: 'school-lms',

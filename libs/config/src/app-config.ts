@@ -186,5 +186,9 @@ function productionProblems(raw: Record<string, string | undefined>, config: App
   if (!raw.PUBLIC_BASE_URL && config.tunnel.provider === 'none') {
     problems.push('PUBLIC_BASE_URL must be set in production (SCORM Cloud and Bazaar call back to it)');
   }
+  // The default lists only the bundled sandbox: production users would be sent back to a loopback page.
+  if (config.http.allowedReturnOrigins.every((origin) => isLoopbackUrl(new URL(origin)))) {
+    problems.push("ALLOWED_RETURN_ORIGINS must list the LMS's own origins in production (only loopback ones are set)");
+  }
   return problems;
 }
