@@ -89,4 +89,11 @@ describe('upstream faults: Bazaar lms/browse and lms/view', () => {
       },
     );
   }
+
+  it('a counted fault breaks exactly that many calls (a transient outage), then the next one succeeds', async () => {
+    await setFault(stack.sandbox, { count: 2, mode: 'status_500', prefix: '/bazaar/api' });
+    expect((await call('browse')).status).toBe(502);
+    expect((await call('browse')).status).toBe(502);
+    expect((await call('browse')).status).toBe(200);
+  });
 });
