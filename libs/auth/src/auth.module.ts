@@ -12,7 +12,7 @@ import { WebhookCredentialsVerifier } from './webhook-credentials.verifier';
 /** Who may call the gateway. Importing it once (in the app module) guards every route. */
 @Module({
   controllers: [MeController],
-  exports: [ApiKeyRegistry, LmsJwtVerifier, WebhookCredentialsVerifier],
+  exports: [ApiKeyRegistry, AuthFailureLimiter, LmsJwtVerifier, WebhookCredentialsVerifier],
   imports: [ThrottlerModule.forRoot([{ limit: 20, name: 'auth-failures', ttl: 60_000 }])],
   providers: [
     ApiKeyRegistry,

@@ -1,4 +1,5 @@
 export * from './api-key.registry';
+export * from './auth-failure.limiter';
 export * from './auth.decorators';
 export * from './auth.module';
 export * from './caller';
