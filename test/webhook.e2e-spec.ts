@@ -224,6 +224,39 @@ describe('results webhook', () => {
     });
   });
 
+  describe('failed-authentication limit', () => {
+    it('answers 429 with Retry-After once one address has failed too often, on both routes, others unaffected', async () => {
+      const limited = await startGateway({
+        overrides: { AUTH_FAILURE_LIMIT: '3', WEBHOOK_RECONCILE_INTERVAL_MS: '0' },
+      });
+      try {
+        const from = (address: string, auth: string, route = '/api/results') =>
+          request(limited.url)
+            .post(route)
+            .set('X-Forwarded-For', address)
+            .set('Authorization', auth)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(v2('reg-limit', '2026-11-22T10:00:00.000Z')));
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) statuses.push((await from('203.0.113.9', WRONG_BASIC)).status);
+        expect(statuses.slice(0, 2)).toEqual([401, 401]);
+        expect(statuses.slice(3)).toEqual([429, 429]);
+        const blocked = await from('203.0.113.9', BASIC).expect(429);
+        expect(blocked.body.code).toBe('AUTH_RATE_LIMITED');
+        expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+        const viaForm = await request(limited.url)
+          .post('/api/v1/webhooks/scorm-cloud')
+          .set('X-Forwarded-For', '203.0.113.9')
+          .type('form')
+          .send({ data: '{}', password: TEST_SECRETS.webhookPassword, userName: TEST_SECRETS.webhookUsername });
+        expect(viaForm.status).toBe(429);
+        await from('203.0.113.10', BASIC).expect(200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+
   describe('delivery semantics', () => {
     it('stores a repeated delivery once and still answers 200', async () => {
       const id = await register('reg-dup');

@@ -5,7 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 
 import { toPostbackRequest } from './postback-request.mapper';
-import { WebhookReceiverService } from './webhook-receiver.service';
+import { PostbackRateLimitedError, WebhookReceiverService } from './webhook-receiver.service';
 
 /** The same limit as the app's body parsers (1 MiB). */
 export const POSTBACK_BODY_LIMIT = 1024 * 1024;
@@ -81,6 +81,7 @@ export class PostbackFastPathMiddleware {
       this.logger.warn({ code, request_id: requestId }, `POST ${pathOf(req)}: ${message}`);
     }
     if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="scorm-cloud-postback"');
+    if (error instanceof PostbackRateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     // A refused body may still be arriving; close the connection instead of reading it to the end.
     if (status === 413) res.setHeader('Connection', 'close');
     const details = known && error.details ? { details: error.details } : {};

@@ -23,6 +23,7 @@ const REPORT =
 
 const post = (contentType: string, body: string, rawQuery = ''): PostbackRequest => ({
   authorization: undefined,
+  clientAddress: '127.0.0.1',
   contentType,
   method: 'POST',
   rawBody: Buffer.from(body),
@@ -98,6 +99,7 @@ describe('PostbackParser', () => {
       '&updated=2026-11-23T10:00:00Z&username=u&password=p&token=t';
     const parsed = parser.parse({
       authorization: undefined,
+      clientAddress: '127.0.0.1',
       contentType: undefined,
       method: 'GET',
       rawBody: undefined,

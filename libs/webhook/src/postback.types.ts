@@ -17,6 +17,8 @@ export interface PostbackRequest {
   /** The query string without the leading `?`. */
   rawQuery: string;
   authorization: string | undefined;
+  /** Who is calling, for the failed-authentication limit. */
+  clientAddress: string;
 }
 
 /** The learner result a postback reports, normalised across shapes. */

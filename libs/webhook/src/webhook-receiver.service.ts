@@ -1,5 +1,5 @@
-import { WebhookCredentialsVerifier } from '@app/auth';
-import { Clock, UnauthenticatedError, ValidationFailedError } from '@app/common';
+import { AuthFailureLimiter, WebhookCredentialsVerifier } from '@app/auth';
+import { Clock, DomainError, UnauthenticatedError, ValidationFailedError } from '@app/common';
 import { PostbackTokenService } from '@app/scorm-cloud';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -22,6 +22,17 @@ export interface ReceivedPostback extends StoredPostback {
   registrationId: string;
 }
 
+/** 429 after too many failed authentications from one address; the HTTP layer sends Retry-After. */
+export class PostbackRateLimitedError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'AUTH_RATE_LIMITED',
+      `Too many failed authentication attempts; try again in ${retryAfterSeconds} s`,
+      'rate_limited',
+    );
+  }
+}
+
 /**
  * The postback pipeline shared by both HTTP entry points: authenticate (webhook credentials always; the
  * per-registration URL token when present), parse, and hand the result to the group-commit writer.
@@ -33,6 +44,7 @@ export class WebhookReceiverService {
   constructor(
     private readonly clock: Clock,
     private readonly credentials: WebhookCredentialsVerifier,
+    private readonly failures: AuthFailureLimiter,
     private readonly parser: PostbackParser,
     private readonly tokens: PostbackTokenService,
     private readonly writer: PostbackBatchWriter,
@@ -46,16 +58,20 @@ export class WebhookReceiverService {
 
   async receive(req: PostbackRequest): Promise<ReceivedPostback> {
     const receivedAt = this.clock.now();
-    // Basic auth is checked before the body is even parsed; form and query credentials live inside it.
-    const basic = req.authorization !== undefined;
-    if (basic && !this.credentials.verifyBasicHeader(req.authorization)) throw badCredentials();
-    const parsed = this.parser.parse(req);
-    if (!basic) {
-      const { username, password } = parsed.fieldCredentials ?? {};
-      if (!this.credentials.verify(username, password)) throw badCredentials();
+    // The same per-address limit as bearer tokens, so the webhook password cannot be guessed at speed.
+    const blocked = this.failures.blockedFor(req.clientAddress);
+    if (blocked) throw new PostbackRateLimitedError(blocked);
+    let parsed: ParsedPostback;
+    try {
+      parsed = await this.authenticate(req);
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) {
+        const retryAfter = await this.failures.recordFailure(req.clientAddress);
+        if (retryAfter) throw new PostbackRateLimitedError(retryAfter);
+      }
+      throw error;
     }
     const { progress } = parsed;
-    if (parsed.token !== undefined) await this.checkToken(parsed.token, progress.registrationId);
     if (progress.updated && progress.updated.getTime() > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) {
       throw new ValidationFailedError(
         'updated: must not lie more than 5 minutes in the future',
@@ -64,6 +80,7 @@ export class WebhookReceiverService {
       );
     }
 
+    const basic = req.authorization !== undefined;
     const hash = bodyHash(parsed);
     const stored = await this.writer.store({
       authMethod: basic ? 'basic' : parsed.shape === 'query' ? 'query' : 'form',
@@ -81,6 +98,20 @@ export class WebhookReceiverService {
       tokenVerified: parsed.token !== undefined,
     });
     return { ...stored, registrationId: progress.registrationId };
+  }
+
+  /** Webhook credentials always, the URL token when present; parses the body on the way (form credentials live in it). */
+  private async authenticate(req: PostbackRequest): Promise<ParsedPostback> {
+    // Basic auth is checked before the body is even parsed.
+    const basic = req.authorization !== undefined;
+    if (basic && !this.credentials.verifyBasicHeader(req.authorization)) throw badCredentials();
+    const parsed = this.parser.parse(req);
+    if (!basic) {
+      const { username, password } = parsed.fieldCredentials ?? {};
+      if (!this.credentials.verify(username, password)) throw badCredentials();
+    }
+    if (parsed.token !== undefined) await this.checkToken(parsed.token, parsed.progress.registrationId);
+    return parsed;
   }
 
   /** The token in the postback URL names one registration; the payload must be about that one. */
