@@ -121,6 +121,18 @@ describe('results webhook', () => {
       expect(JSON.stringify(events.body)).not.toContain(TEST_SECRETS.webhookPassword);
     });
 
+    it('never stores the webhook password, even when a JSON body echoes it', async () => {
+      const id = await register('reg-echo');
+      const body = { ...v2(id, '2026-11-22T11:05:00.000Z'), postBack: { password: TEST_SECRETS.webhookPassword } };
+      await postJson('/api/results', body).expect(200);
+      const events = await request(gateway.url)
+        .get(`/api/v1/webhooks/events?registration_id=${id}`)
+        .set(bearer(TEST_API_KEY))
+        .expect(200);
+      expect(events.body.items[0].raw_body).toContain('"password":"[Redacted]"');
+      expect(JSON.stringify(events.body)).not.toContain(TEST_SECRETS.webhookPassword);
+    });
+
     it('stores a v1 form postback whose data is a <registrationreport> wrapped in <rsp>', async () => {
       const id = await register('reg-v1-form');
       await request(gateway.url)

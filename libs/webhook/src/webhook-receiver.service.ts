@@ -1,5 +1,6 @@
 import { AuthFailureLimiter, WebhookCredentialsVerifier } from '@app/auth';
 import { Clock, DomainError, UnauthenticatedError, ValidationFailedError } from '@app/common';
+import { AppConfigService } from '@app/config';
 import { PostbackTokenService } from '@app/scorm-cloud';
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -40,15 +41,19 @@ export class PostbackRateLimitedError extends DomainError {
 @Injectable()
 export class WebhookReceiverService {
   private readonly verifiedTokens = new Map<string, { registrationId: string; until: number }>();
+  private readonly password: string;
 
   constructor(
+    config: AppConfigService,
     private readonly clock: Clock,
     private readonly credentials: WebhookCredentialsVerifier,
     private readonly failures: AuthFailureLimiter,
     private readonly parser: PostbackParser,
     private readonly tokens: PostbackTokenService,
     private readonly writer: PostbackBatchWriter,
-  ) {}
+  ) {
+    this.password = config.webhook.password;
+  }
 
   /** `receive`, answered in the REST shape. */
   async accept(req: PostbackRequest): Promise<PostbackAcceptedDto> {
@@ -81,7 +86,12 @@ export class WebhookReceiverService {
     }
 
     const basic = req.authorization !== undefined;
-    const hash = bodyHash(parsed);
+    // Secret fields are already dropped from forms and queries; this also catches the password echoed anywhere else.
+    const raw =
+      this.password.length >= 4 && parsed.redactedRaw.includes(this.password)
+        ? parsed.redactedRaw.split(this.password).join('[Redacted]')
+        : parsed.redactedRaw;
+    const hash = bodyHash(parsed.shape, raw);
     const stored = await this.writer.store({
       authMethod: basic ? 'basic' : parsed.shape === 'query' ? 'query' : 'form',
       bodyHash: hash,
@@ -92,7 +102,7 @@ export class WebhookReceiverService {
         : `sha256:${hash}`,
       method: req.method.toUpperCase(),
       progress,
-      rawBody: parsed.redactedRaw,
+      rawBody: raw,
       receivedAt,
       shape: parsed.shape,
       tokenVerified: parsed.token !== undefined,
@@ -140,8 +150,8 @@ function badCredentials(): UnauthenticatedError {
   );
 }
 
-function bodyHash(parsed: ParsedPostback): string {
-  return createHash('sha256').update(parsed.shape).update('\n').update(parsed.redactedRaw).digest('hex');
+function bodyHash(shape: string, raw: string): string {
+  return createHash('sha256').update(shape).update('\n').update(raw).digest('hex');
 }
 
 /** The `exp` claim of an already verified JWT, in ms; a token without one is re-checked every minute. */
