@@ -1,17 +1,7 @@
 /** Unit tests sit beside the code (`*.spec.ts`); e2e suites live in `test/` and boot the real apps. */
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      keepClassNames: true,
-      parser: { decorators: true, syntax: 'typescript' },
-      target: 'es2022',
-      transform: { decoratorMetadata: true, legacyDecorator: true, useDefineForClassFields: false },
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+const swcOptions = require('./test/support/swc-options');
+
+const swc = ['@swc/jest', swcOptions];
 
 const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],

@@ -7,6 +7,8 @@ const { readFileSync } = require('node:fs');
 const Module = require('node:module');
 const { join } = require('node:path');
 
+const swcOptions = require('./swc-options');
+
 const root = join(__dirname, '..', '..');
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
@@ -15,16 +17,6 @@ Module._resolveFilename = function (request, ...rest) {
 };
 
 require.extensions['.ts'] = function compile(module, filename) {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: {
-      keepClassNames: true,
-      parser: { decorators: true, syntax: 'typescript' },
-      target: 'es2022',
-      transform: { decoratorMetadata: true, legacyDecorator: true, useDefineForClassFields: false },
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  });
+  const { code } = transformSync(readFileSync(filename, 'utf8'), { ...swcOptions, filename });
   module._compile(code, filename);
 };
