@@ -11,16 +11,13 @@
  * Env: BENCH_DURATION (s per measurement, default 3), BENCH_CONNECTIONS (1).
  */
 const autocannon = require('autocannon');
-const { spawn } = require('node:child_process');
 const { createHmac } = require('node:crypto');
 const { mkdtempSync, rmSync } = require('node:fs');
-const net = require('node:net');
 const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 
-const ROOT = resolve(__dirname, '..');
-const GATEWAY_MAIN = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
-const SANDBOX_MAIN = join(ROOT, 'dist/apps/sandbox/main.js');
+const { GATEWAY_MAIN, ROOT, SANDBOX_MAIN, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
+
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const WARMUP = 1;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
@@ -43,44 +40,6 @@ const USER = {
   city: 'Helsinki',
   city_id: '091',
 };
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = net.createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
-
-function start(main, env) {
-  return spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function waitUntilUp(url, child, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`${url}: server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${url} did not come up`);
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok();
-    child.once('exit', ok);
-    child.kill('SIGTERM');
-    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 10_000).unref();
-  });
-}
 
 /** Serial requests for `seconds`; percentiles from every response's own time (float ms). */
 function measure(url, path, headers, body, seconds) {
@@ -152,13 +111,13 @@ async function main() {
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
-  const sandbox = start(SANDBOX_MAIN, {
+  const sandbox = startNode(SANDBOX_MAIN, {
     SANDBOX_BAZAAR_CLIENTS: `${CLIENT_ID}:${SECRET}`,
     SANDBOX_GATEWAY_URL: gatewayUrl,
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_PUBLIC_URL: sandboxUrl,
   });
-  const gateway = start(GATEWAY_MAIN, {
+  const gateway = startNode(GATEWAY_MAIN, {
     ALLOWED_RETURN_ORIGINS: sandboxUrl,
     API_KEYS: `bench:${API_KEY}`,
     BAZAAR_BASE_URL: `${sandboxUrl}/bazaar/api/v1`,

@@ -5,26 +5,15 @@
  * zip-looking body through POST /api/v1/scorm/courses, and reads the gateway's peak RSS (VmHWM) after each:
  * a buffering gateway would grow by the upload's size. Then a chunked 205 MB upload must end in 413.
  */
-const { spawn } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const http = require('node:http');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const root = join(__dirname, '..');
-const GATEWAY_MAIN = join(root, 'dist/apps/api/apps/api/src/main.js');
+const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
+
 const API_KEY = 'bench-api-key-0123456789abcdef';
 const MB = 1024 * 1024;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = http.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startSink(port) {
   const state = { received: 0 };
@@ -88,10 +77,9 @@ async function main() {
   const { server, state } = await startSink(sinkPort);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'scorm-upload-bench-'));
-  const gateway = spawn(process.execPath, [GATEWAY_MAIN], {
-    cwd: root,
-    env: {
-      ...process.env,
+  const gateway = startNode(
+    GATEWAY_MAIN,
+    {
       API_KEYS: `bench:${API_KEY}`,
       DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
       HOST: '127.0.0.1',
@@ -100,21 +88,15 @@ async function main() {
       PORT: String(port),
       SCORM_CLOUD_API: 'v2',
       SCORM_CLOUD_BASE_URL: `http://127.0.0.1:${sinkPort}/api/v2`,
-      SCORM_PRIVATE_KEY_PATH: join(root, 'test/fixtures/keys/scorm_private_key.pem'),
-      SCORM_PUBLIC_KEY_PATH: join(root, 'test/fixtures/keys/scorm_public_key.pem'),
+      SCORM_PRIVATE_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_private_key.pem'),
+      SCORM_PUBLIC_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_public_key.pem'),
     },
-    stdio: 'ignore',
-  });
+    { cwd: ROOT, stderr: 'ignore' },
+  );
   try {
-    let up = false;
-    for (let i = 0; i < 150 && !up; i++) {
-      up = await fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    if (!up) throw new Error('the built gateway did not start (run `npm run build`)');
+    await waitUntilUp(`http://127.0.0.1:${port}/health`, gateway, 15_000).catch((error) => {
+      throw new Error(`the built gateway did not start (run \`npm run build\`): ${error.message}`);
+    });
     const idle = peakRssMb(gateway.pid);
     const rows = [];
     for (const sizeMb of [10, 150]) {
@@ -139,7 +121,7 @@ async function main() {
     console.log(ok ? 'streamed: peak RSS grew by far less than the upload' : 'FAILED: the upload was not streamed');
     process.exitCode = ok ? 0 : 1;
   } finally {
-    gateway.kill();
+    await stop(gateway);
     server.close();
     rmSync(dir, { force: true, recursive: true });
   }

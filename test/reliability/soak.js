@@ -10,15 +10,20 @@
  * SOAK_MAX_RSS_GROWTH_MB (100), SOAK_DATABASE_URL.
  */
 const autocannon = require('autocannon');
-const { spawn } = require('node:child_process');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const net = require('node:net');
 const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 
-const ROOT = resolve(__dirname, '..', '..');
-const GATEWAY_MAIN = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
-const SANDBOX_MAIN = join(ROOT, 'dist/apps/sandbox/main.js');
+const {
+  GATEWAY_MAIN,
+  ROOT,
+  SANDBOX_MAIN,
+  freePort,
+  startNode,
+  stop,
+  waitUntilUp,
+} = require('../../bench/lib/processes');
+
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 45);
 const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 32);
@@ -41,48 +46,8 @@ const USER = {
   user_id: 'soak-teacher',
 };
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = net.createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
-
-function start(main, env) {
-  const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderrText = '';
-  child.stderr.on('data', (chunk) => (child.stderrText += chunk));
-  return child;
-}
-
-async function waitUntilUp(url, child, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}\n${child.stderrText}`);
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok();
-    child.once('exit', ok);
-    child.kill('SIGTERM');
-  });
-}
+/** The soak gateway and sandbox get only PATH from this environment; stderr is kept for error messages. */
+const start = (main, env) => startNode(main, env, { inheritEnv: false, stderr: 'capture' });
 
 const rssMb = (pid) => {
   try {
