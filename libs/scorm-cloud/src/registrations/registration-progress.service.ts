@@ -6,21 +6,64 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import { RegistrationProgressEntity } from './registration-progress.entity';
 import type { ProgressApplyResult, RegistrationProgressUpdate } from './registration-progress.types';
-import { RegistrationEntity } from './registration.entity';
+import type { ProgressSource } from './registration.entity';
 
-const PROGRESS_FIELDS = [
+/** Rows per upsert statement: 14 parameters each stays far below SQLite's and PostgreSQL's limits. */
+const UPSERT_CHUNK = 500;
+/** Ids per `IN (...)` list. */
+const ID_CHUNK = 1000;
+const PROGRESS = 'scorm_registration_progress';
+const UPSERT_COLUMNS =
+  'id, registration_id, instance, completion, success, score, total_seconds, first_access_at, last_access_at, ' +
+  'completed_at, progress_updated_at, source, created_at, updated_at';
+const UPDATE_SET = [
   'completion',
   'success',
   'score',
-  'totalSeconds',
-  'firstAccessAt',
-  'lastAccessAt',
-  'completedAt',
-] as const;
+  'total_seconds',
+  'first_access_at',
+  'last_access_at',
+  'completed_at',
+  'progress_updated_at',
+  'source',
+  'updated_at',
+]
+  .map((column) => `${column} = excluded.${column}`)
+  .join(', ');
+/**
+ * Repeats the ordering rule in the database, against a row a concurrent transaction committed after our read
+ * (PostgreSQL): a timed update beats an older or untimed row; an untimed one never beats a timed row.
+ * ISO-8601 UTC strings of one width compare correctly as text.
+ */
+const NEWER_THAN_STORED = `(${PROGRESS}.progress_updated_at IS NULL OR ${PROGRESS}.progress_updated_at < excluded.progress_updated_at)`;
+
+/** Stored or pending progress of one (registration, instance), every date as its ISO string. */
+interface Slot {
+  registrationId: string;
+  instance: number;
+  /** completion, success, score, total seconds, first access, last access, completed: in UPSERT_COLUMNS order. */
+  values: unknown[];
+  updated: string | null;
+  source: ProgressSource;
+  /** When the gateway wrote the row (its `updated_at`); null for a slot only this batch wrote. */
+  writtenAt: string | null;
+  /** The update that last won this slot in this batch; undefined while the slot is as stored. */
+  winner?: RegistrationProgressUpdate;
+}
+
+interface RegistrationState {
+  instance: number;
+}
 
 /**
  * The progress projection: one row per (registration, instance). Postbacks arrive at least once and out of
- * order, so an update only wins when its own `updated` is newer than the stored one.
+ * order, so an update only wins when its own `updated` is newer than the stored one. The SCORM Cloud API is
+ * the authority: an API read replaces progress that came only from postbacks received before the read began
+ * (a forged postback may be dated up to the receiver's allowed clock skew ahead), but never a postback that
+ * arrived while the read was under way.
+ *
+ * Set-based, because the webhook applies a whole group commit of postbacks in one call: one read of the
+ * registrations with their progress, one upsert per 500 rows, one registration update per kind of change.
  */
 @Injectable()
 export class RegistrationProgressService {
@@ -30,6 +73,7 @@ export class RegistrationProgressService {
   ) {}
 
   async applyMany(updates: RegistrationProgressUpdate[], manager?: EntityManager): Promise<ProgressApplyResult[]> {
+    if (!updates.length) return [];
     if (manager) return this.applyAll(updates, manager);
     return this.dataSource.transaction((tx) => this.applyAll(updates, tx));
   }
@@ -51,99 +95,288 @@ export class RegistrationProgressService {
     updates: RegistrationProgressUpdate[],
     manager: EntityManager,
   ): Promise<ProgressApplyResult[]> {
-    const results: ProgressApplyResult[] = [];
-    for (const update of updates) results.push(await this.applyOne(update, manager));
+    const sql = new Sql(manager);
+    const now = this.clock.now().toISOString();
+    const { registrations, slots } = await this.load(sql, updates);
+
+    const results: ProgressApplyResult[] = new Array(updates.length);
+    const slotOf: (Slot | undefined)[] = new Array(updates.length);
+    for (let i = 0; i < updates.length; i++) {
+      const update = updates[i];
+      if (!registrations.has(update.registrationId)) {
+        results[i] = 'unknown_registration';
+        continue;
+      }
+      const key = slotKey(update.registrationId, update.instance);
+      const values = valuesOf(update);
+      const updated = iso(update.updated);
+      let slot = slots.get(key);
+      if (slot && !wins(update, values, updated, slot)) {
+        results[i] = 'stale';
+        continue;
+      }
+      if (!slot) {
+        slot = {
+          instance: update.instance,
+          registrationId: update.registrationId,
+          source: update.source,
+          values,
+          updated,
+          writtenAt: null,
+        };
+        slots.set(key, slot);
+      }
+      // Later updates in the same batch compare against this one, as if it had been stored already.
+      Object.assign(slot, { source: update.source, updated, values, winner: update, writtenAt: now });
+      results[i] = 'applied';
+      slotOf[i] = slot;
+    }
+
+    const written = await this.upsert(
+      sql,
+      [...slots.values()].filter((slot) => slot.winner),
+      now,
+    );
+    // A row a concurrent transaction made newer meanwhile kept its data: those updates did not apply.
+    for (let i = 0; i < updates.length; i++) {
+      const slot = slotOf[i];
+      if (slot && !written.has(slotKey(slot.registrationId, slot.instance))) results[i] = 'stale';
+    }
+    await this.touchRegistrations(sql, updates, results, registrations, now);
     return results;
   }
 
-  private async applyOne(update: RegistrationProgressUpdate, manager: EntityManager): Promise<ProgressApplyResult> {
-    const registrations = manager.getRepository(RegistrationEntity);
-    const registration = await registrations.findOne({ where: { id: update.registrationId } });
-    if (!registration) return 'unknown_registration';
-    const now = this.clock.now();
-    const result = await this.upsertProgress(update, manager, now);
-
-    const touch: Partial<RegistrationEntity> = { updatedAt: now };
-    if (update.source === 'postback') touch.lastPostbackAt = now;
-    else touch.lastSyncedAt = now;
-    if (result === 'applied') {
-      touch.progressSource = update.source;
-      if (update.instance > registration.instance) touch.instance = update.instance;
-    }
-    await registrations.update({ id: registration.id }, touch);
-    return result;
-  }
-
-  private async upsertProgress(
-    update: RegistrationProgressUpdate,
-    manager: EntityManager,
-    now: Date,
-  ): Promise<ProgressApplyResult> {
-    const repo = manager.getRepository(RegistrationProgressEntity);
-    const values = {
-      completedAt: update.completedDate,
-      completion: update.completion,
-      firstAccessAt: update.firstAccessDate,
-      lastAccessAt: update.lastAccessDate,
-      progressUpdatedAt: update.updated,
-      score: update.score,
-      source: update.source,
-      success: update.success,
-      totalSeconds: update.totalSeconds,
-      updatedAt: now,
-    };
-    const where = { instance: update.instance, registrationId: update.registrationId };
-    let existing = await repo.findOne({ where });
-    if (!existing) {
-      // ON CONFLICT DO NOTHING: a concurrent delivery for the same instance may insert first; then compare below.
-      await repo
-        .createQueryBuilder()
-        .insert()
-        .values({ ...values, ...where, createdAt: now, id: randomUUID() })
-        .orIgnore()
-        .execute();
-      existing = await repo.findOne({ where });
-      if (existing && sameProgress(existing, values) && sameTime(existing.progressUpdatedAt, update.updated)) {
-        return 'applied';
+  /** The registrations named in the batch (unknown ones are absent) and every progress row they have. */
+  private async load(
+    sql: Sql,
+    updates: RegistrationProgressUpdate[],
+  ): Promise<{ registrations: Map<string, RegistrationState>; slots: Map<string, Slot> }> {
+    const registrations = new Map<string, RegistrationState>();
+    const slots = new Map<string, Slot>();
+    const ids = [...new Set(updates.map((update) => update.registrationId))];
+    for (let from = 0; from < ids.length; from += ID_CHUNK) {
+      const chunk = ids.slice(from, from + ID_CHUNK);
+      const rows = (await sql.query(
+        'SELECT r.id, r.instance AS registration_instance, p.instance, p.completion, p.success, p.score, ' +
+          'p.total_seconds, p.first_access_at, p.last_access_at, p.completed_at, p.progress_updated_at, p.source, ' +
+          `p.updated_at FROM scorm_registrations r LEFT JOIN ${PROGRESS} p ON p.registration_id = r.id ` +
+          `WHERE r.id IN (${sql.marks(chunk.length)})`,
+        chunk,
+      )) as ProgressRow[];
+      for (const row of rows) {
+        if (!registrations.has(row.id)) registrations.set(row.id, { instance: Number(row.registration_instance) });
+        if (row.instance === null || row.instance === undefined) continue;
+        const instance = Number(row.instance);
+        slots.set(slotKey(row.id, instance), {
+          instance,
+          registrationId: row.id,
+          source: row.source,
+          updated: row.progress_updated_at,
+          values: [
+            row.completion,
+            row.success,
+            row.score === null ? null : Number(row.score),
+            row.total_seconds === null ? null : Number(row.total_seconds),
+            row.first_access_at,
+            row.last_access_at,
+            row.completed_at,
+          ],
+          writtenAt: row.updated_at,
+        });
       }
-      if (!existing) return 'stale';
     }
-    if (!isNewer(update.updated, existing.progressUpdatedAt, () => sameProgress(existing, values))) return 'stale';
+    return { registrations, slots };
+  }
 
-    // The WHERE repeats the ordering check so a newer row written meanwhile is never overwritten.
-    const query = repo.createQueryBuilder().update().set(values).where('id = :id', { id: existing.id });
-    if (update.updated) {
-      query.andWhere('(progress_updated_at IS NULL OR progress_updated_at < :updated)', {
-        updated: update.updated.toISOString(),
-      });
+  /** Writes the winning slots; answers the keys the database really wrote. */
+  private async upsert(sql: Sql, slots: Slot[], now: string): Promise<Set<string>> {
+    const written = new Set<string>();
+    if (!slots.length) return written;
+    // PostgreSQL: concurrent batches lock rows in one order, so they cannot deadlock each other.
+    slots.sort(bySlot);
+    const record = (rows: WrittenRow[]) =>
+      rows.forEach((row) => written.add(slotKey(row.registration_id, Number(row.instance))));
+    const plain: Slot[] = [];
+    for (const slot of slots) {
+      const readStartedAt = slot.winner!.source === 'api' ? slot.winner!.readStartedAt : undefined;
+      if (!readStartedAt) {
+        plain.push(slot);
+        continue;
+      }
+      // An API read also replaces postback-only data received before the read began, whatever its `updated`.
+      record(
+        await sql.query<WrittenRow[]>(
+          this.upsertSql(
+            sql,
+            1,
+            `(${NEWER_THAN_STORED} OR (${PROGRESS}.source = 'postback' AND ${PROGRESS}.updated_at < ${sql.mark(14)}))`,
+          ),
+          [...this.rowParams(slot, now), readStartedAt.toISOString()],
+        ),
+      );
     }
-    const { affected } = await query.execute();
-    return affected === 0 ? 'stale' : 'applied';
+    for (let from = 0; from < plain.length; from += UPSERT_CHUNK) {
+      const chunk = plain.slice(from, from + UPSERT_CHUNK);
+      record(
+        await sql.query<WrittenRow[]>(
+          this.upsertSql(sql, chunk.length, NEWER_THAN_STORED),
+          chunk.flatMap((slot) => this.rowParams(slot, now)),
+        ),
+      );
+    }
+    return written;
+  }
+
+  private upsertSql(sql: Sql, rows: number, guard: string): string {
+    const tuples: string[] = [];
+    for (let row = 0; row < rows; row++) tuples.push(`(${sql.marks(14, row * 14)})`);
+    return (
+      `INSERT INTO ${PROGRESS} (${UPSERT_COLUMNS}) VALUES ${tuples.join(', ')} ` +
+      `ON CONFLICT (registration_id, instance) DO UPDATE SET ${UPDATE_SET} WHERE ${guard} ` +
+      'RETURNING registration_id, instance'
+    );
+  }
+
+  private rowParams(slot: Slot, now: string): unknown[] {
+    return [randomUUID(), slot.registrationId, slot.instance, ...slot.values, slot.updated, slot.source, now, now];
+  }
+
+  /**
+   * When the registration last heard a postback / an API read, where its applied data came from, and its
+   * highest instance; registrations needing the same change share one UPDATE.
+   */
+  private async touchRegistrations(
+    sql: Sql,
+    updates: RegistrationProgressUpdate[],
+    results: ProgressApplyResult[],
+    registrations: Map<string, RegistrationState>,
+    now: string,
+  ): Promise<void> {
+    const changes = new Map<
+      string,
+      { postback: boolean; api: boolean; source: ProgressSource | null; instance: number | null }
+    >();
+    for (let i = 0; i < updates.length; i++) {
+      if (results[i] === 'unknown_registration') continue;
+      const { instance, registrationId, source } = updates[i];
+      let change = changes.get(registrationId);
+      if (!change)
+        changes.set(registrationId, (change = { api: false, instance: null, postback: false, source: null }));
+      change[source] = true;
+      if (results[i] !== 'applied') continue;
+      change.source = source;
+      if (instance > Math.max(change.instance ?? 0, registrations.get(registrationId)!.instance))
+        change.instance = instance;
+    }
+    const groups = new Map<string, { columns: string[]; values: unknown[]; ids: string[] }>();
+    for (const [id, change] of [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const key = `${change.postback}|${change.api}|${change.source}|${change.instance}`;
+      let group = groups.get(key);
+      if (!group) {
+        const set: [string, unknown][] = [['updated_at', now]];
+        if (change.postback) set.push(['last_postback_at', now]);
+        if (change.api) set.push(['last_synced_at', now]);
+        if (change.source) set.push(['progress_source', change.source]);
+        if (change.instance !== null) set.push(['instance', change.instance]);
+        const columns = set.map(([column]) => column);
+        const values = set.map(([, value]) => value);
+        groups.set(key, (group = { columns, ids: [], values }));
+      }
+      group.ids.push(id);
+    }
+    for (const { columns, ids, values } of groups.values()) {
+      const set = columns.map((column, i) => `${column} = ${sql.mark(i)}`).join(', ');
+      for (let from = 0; from < ids.length; from += ID_CHUNK) {
+        const chunk = ids.slice(from, from + ID_CHUNK);
+        await sql.query(
+          `UPDATE scorm_registrations SET ${set} WHERE id IN (${sql.marks(chunk.length, values.length)})`,
+          [...values, ...chunk],
+        );
+      }
+    }
   }
 }
 
-function sameTime(a: Date | null, b: Date | null): boolean {
-  return (a?.getTime() ?? null) === (b?.getTime() ?? null);
+interface WrittenRow {
+  registration_id: string;
+  instance: number | string;
 }
 
-function sameProgress(
-  row: RegistrationProgressEntity,
-  values: Pick<RegistrationProgressEntity, (typeof PROGRESS_FIELDS)[number]>,
-) {
-  return PROGRESS_FIELDS.every((field) => {
-    const a = row[field];
-    const b = values[field];
-    return a instanceof Date || b instanceof Date ? sameTime(a as Date | null, b as Date | null) : a === b;
-  });
+interface ProgressRow {
+  id: string;
+  registration_instance: number | string;
+  instance: number | string | null;
+  completion: string;
+  success: string;
+  score: number | string | null;
+  total_seconds: number | string | null;
+  first_access_at: string | null;
+  last_access_at: string | null;
+  completed_at: string | null;
+  progress_updated_at: string | null;
+  source: ProgressSource;
+  updated_at: string | null;
+}
+
+/** Raw SQL through the caller's manager (so inside its transaction), with the driver's placeholder style. */
+class Sql {
+  private readonly postgres: boolean;
+
+  constructor(private readonly manager: EntityManager) {
+    this.postgres = manager.connection.options.type === 'postgres';
+  }
+
+  /** The placeholder for the 0-based parameter `index`. */
+  mark(index: number): string {
+    return this.postgres ? `$${index + 1}` : '?';
+  }
+
+  marks(count: number, from = 0): string {
+    if (!this.postgres) return count === 1 ? '?' : '?, '.repeat(count - 1) + '?';
+    const marks: string[] = [];
+    for (let i = 0; i < count; i++) marks.push(`$${from + i + 1}`);
+    return marks.join(', ');
+  }
+
+  query<T = unknown>(text: string, params: unknown[]): Promise<T> {
+    return this.manager.query(text, params) as Promise<T>;
+  }
+}
+
+const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
+const slotKey = (registrationId: string, instance: number) => `${instance}|${registrationId}`;
+const bySlot = (a: Slot, b: Slot) =>
+  a.registrationId < b.registrationId ? -1 : a.registrationId > b.registrationId ? 1 : a.instance - b.instance;
+
+function valuesOf(update: RegistrationProgressUpdate): unknown[] {
+  return [
+    update.completion,
+    update.success,
+    update.score,
+    update.totalSeconds,
+    iso(update.firstAccessDate),
+    iso(update.lastAccessDate),
+    iso(update.completedDate),
+  ];
 }
 
 /**
- * An update with a time wins over an older or untimed row; an untimed update (some v1 reports carry none)
- * wins over an untimed row unless it changes nothing, and never over a timed one.
+ * Whether `update` replaces `slot`. An API read replaces postback-only data written before the read began.
+ * Otherwise an update with a time wins over an older or untimed row (equal is a no-op); an untimed update
+ * (some v1 reports carry none) wins over an untimed row unless it changes nothing, and never over a timed one.
  */
-function isNewer(updated: Date | null, stored: Date | null, unchanged: () => boolean): boolean {
-  if (updated && stored) return updated.getTime() > stored.getTime();
+function wins(update: RegistrationProgressUpdate, values: unknown[], updated: string | null, slot: Slot): boolean {
+  if (
+    update.source === 'api' &&
+    update.readStartedAt &&
+    slot.source === 'postback' &&
+    slot.writtenAt !== null &&
+    slot.writtenAt < update.readStartedAt.toISOString()
+  ) {
+    return true;
+  }
+  if (updated && slot.updated) return updated > slot.updated;
   if (updated) return true;
-  if (stored) return false;
-  return !unchanged();
+  if (slot.updated) return false;
+  return !values.every((value, i) => value === slot.values[i]);
 }

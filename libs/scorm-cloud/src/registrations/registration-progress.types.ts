@@ -17,6 +17,11 @@ export interface RegistrationProgressUpdate {
   lastAccessDate: Date | null;
   completedDate: Date | null;
   source: 'postback' | 'api';
+  /**
+   * Source 'api' only: when the API read began. The read then replaces progress that came only from postbacks
+   * received before that moment, whatever their `updated` (a forged postback can be dated ahead).
+   */
+  readStartedAt?: Date;
 }
 
 export type ProgressApplyResult = 'applied' | 'stale' | 'unknown_registration';

@@ -1,0 +1,193 @@
+import { FixedClock } from '@app/common';
+import { DataSource } from 'typeorm';
+
+import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
+import { SCORM_CLOUD_MIGRATIONS } from '../migrations';
+import { RegistrationProgressEntity } from './registration-progress.entity';
+import { RegistrationProgressService } from './registration-progress.service';
+import type { RegistrationProgressUpdate } from './registration-progress.types';
+import { RegistrationEntity } from './registration.entity';
+
+const T0 = new Date('2026-11-23T10:00:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+/** The ordering and authority rules, against a real database (SQLite, or PostgreSQL with TEST_DATABASE). */
+describe('RegistrationProgressService.applyMany', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let clock: FixedClock;
+  let service: RegistrationProgressService;
+  let sequence = 0;
+
+  const registration = async () => {
+    const id = `reg-${++sequence}`;
+    await dataSource.getRepository(RegistrationEntity).insert({
+      courseId: 'course-1',
+      createdAt: T0,
+      createdBy: 'test',
+      id,
+      instance: 0,
+      learnerFirstName: 'Aino',
+      learnerId: `learner-${sequence}`,
+      learnerLastName: 'Virtanen',
+      updatedAt: T0,
+    });
+    return id;
+  };
+  const update = (
+    registrationId: string,
+    fields: Partial<RegistrationProgressUpdate> = {},
+  ): RegistrationProgressUpdate => ({
+    completedDate: null,
+    completion: 'INCOMPLETE',
+    firstAccessDate: null,
+    instance: 0,
+    lastAccessDate: null,
+    registrationId,
+    score: null,
+    source: 'postback',
+    success: 'UNKNOWN',
+    totalSeconds: null,
+    updated: at(0),
+    ...fields,
+  });
+  const stored = async (registrationId: string, instance = 0) =>
+    dataSource.getRepository(RegistrationProgressEntity).findOneByOrFail({ instance, registrationId });
+  const registrationRow = (id: string) => dataSource.getRepository(RegistrationEntity).findOneByOrFail({ id });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const url = database.url;
+    const entities = { entities: [RegistrationEntity, RegistrationProgressEntity], migrations: SCORM_CLOUD_MIGRATIONS };
+    dataSource = new DataSource(
+      database.kind === 'postgres'
+        ? { ...entities, type: 'postgres', url }
+        : {
+            ...entities,
+            database: url.slice('sqlite:'.length),
+            type: 'better-sqlite3',
+          },
+    );
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    clock = new FixedClock(at(100));
+    service = new RegistrationProgressService(dataSource, clock);
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('applies a newer update, refuses an older or equal one, and reports an unknown registration', async () => {
+    const id = await registration();
+    expect(
+      await service.applyMany([
+        update(id, { score: 50, updated: at(10) }),
+        update(id, { score: 40, updated: at(5) }),
+        update(id, { score: 60, updated: at(20) }),
+        update(id, { score: 70, updated: at(20) }),
+        update('reg-nobody', { updated: at(30) }),
+      ]),
+    ).toEqual(['applied', 'stale', 'applied', 'stale', 'unknown_registration']);
+    expect(await stored(id)).toMatchObject({ progressUpdatedAt: at(20), score: 60, source: 'postback' });
+    expect(await service.applyMany([update(id, { score: 10, updated: at(15) })])).toEqual(['stale']);
+    expect(await dataSource.getRepository(RegistrationProgressEntity).countBy({ registrationId: 'reg-nobody' })).toBe(
+      0,
+    );
+  });
+
+  it('never lets an untimed update replace a timed row; untimed replaces untimed only when it changes something', async () => {
+    const timed = await registration();
+    await service.applyMany([update(timed, { score: 50, updated: at(10) })]);
+    expect(await service.applyMany([update(timed, { score: 90, updated: null })])).toEqual(['stale']);
+    expect((await stored(timed)).score).toBe(50);
+
+    const untimed = await registration();
+    expect(
+      await service.applyMany([
+        update(untimed, { score: 10, updated: null }),
+        update(untimed, { score: 10, updated: null }),
+        update(untimed, { score: 20, updated: null }),
+      ]),
+    ).toEqual(['applied', 'stale', 'applied']);
+    expect(await service.applyMany([update(untimed, { score: 30, updated: at(1) })])).toEqual(['applied']);
+    expect(await stored(untimed)).toMatchObject({ progressUpdatedAt: at(1), score: 30 });
+  });
+
+  it('keeps instances apart and records the bookkeeping on the registration', async () => {
+    const id = await registration();
+    clock.set(at(200));
+    expect(
+      await service.applyMany([update(id, { instance: 0, score: 1 }), update(id, { instance: 2, score: 2 })]),
+    ).toEqual(['applied', 'applied']);
+    expect((await stored(id, 0)).score).toBe(1);
+    expect((await stored(id, 2)).score).toBe(2);
+    expect(await registrationRow(id)).toMatchObject({
+      instance: 2,
+      lastPostbackAt: at(200),
+      lastSyncedAt: null,
+      progressSource: 'postback',
+    });
+
+    clock.set(at(300));
+    expect(await service.applyMany([update(id, { instance: 2, score: 3, source: 'api', updated: at(0) })])).toEqual([
+      'stale',
+    ]);
+    expect(await registrationRow(id)).toMatchObject({
+      lastPostbackAt: at(200),
+      lastSyncedAt: at(300),
+      progressSource: 'postback',
+      updatedAt: at(300),
+    });
+  });
+
+  it('lets an API read replace postback-only data received before the read began, even when dated ahead', async () => {
+    const id = await registration();
+    clock.set(at(400));
+    // Forged: dated a few minutes ahead of the real attempt.
+    await service.applyMany([update(id, { score: 100, success: 'PASSED', updated: at(700) })]);
+    clock.set(at(410));
+    expect(
+      await service.applyMany([
+        update(id, { readStartedAt: at(405), score: 35, source: 'api', success: 'FAILED', updated: at(390) }),
+      ]),
+    ).toEqual(['applied']);
+    expect(await stored(id)).toMatchObject({ progressUpdatedAt: at(390), score: 35, source: 'api', success: 'FAILED' });
+    expect((await registrationRow(id)).progressSource).toBe('api');
+
+    // API-confirmed data is not replaced by an older read, nor by an older postback.
+    expect(
+      await service.applyMany([update(id, { readStartedAt: at(420), score: 1, source: 'api', updated: at(380) })]),
+    ).toEqual(['stale']);
+    expect(await service.applyMany([update(id, { score: 2, updated: at(385) })])).toEqual(['stale']);
+    expect((await stored(id)).score).toBe(35);
+  });
+
+  it('keeps a postback received after the API read began against that older read', async () => {
+    const id = await registration();
+    clock.set(at(500));
+    await service.applyMany([update(id, { score: 80, updated: at(499) })]);
+    clock.set(at(510));
+    expect(
+      await service.applyMany([update(id, { readStartedAt: at(495), score: 20, source: 'api', updated: at(450) })]),
+    ).toEqual(['stale']);
+    expect(await stored(id)).toMatchObject({ score: 80, source: 'postback' });
+    // A read that saw even newer data still wins by its `updated`.
+    expect(
+      await service.applyMany([update(id, { readStartedAt: at(495), score: 90, source: 'api', updated: at(505) })]),
+    ).toEqual(['applied']);
+    expect(await stored(id)).toMatchObject({ score: 90, source: 'api' });
+  });
+
+  it('runs inside the caller transaction: a rollback leaves nothing behind', async () => {
+    const id = await registration();
+    await expect(
+      dataSource.transaction(async (manager) => {
+        expect(await service.applyMany([update(id, { score: 5 })], manager)).toEqual(['applied']);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await dataSource.getRepository(RegistrationProgressEntity).countBy({ registrationId: id })).toBe(0);
+    expect((await registrationRow(id)).lastPostbackAt).toBeNull();
+  });
+});
