@@ -1,4 +1,4 @@
-import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, BadRequestException, Logger, NotFoundException } from '@nestjs/common';
 
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { DomainError, ValidationFailedError } from './domain.error';
@@ -26,6 +26,10 @@ function run(exception: unknown) {
 }
 
 describe('AllExceptionsFilter', () => {
+  // The filter logs every error it answers; keep the test output for test results.
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
+
   it('maps domain error kinds through the one status table', () => {
     expect(run(new DomainError('BAZAAR_TIMEOUT', 'Bazaar did not answer', 'upstream_timeout')).body).toEqual({
       code: 'BAZAAR_TIMEOUT',
