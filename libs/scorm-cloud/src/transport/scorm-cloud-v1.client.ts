@@ -1,7 +1,7 @@
 import { ConflictError, DomainError, NotFoundError } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
-import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
+import axios, { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { XMLParser } from 'fast-xml-parser';
 import FormData from 'form-data';
 
@@ -13,10 +13,10 @@ import type {
 import { ScormCloudV1Signer, V1Params } from './scorm-cloud-v1.signer';
 import {
   ScormCloudRejectedError,
-  ScormCloudTimeoutError,
   ScormCloudUnavailableError,
   parseDate,
   parseNumber,
+  scormCloudTransportError,
 } from './scorm-cloud.errors';
 import type {
   CourseUpload,
@@ -368,15 +368,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     try {
       ({ data, status } = await this.http.request({ method: 'GET', ...options, url }));
     } catch (error) {
-      const code = (error as AxiosError)?.code;
-      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-        throw new ScormCloudTimeoutError((options.timeout as number | undefined) ?? this.timeoutMs);
-      }
-      throw new ScormCloudUnavailableError(
-        'SCORM_CLOUD_UNREACHABLE',
-        `SCORM Cloud could not be reached (${code ?? 'network error'})`,
-        { cause: error },
-      );
+      throw scormCloudTransportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
     }
     // v1 answers errors as 200 + <rsp stat="fail">; any other status is the service itself failing.
     if (status >= 500 || (status >= 300 && status !== 400)) {

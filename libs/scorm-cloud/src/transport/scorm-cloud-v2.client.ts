@@ -1,7 +1,7 @@
 import { ConflictError, DomainError, NotFoundError } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable } from '@nestjs/common';
-import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, Method } from 'axios';
+import axios, { AxiosInstance, AxiosRequestConfig, Method } from 'axios';
 import FormData from 'form-data';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,10 +12,10 @@ import type {
 } from '../registrations/registration-progress.types';
 import {
   ScormCloudRejectedError,
-  ScormCloudTimeoutError,
   ScormCloudUnavailableError,
   parseDate,
   parseNumber,
+  scormCloudTransportError,
 } from './scorm-cloud.errors';
 import type {
   CourseUpload,
@@ -248,7 +248,7 @@ export class ScormCloudV2Client implements ScormCloudTransport {
         const response = await this.http.request({ ...options, method, url: path });
         ({ data, headers, status } = response);
       } catch (error) {
-        const mapped = transportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
+        const mapped = scormCloudTransportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
         // A time-out has used up the caller's budget: retrying it would only multiply the wait.
         if (safe && attempt < MAX_ATTEMPTS && mapped.kind !== 'upstream_timeout') {
           await sleep(backoff(attempt));
@@ -308,21 +308,6 @@ function statusError(status: number, data: unknown, what: string): DomainError {
   return new ScormCloudUnavailableError(
     'SCORM_CLOUD_UNAVAILABLE',
     `SCORM Cloud answered HTTP ${status} for the ${what}`,
-  );
-}
-
-function transportError(error: unknown, timeoutMs: number): DomainError {
-  if (error instanceof DomainError) return error;
-  const code = (error as AxiosError)?.code;
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === AxiosError.ERR_CANCELED) {
-    return new ScormCloudTimeoutError(timeoutMs);
-  }
-  return new ScormCloudUnavailableError(
-    'SCORM_CLOUD_UNREACHABLE',
-    `SCORM Cloud could not be reached (${code ?? 'network error'})`,
-    {
-      cause: error,
-    },
   );
 }
 
