@@ -1,6 +1,7 @@
-import { DatabaseInspector, countChanges, inspectDatabase } from '../support/database-inspector';
+import { countChanges } from '../support/database-inspector';
+import { HOSTILE_TRAFFIC_OVERRIDES, InspectedStack, startInspectedStack } from '../support/inspected-stack';
 import { RawResponse, errorShapeProblem, rawRequest } from '../support/raw-http';
-import { RunningStack, TEST_SECRETS, startStack } from '../support/stack';
+import { TEST_SECRETS } from '../support/stack';
 import { TEST_API_KEY, userToken } from '../support/tokens';
 import { AuthVariant, FuzzCase, generateCase, seededRandom } from './fuzz-generator';
 import { Operation, listOperations } from './openapi-operations';
@@ -27,24 +28,17 @@ const describeCase = (c: FuzzCase) =>
   `${c.operation} [${c.mutation}; auth ${c.auth}] ${c.method} ${c.path.slice(0, 160)}${c.path.length > 160 ? '…' : ''}`;
 
 describe(`fuzz: every operation in /docs-json (seed ${SEED})`, () => {
-  let stack: RunningStack;
-  let db: DatabaseInspector;
+  let stack: InspectedStack;
   const failures: Failure[] = [];
   const statusByRoute = new Map<string, Map<number, number>>();
   let sent = 0;
   let writesAccepted = 0;
 
   beforeAll(async () => {
-    stack = await startStack({
-      gatewayOverrides: { AUTH_FAILURE_LIMIT: '100000', WEBHOOK_RECONCILE_INTERVAL_MS: '0' },
-    });
-    db = await inspectDatabase(stack.gateway.database);
+    stack = await startInspectedStack({ gatewayOverrides: HOSTILE_TRAFFIC_OVERRIDES });
   });
 
-  afterAll(async () => {
-    await db?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   async function authVariants(): Promise<AuthVariant[]> {
     const header = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -70,10 +64,10 @@ describe(`fuzz: every operation in /docs-json (seed ${SEED})`, () => {
   }
 
   async function settledFingerprint(): Promise<Record<string, string>> {
-    let previous = await db.fingerprint();
+    let previous = await stack.db.fingerprint();
     for (let i = 0; i < 5; i++) {
       await new Promise((r) => setTimeout(r, 30));
-      const next = await db.fingerprint();
+      const next = await stack.db.fingerprint();
       if (!countChanges(previous, next).length) return next;
       previous = next;
     }
@@ -81,7 +75,7 @@ describe(`fuzz: every operation in /docs-json (seed ${SEED})`, () => {
   }
 
   async function run(c: FuzzCase): Promise<void> {
-    const before = await db.fingerprint();
+    const before = await stack.db.fingerprint();
     let response: RawResponse;
     try {
       response = await rawRequest(stack.gateway.url, {
@@ -102,7 +96,7 @@ describe(`fuzz: every operation in /docs-json (seed ${SEED})`, () => {
     statusByRoute.set(c.operation, byStatus);
 
     const accepted = response.status < 400;
-    const after = accepted ? await settledFingerprint() : await db.fingerprint();
+    const after = accepted ? await settledFingerprint() : await stack.db.fingerprint();
     const changes = countChanges(before, after);
     if (response.status >= 500) {
       failures.push({

@@ -1,13 +1,13 @@
-import { RegistrationEntity } from '@app/scorm-cloud';
 import { SignJWT, generateKeyPair, importPKCS8 } from 'jose';
 import { readFileSync } from 'node:fs';
-import { DataSource } from 'typeorm';
 
 import { base64Json, bazaarUser, browse, materialsOf, newSession, postForm } from '../bazaar-e2e.helpers';
 import { listOperations } from '../fuzz/openapi-operations';
-import { DatabaseInspector, countChanges, inspectDatabase } from '../support/database-inspector';
+import { countChanges } from '../support/database-inspector';
+import { HOSTILE_TRAFFIC_OVERRIDES, InspectedStack, startInspectedStack } from '../support/inspected-stack';
 import { errorShapeProblem, rawRequest } from '../support/raw-http';
-import { RunningStack, TEST_SECRETS, startStack } from '../support/stack';
+import { insertRegistration } from '../support/registrations';
+import { TEST_SECRETS } from '../support/stack';
 import { TEST_API_KEY, TEST_JWT_SECRET, userToken } from '../support/tokens';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -19,25 +19,18 @@ const BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:${TEST_SECRE
  * one stack. Each attempt is refused and leaves every table exactly as it was.
  */
 describe('forgery and replay are refused and store nothing', () => {
-  let stack: RunningStack;
-  let db: DatabaseInspector;
+  let stack: InspectedStack;
 
   beforeAll(async () => {
-    stack = await startStack({
-      gatewayOverrides: { AUTH_FAILURE_LIMIT: '100000', WEBHOOK_RECONCILE_INTERVAL_MS: '0' },
-    });
-    db = await inspectDatabase(stack.gateway.database);
+    stack = await startInspectedStack({ gatewayOverrides: HOSTILE_TRAFFIC_OVERRIDES });
   });
-  afterAll(async () => {
-    await db?.close();
-    await stack?.close();
-  });
+  afterAll(() => stack?.close());
 
   /** Runs `attempt`, asserting the database is byte-for-byte unchanged afterwards. */
   async function unchanged<T>(attempt: () => Promise<T>): Promise<T> {
-    const before = await db.fingerprint();
+    const before = await stack.db.fingerprint();
     const result = await attempt();
-    expect(countChanges(before, await db.fingerprint())).toEqual([]);
+    expect(countChanges(before, await stack.db.fingerprint())).toEqual([]);
     return result;
   }
 
@@ -249,21 +242,6 @@ describe('forgery and replay are refused and store nothing', () => {
   });
 
   describe('webhook postback tokens and credentials', () => {
-    const register = async (id: string) => {
-      const at = new Date();
-      await stack.gateway.app.get(DataSource).getRepository(RegistrationEntity).insert({
-        contextId: 'course-ctx',
-        courseId: 'course-1',
-        createdAt: at,
-        createdBy: 'teacher-1',
-        id,
-        instance: 0,
-        learnerFirstName: 'Aino',
-        learnerId: 'learner-9',
-        learnerLastName: 'Virtanen',
-        updatedAt: at,
-      });
-    };
     const body = (id: string) =>
       JSON.stringify({
         id,
@@ -276,7 +254,7 @@ describe('forgery and replay are refused and store nothing', () => {
       });
 
     it('refuses forged, confused, foreign-key, expired and wrong-audience postback tokens with 401', async () => {
-      await register('reg-forgery');
+      await insertRegistration(stack.gateway, 'reg-forgery');
       const privateKey = await importPKCS8(readFileSync(stack.gateway.env.SCORM_PRIVATE_KEY_PATH, 'utf8'), 'RS256');
       const publicPem = readFileSync(stack.gateway.env.SCORM_PUBLIC_KEY_PATH, 'utf8');
       const { privateKey: foreignKey } = await generateKeyPair('RS256');
@@ -313,7 +291,7 @@ describe('forgery and replay are refused and store nothing', () => {
     });
 
     it('refuses credentials that are close but wrong, in every place they can travel', async () => {
-      await register('reg-creds');
+      await insertRegistration(stack.gateway, 'reg-creds');
       const basic = (user: string, password: string) =>
         `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
       const user = TEST_SECRETS.webhookUsername;
@@ -366,7 +344,7 @@ describe('forgery and replay are refused and store nothing', () => {
     });
 
     it('stores a replayed postback once, and a replay never rolls progress back', async () => {
-      await register('reg-replay');
+      await insertRegistration(stack.gateway, 'reg-replay');
       // Postbacks dated in the future are refused, so both lie in the past.
       const earlier = new Date(Date.now() - 2 * 3600_000).toISOString();
       const later = new Date(Date.now() - 3600_000).toISOString();
@@ -379,12 +357,12 @@ describe('forgery and replay are refused and store nothing', () => {
         });
       expect((await send(earlier, 'INCOMPLETE')).status).toBe(200);
       expect((await send(later, 'COMPLETED')).status).toBe(200);
-      const settled = await db.fingerprint();
+      const settled = await stack.db.fingerprint();
       for (let i = 0; i < 3; i++) expect((await send(earlier, 'INCOMPLETE')).status).toBe(200);
       expect((await send(later, 'COMPLETED')).status).toBe(200);
       // Replays of already-seen bodies leave the stored events and progress exactly as they were; only the
       // registration's delivery timestamps (last_postback_at, updated_at) move.
-      const changed = countChanges(settled, await db.fingerprint());
+      const changed = countChanges(settled, await stack.db.fingerprint());
       expect(changed.filter((change) => !change.startsWith('scorm_registrations:'))).toEqual([]);
       const progress = await rawRequest(stack.gateway.url, {
         headers: { Authorization: `Bearer ${TEST_API_KEY}` },

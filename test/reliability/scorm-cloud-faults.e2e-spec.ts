@@ -3,21 +3,13 @@ import request from 'supertest';
 import { scormPackage } from '../fixtures/scorm/scorm-package';
 import { DatabaseInspector, countChanges, inspectDatabase } from '../support/database-inspector';
 import { RawResponse, errorShapeProblem, rawRequest } from '../support/raw-http';
-import { FaultMode, clearFaults, setFault } from '../support/sandbox-faults';
+import { FAULT_MODES, FaultMode, clearFaults, setFault } from '../support/sandbox-faults';
 import { RunningStack, startStack } from '../support/stack';
 import { TEST_API_KEY } from '../support/tokens';
 
 const TIMEOUT_MS = 800;
 const MARGIN_MS = 1500;
-const MODES: FaultMode[] = [
-  'slow',
-  'status_500',
-  'reset',
-  'malformed_json',
-  'malformed_xml',
-  'wrong_content_type',
-  'success_0',
-];
+const MODES = FAULT_MODES;
 const admin = { Authorization: `Bearer ${TEST_API_KEY}` };
 
 /** SCORM Cloud breaks under the gateway (sandbox fault layer): 502/504 in time, nothing half-stored, recovery. */

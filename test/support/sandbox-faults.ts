@@ -1,7 +1,9 @@
+import type { FaultMode } from '../../apps/sandbox/src/faults/fault.registry';
 import type { RunningSandbox } from './stack';
 
-export type FaultMode =
-  'slow' | 'status_500' | 'reset' | 'malformed_json' | 'malformed_xml' | 'wrong_content_type' | 'success_0';
+// The sandbox's own list, so a new fault mode is exercised by every suite that loops over all of them.
+export { FAULT_MODES } from '../../apps/sandbox/src/faults/fault.registry';
+export type { FaultMode } from '../../apps/sandbox/src/faults/fault.registry';
 
 /** Breaks every sandbox request under `prefix` (see apps/sandbox/src/faults) until cleared. */
 export async function setFault(
