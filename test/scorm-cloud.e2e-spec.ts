@@ -58,6 +58,11 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
       .expect(201);
     expect(res.body).toMatchObject({ course_id: 'safety-101', status: 'COMPLETE', title: 'Safety 101' });
     expect(typeof res.body.job_id).toBe('string');
+    const job = await request(gateway.url)
+      .get(`/api/v1/scorm/courses/import-jobs/${encodeURIComponent(res.body.job_id)}`)
+      .set(admin)
+      .expect(200);
+    expect(job.body).toMatchObject({ job_id: res.body.job_id, status: 'COMPLETE', title: 'Safety 101' });
   });
 
   it('refuses a file that is not a zip, a missing file, and non-admins', async () => {

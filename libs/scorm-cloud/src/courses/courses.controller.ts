@@ -55,10 +55,10 @@ export class CoursesController {
     return toImportJobDto(outcome);
   }
 
-  @Get('import-jobs/:jobId')
+  @Get('import-jobs/:job_id')
   @ApiOperation({ summary: 'Status of a course import job (admin)' })
   @ApiOkResponse({ type: ImportJobDto })
-  async importJob(@Param('jobId') jobId: string): Promise<ImportJobDto> {
+  async importJob(@Param('job_id') jobId: string): Promise<ImportJobDto> {
     return toImportJobDto(await this.scorm.importJob(jobId));
   }
 
