@@ -6,6 +6,13 @@ import { ScormCloudV2Client, toProgress } from './scorm-cloud-v2.client';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+const NEW_REGISTRATION = {
+  courseId: 'c',
+  learner: { firstName: 'A', id: 'l', lastName: 'B' },
+  postback: { password: 'p', url: 'https://gw.example/api', username: 'u' },
+  registrationId: 'r',
+};
+
 describe('ScormCloudV2Client against a local HTTP server', () => {
   let server: Server;
   let baseUrl: string;
@@ -54,14 +61,10 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
 
   it('never re-sends a POST after a 5xx', async () => {
     handlers.push(json(503), json(204));
-    await expect(
-      client().createRegistration({
-        courseId: 'c',
-        learner: { firstName: 'A', id: 'l', lastName: 'B' },
-        postback: { password: 'p', url: 'https://gw.example/api', username: 'u' },
-        registrationId: 'r',
-      }),
-    ).rejects.toMatchObject({ code: 'SCORM_CLOUD_UNAVAILABLE', kind: 'upstream_unavailable' });
+    await expect(client().createRegistration(NEW_REGISTRATION)).rejects.toMatchObject({
+      code: 'SCORM_CLOUD_UNAVAILABLE',
+      kind: 'upstream_unavailable',
+    });
     expect(seen).toHaveLength(1);
   });
 
@@ -101,14 +104,7 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
     const malformed = { code: 'SCORM_CLOUD_MALFORMED_RESPONSE', kind: 'upstream_unavailable' };
     await expect(client().listCourses()).rejects.toMatchObject(malformed);
     await expect(client().registrationProgress('r1')).rejects.toMatchObject(malformed);
-    await expect(
-      client().createRegistration({
-        courseId: 'c',
-        learner: { firstName: 'A', id: 'l', lastName: 'B' },
-        postback: { password: 'p', url: 'https://gw.example/api', username: 'u' },
-        registrationId: 'r',
-      }),
-    ).rejects.toMatchObject(malformed);
+    await expect(client().createRegistration(NEW_REGISTRATION)).rejects.toMatchObject(malformed);
   });
 
   it('reports a refused connection as unreachable', async () => {
