@@ -58,6 +58,14 @@ describe('postback reconciliation job', () => {
   });
   afterAll(() => stack?.close());
 
+  const postJson = (path: string, body: object) =>
+    request(stack.gateway.url)
+      .post(path)
+      .set('Authorization', BASIC)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(body))
+      .expect(200);
+
   it('fills in progress whose postback was lost, once the postback is overdue after a launch', async () => {
     await register('reg-lost');
     const learner = await userToken('learner-reg-lost', 'student');
@@ -116,6 +124,67 @@ describe('postback reconciliation job', () => {
     // Confirmed now: a further pass leaves it alone.
     const again = await job.run();
     expect(again.checked).toBe(0);
+  });
+
+  it('corrects a forged postback dated ahead (within the allowed skew) from the API', async () => {
+    const upstream = await register('reg-forged-ahead');
+    const token = new URL(upstream.postback!.url).searchParams.get('token');
+    recordUpstream('reg-forged-ahead', { score: 35, success: 'FAILED', updated: new Date(Date.now() - 1000) });
+    // A leaked credential and postback URL: a pass dated 4 minutes ahead, so no honest `updated` is newer.
+    await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, {
+      id: 'reg-forged-ahead',
+      instance: 0,
+      registrationCompletion: 'COMPLETED',
+      registrationSuccess: 'PASSED',
+      score: { scaled: 100 },
+      updated: new Date(Date.now() + 4 * 60_000).toISOString(),
+    });
+    expect((await progress('reg-forged-ahead')).progress).toMatchObject({ score: 100, source: 'postback' });
+
+    const run = await job.run();
+    expect(run.failed).toBe(0);
+    const after = await progress('reg-forged-ahead');
+    expect(after.progress).toMatchObject({ completion: 'COMPLETED', score: 35, source: 'api', success: 'FAILED' });
+    expect(after.progress_source).toBe('api');
+    expect((await job.run()).checked).toBe(0);
+  });
+
+  it('keeps a genuine postback that arrives while an older API read is under way, and re-checks it later', async () => {
+    const upstream = await register('reg-race');
+    const token = new URL(upstream.postback!.url).searchParams.get('token');
+    const attempt = new Date(Date.now() - 10_000);
+    recordUpstream('reg-race', { score: 40, success: 'FAILED', updated: attempt });
+    await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, {
+      id: 'reg-race',
+      registrationCompletion: 'COMPLETED',
+      registrationSuccess: 'FAILED',
+      score: { scaled: 40 },
+      updated: attempt.toISOString(),
+    });
+    // SCORM Cloud answers the reconciliation's read slowly, with the state from before the learner's retry.
+    await request(stack.sandbox.url)
+      .post('/_sandbox/faults')
+      .send({ count: 1, delay_ms: 1000, mode: 'slow', prefix: '/scorm/api/v2/registrations/reg-race' })
+      .expect((res) => expect(res.status).toBeLessThan(300));
+    const reconciling = job.run();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const retried = new Date();
+    await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, {
+      id: 'reg-race',
+      registrationCompletion: 'COMPLETED',
+      registrationSuccess: 'PASSED',
+      score: { scaled: 95 },
+      updated: retried.toISOString(),
+    });
+    const run = await reconciling;
+    expect(run).toMatchObject({ failed: 0 });
+    expect((await progress('reg-race')).progress).toMatchObject({ score: 95, source: 'postback', success: 'PASSED' });
+
+    // That postback came after the read began, so it is still unconfirmed: the next pass reads the API again.
+    recordUpstream('reg-race', { score: 95, success: 'PASSED', updated: retried });
+    const next = await job.run();
+    expect(next.refreshed).toBeGreaterThanOrEqual(1);
+    expect((await progress('reg-race')).progress).toMatchObject({ score: 95, source: 'api', success: 'PASSED' });
   });
 
   it('keeps going when SCORM Cloud no longer knows a registration, counting the failure', async () => {

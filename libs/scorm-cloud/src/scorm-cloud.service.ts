@@ -257,6 +257,8 @@ export class ScormCloudService {
   /** Re-reads the registration from SCORM Cloud and feeds the projection with it (source `api`). */
   async refreshRegistration(registrationId: string): Promise<void> {
     await this.requireRegistration(registrationId);
+    // Postbacks received before this moment are what the API answer supersedes (a forged one included).
+    const readStartedAt = this.clock.now();
     let update: RegistrationProgressUpdate;
     try {
       update = await this.transport.registrationProgress(registrationId);
@@ -270,7 +272,7 @@ export class ScormCloudService {
       }
       throw error;
     }
-    await this.progress.applyMany([{ ...update, registrationId, source: 'api' }]);
+    await this.progress.applyMany([{ ...update, readStartedAt, registrationId, source: 'api' }]);
   }
 
   /**

@@ -172,6 +172,8 @@ describe('RegistrationProgressService.applyMany', () => {
       await service.applyMany([update(id, { readStartedAt: at(495), score: 20, source: 'api', updated: at(450) })]),
     ).toEqual(['stale']);
     expect(await stored(id)).toMatchObject({ score: 80, source: 'postback' });
+    // Synced as of the read's start, which is before that postback: reconciliation checks it again.
+    expect(await registrationRow(id)).toMatchObject({ lastPostbackAt: at(500), lastSyncedAt: at(495) });
     // A read that saw even newer data still wins by its `updated`.
     expect(
       await service.applyMany([update(id, { readStartedAt: at(495), score: 90, source: 'api', updated: at(505) })]),

@@ -252,17 +252,20 @@ export class RegistrationProgressService {
     registrations: Map<string, RegistrationState>,
     now: string,
   ): Promise<void> {
-    const changes = new Map<
-      string,
-      { postback: boolean; api: boolean; source: ProgressSource | null; instance: number | null }
-    >();
+    const changes = new Map<string, RegistrationChange>();
     for (let i = 0; i < updates.length; i++) {
       if (results[i] === 'unknown_registration') continue;
-      const { instance, registrationId, source } = updates[i];
+      const { instance, readStartedAt, registrationId, source } = updates[i];
       let change = changes.get(registrationId);
       if (!change)
-        changes.set(registrationId, (change = { api: false, instance: null, postback: false, source: null }));
-      change[source] = true;
+        changes.set(registrationId, (change = { instance: null, postback: false, source: null, synced: null }));
+      if (source === 'postback') change.postback = true;
+      else {
+        // An API answer shows SCORM Cloud's state as of when the read began: a postback that arrived during the
+        // read stays newer than this sync, so reconciliation checks it again.
+        const synced = readStartedAt && readStartedAt.toISOString() < now ? readStartedAt.toISOString() : now;
+        if (!change.synced || synced < change.synced) change.synced = synced;
+      }
       if (results[i] !== 'applied') continue;
       change.source = source;
       if (instance > Math.max(change.instance ?? 0, registrations.get(registrationId)!.instance))
@@ -270,12 +273,12 @@ export class RegistrationProgressService {
     }
     const groups = new Map<string, { columns: string[]; values: unknown[]; ids: string[] }>();
     for (const [id, change] of [...changes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const key = `${change.postback}|${change.api}|${change.source}|${change.instance}`;
+      const key = `${change.postback}|${change.synced}|${change.source}|${change.instance}`;
       let group = groups.get(key);
       if (!group) {
         const set: [string, unknown][] = [['updated_at', now]];
         if (change.postback) set.push(['last_postback_at', now]);
-        if (change.api) set.push(['last_synced_at', now]);
+        if (change.synced) set.push(['last_synced_at', change.synced]);
         if (change.source) set.push(['progress_source', change.source]);
         if (change.instance !== null) set.push(['instance', change.instance]);
         const columns = set.map(([column]) => column);
@@ -295,6 +298,14 @@ export class RegistrationProgressService {
       }
     }
   }
+}
+
+interface RegistrationChange {
+  postback: boolean;
+  /** The new last_synced_at, when an API read is among the updates. */
+  synced: string | null;
+  source: ProgressSource | null;
+  instance: number | null;
 }
 
 interface WrittenRow {
