@@ -1,8 +1,8 @@
 import { bazaarUser, materialsOf, newSession, postForm } from '../bazaar-e2e.helpers';
-import { DatabaseInspector, countChanges, inspectDatabase } from '../support/database-inspector';
+import { countChanges } from '../support/database-inspector';
+import { InspectedStack, startInspectedStack } from '../support/inspected-stack';
 import { errorShapeProblem, rawRequest } from '../support/raw-http';
 import { FaultMode, clearFaults, setFault } from '../support/sandbox-faults';
-import { RunningStack, startStack } from '../support/stack';
 import { TEST_API_KEY, userToken } from '../support/tokens';
 
 const TIMEOUT_MS = 800;
@@ -20,14 +20,12 @@ const MODES: { mode: FaultMode; status: number[] }[] = [
 
 /** Bazaar breaks under the gateway (sandbox fault layer): 502/504 in time, nothing half-stored, then recovery. */
 describe('upstream faults: Bazaar lms/browse and lms/view', () => {
-  let stack: RunningStack;
-  let db: DatabaseInspector;
+  let stack: InspectedStack;
   let teacher: string;
   const user = bazaarUser({ context_id: 'fault-course', user_id: 'fault-teacher' });
 
   beforeAll(async () => {
-    stack = await startStack({ gatewayOverrides: { BAZAAR_TIMEOUT_MS: String(TIMEOUT_MS) } });
-    db = await inspectDatabase(stack.gateway.database);
+    stack = await startInspectedStack({ gatewayOverrides: { BAZAAR_TIMEOUT_MS: String(TIMEOUT_MS) } });
     teacher = await userToken('fault-teacher', 'teacher');
     // One material in the course, so lms/view has something to open.
     const session = await newSession(stack.gateway, stack.sandbox, teacher, user);
@@ -38,7 +36,6 @@ describe('upstream faults: Bazaar lms/browse and lms/view', () => {
   });
   afterAll(async () => {
     await clearFaults(stack.sandbox).catch(() => undefined);
-    await db?.close();
     await stack?.close();
   });
   afterEach(() => clearFaults(stack.sandbox));
@@ -63,18 +60,18 @@ describe('upstream faults: Bazaar lms/browse and lms/view', () => {
       `${endpoint}: $mode answers $status in time, stores nothing, and recovers`,
       async ({ mode, status }) => {
         await setFault(stack.sandbox, { delay_ms: TIMEOUT_MS * 3, mode, prefix: `/bazaar/api/v1/lms/${endpoint}` });
-        const before = await db.fingerprint();
+        const before = await stack.db.fingerprint();
         const failed = await call(endpoint);
         expect(status).toContain(failed.status);
         expect(errorShapeProblem(failed)).toBeUndefined();
         expect(String(failed.json?.message)).toMatch(/Bazaar/);
         expect(failed.elapsedMs).toBeLessThanOrEqual(TIMEOUT_MS + MARGIN_MS);
         if (mode === 'slow') expect(failed.elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-        const changes = countChanges(before, await db.fingerprint());
+        const changes = countChanges(before, await stack.db.fingerprint());
         if (endpoint === 'view') {
           // The one write a failed view makes on purpose: its audit row, carrying the error code.
           expect(changes).toEqual([expect.stringMatching(/^bazaar_material_views: /)]);
-          const [audit] = await db.query<{ outcome: string }>(
+          const [audit] = await stack.db.query<{ outcome: string }>(
             'SELECT outcome FROM bazaar_material_views ORDER BY viewed_at DESC LIMIT 1',
           );
           expect(audit.outcome).toBe(failed.json?.code);

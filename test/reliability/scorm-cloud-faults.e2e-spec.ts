@@ -1,10 +1,10 @@
 import request from 'supertest';
 
 import { scormPackage } from '../fixtures/scorm/scorm-package';
-import { DatabaseInspector, countChanges, inspectDatabase } from '../support/database-inspector';
+import { countChanges } from '../support/database-inspector';
+import { InspectedStack, startInspectedStack } from '../support/inspected-stack';
 import { RawResponse, errorShapeProblem, rawRequest } from '../support/raw-http';
 import { FAULT_MODES, FaultMode, clearFaults, setFault } from '../support/sandbox-faults';
-import { RunningStack, startStack } from '../support/stack';
 import { TEST_API_KEY } from '../support/tokens';
 
 const TIMEOUT_MS = 800;
@@ -14,13 +14,13 @@ const admin = { Authorization: `Bearer ${TEST_API_KEY}` };
 
 /** SCORM Cloud breaks under the gateway (sandbox fault layer): 502/504 in time, nothing half-stored, recovery. */
 describe.each(['v2', 'v1'] as const)('upstream faults: SCORM Cloud over %s', (api) => {
-  let stack: RunningStack;
-  let db: DatabaseInspector;
+  let stack: InspectedStack;
   const prefix = api === 'v2' ? '/scorm/api/v2/registrations' : '/scorm/api';
 
   beforeAll(async () => {
-    stack = await startStack({ gatewayOverrides: { SCORM_CLOUD_API: api, SCORM_TIMEOUT_MS: String(TIMEOUT_MS) } });
-    db = await inspectDatabase(stack.gateway.database);
+    stack = await startInspectedStack({
+      gatewayOverrides: { SCORM_CLOUD_API: api, SCORM_TIMEOUT_MS: String(TIMEOUT_MS) },
+    });
     await request(stack.gateway.url)
       .post('/api/v1/scorm/courses?course_id=fault-course')
       .set(admin)
@@ -30,7 +30,6 @@ describe.each(['v2', 'v1'] as const)('upstream faults: SCORM Cloud over %s', (ap
   });
   afterAll(async () => {
     await clearFaults(stack.sandbox).catch(() => undefined);
-    await db?.close();
     await stack?.close();
   });
   afterEach(() => clearFaults(stack.sandbox));
@@ -83,9 +82,9 @@ describe.each(['v2', 'v1'] as const)('upstream faults: SCORM Cloud over %s', (ap
     async (mode) => {
       const id = `reg-${api}-${mode}`;
       await setFault(stack.sandbox, { mode, prefix });
-      const before = await db.fingerprint();
+      const before = await stack.db.fingerprint();
       expectUpstreamFailure(await create(id), mode);
-      expect(countChanges(before, await db.fingerprint())).toEqual([]);
+      expect(countChanges(before, await stack.db.fingerprint())).toEqual([]);
       await clearFaults(stack.sandbox);
       expect((await create(id)).status).toBe(201);
     },
@@ -94,9 +93,9 @@ describe.each(['v2', 'v1'] as const)('upstream faults: SCORM Cloud over %s', (ap
   it('registration create past the time-out: 504 in time, nothing stored, then the same id adopts the orphan', async () => {
     const id = `reg-${api}-slow`;
     await setFault(stack.sandbox, { delay_ms: TIMEOUT_MS * 2, mode: 'slow', prefix });
-    const before = await db.fingerprint();
+    const before = await stack.db.fingerprint();
     expectUpstreamFailure(await create(id), 'slow');
-    expect(countChanges(before, await db.fingerprint())).toEqual([]);
+    expect(countChanges(before, await stack.db.fingerprint())).toEqual([]);
     await clearFaults(stack.sandbox);
     await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS * 2));
     // The held request still created the registration upstream after we gave up: retrying the same id adopts
@@ -107,12 +106,12 @@ describe.each(['v2', 'v1'] as const)('upstream faults: SCORM Cloud over %s', (ap
 
   it.each(MODES)('launch under %s: 502/504 in time (or no upstream call at all), then recovers', async (mode) => {
     await setFault(stack.sandbox, { delay_ms: TIMEOUT_MS * 3, mode, prefix });
-    const before = await db.fingerprint();
+    const before = await stack.db.fingerprint();
     const failed = await launch('reg-fault-base');
     // v1 builds the signed launch URL locally: there is no call for a fault to break.
     if (!(api === 'v1' && failed.status === 200)) {
       expectUpstreamFailure(failed, mode);
-      expect(countChanges(before, await db.fingerprint())).toEqual([]);
+      expect(countChanges(before, await stack.db.fingerprint())).toEqual([]);
     }
     await clearFaults(stack.sandbox);
     const recovered = await launch('reg-fault-base');
@@ -122,10 +121,10 @@ describe.each(['v2', 'v1'] as const)('upstream faults: SCORM Cloud over %s', (ap
 
   it.each(MODES)('refresh under %s: 502/504 in time, stored progress untouched, then recovers', async (mode) => {
     await setFault(stack.sandbox, { delay_ms: TIMEOUT_MS * 3, mode, prefix });
-    const before = await db.fingerprint();
+    const before = await stack.db.fingerprint();
     const failed = await refresh('reg-fault-base');
     expectUpstreamFailure(failed, mode, api === 'v2' ? 3 : 1);
-    expect(countChanges(before, await db.fingerprint())).toEqual([]);
+    expect(countChanges(before, await stack.db.fingerprint())).toEqual([]);
     await clearFaults(stack.sandbox);
     expect((await refresh('reg-fault-base')).status).toBe(200);
   });
