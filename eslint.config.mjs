@@ -39,7 +39,7 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
   },
   {
-    files: ['scripts/**/*.js', 'bench/**/*.js', 'test/**/*.js', '**/*.cjs'],
+    files: ['scripts/**/*.js', 'bench/**/*.js', 'test/**/*.js', '**/*.cjs', 'jest.config.js'],
     languageOptions: { globals: { ...globals.node }, sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },

@@ -102,7 +102,8 @@ export function dataSourceOf(gateway: RunningGateway): DataSource {
 
 export const base64Json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
 
-export const expectErrorShape = (body: Record<string, unknown>, status: number, code: string) => {
+export const expectErrorShape = (json: unknown, status: number, code: string) => {
+  const body = json as Record<string, unknown>;
   expect(body).toMatchObject({ code, statusCode: status });
   expect(typeof body.message).toBe('string');
   expect(typeof body.request_id).toBe('string');

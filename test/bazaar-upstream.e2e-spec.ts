@@ -241,7 +241,7 @@ describe('sandbox Bazaar speaks seed 001', () => {
   it('verifies the HMAC over the UTF-8 bytes of a Finnish body and expires unused URLs', async () => {
     const res = await post('browse', bazaarUser({ first_name: 'Äijö', last_name: 'Öörni' }));
     expect(res.status).toBe(200);
-    const { browse_url: browseUrl, success } = await res.json();
+    const { browse_url: browseUrl, success } = (await res.json()) as { browse_url: string; success: number };
     expect(success).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect((await fetch(browseUrl)).status).toBe(410);

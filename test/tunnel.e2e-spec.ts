@@ -100,7 +100,7 @@ describe('TUNNEL=ngrok at start-up (fake provider)', () => {
 
   it('refuses to start when the tunnel fails, naming the cause but never the authtoken', async () => {
     const provider = new FakeTunnelProvider(new Error(`ERR_NGROK_105: authtoken ${AUTHTOKEN} is invalid`));
-    const failure = await createGatewayApp({ env, tunnelProvider: provider }).catch((e: unknown) => e as Error);
+    const failure = (await createGatewayApp({ env, tunnelProvider: provider }).catch((e: unknown) => e)) as Error;
     expect(failure).toBeInstanceOf(Error);
     expect(failure.message).toMatch(/TUNNEL=ngrok could not open a tunnel to port \d+: ERR_NGROK_105/);
     expect(failure.message).not.toContain(AUTHTOKEN);

@@ -251,7 +251,11 @@ export function generateCase(operation: Operation, auths: AuthVariant[], random:
     method: operation.method,
     operation: operation.id,
   };
-  const withBody = (mutation: string, body: Buffer | undefined, contentType = bodyType ?? 'application/json') => ({
+  const withBody = (
+    mutation: string,
+    body: Buffer | undefined,
+    contentType = bodyType ?? 'application/json',
+  ): FuzzCase => ({
     ...base,
     body,
     headers: { ...base.headers, ...(contentType ? { 'Content-Type': contentType } : {}) },

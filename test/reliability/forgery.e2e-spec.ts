@@ -1,4 +1,4 @@
-import { SignJWT, generateKeyPair, importPKCS8 } from 'jose';
+import { KeyLike, SignJWT, generateKeyPair, importPKCS8 } from 'jose';
 import { readFileSync } from 'node:fs';
 
 import { base64Json, bazaarUser, browse, materialsOf, newSession, postForm } from '../bazaar-e2e.helpers';
@@ -60,14 +60,14 @@ describe('forgery and replay are refused and store nothing', () => {
         'role as an array': await hs(TEST_JWT_SECRET, { ...claims, role: ['admin'] }),
         'payload swapped under a student signature': `${header}.${b64(claims)}.${signature}`,
         'SCORM RS256 token as a bearer': (
-          await (
+          (await (
             await fetch(`${stack.gateway.url}/api/v1/scorm/token`, {
               body: '{}',
               headers: { Authorization: `Bearer ${TEST_API_KEY}`, 'Content-Type': 'application/json' },
               method: 'POST',
             })
-          ).json()
-        ).token as string,
+          ).json()) as { token: string }
+        ).token,
       };
     };
 
@@ -80,7 +80,7 @@ describe('forgery and replay are refused and store nothing', () => {
       for (const op of operations) {
         const path = op.path.replace(/\{[^}]+\}/g, 'forgery-id');
         const body = op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}';
-        const headers = body ? { 'Content-Type': 'application/json' } : {};
+        const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
         const anonymous = await rawRequest(stack.gateway.url, { body, headers, method: op.method, path });
         if (anonymous.status !== 401) continue;
         protectedRoutes++;
@@ -259,11 +259,8 @@ describe('forgery and replay are refused and store nothing', () => {
       const publicPem = readFileSync(stack.gateway.env.SCORM_PUBLIC_KEY_PATH, 'utf8');
       const { privateKey: foreignKey } = await generateKeyPair('RS256');
       const claims = { aud: 'scorm-postback', iss: TEST_SECRETS.scormAppId, sub: 'reg-forgery' };
-      const rs = (
-        key: CryptoKey | Awaited<ReturnType<typeof importPKCS8>>,
-        payload: Record<string, unknown>,
-        exp: number,
-      ) => new SignJWT(payload).setProtectedHeader({ alg: 'RS256' }).setIssuedAt().setExpirationTime(exp).sign(key);
+      const rs = (key: KeyLike, payload: Record<string, unknown>, exp: number) =>
+        new SignJWT(payload).setProtectedHeader({ alg: 'RS256' }).setIssuedAt().setExpirationTime(exp).sign(key);
       const tokens: Record<string, string> = {
         'alg none': `${b64({ alg: 'none' })}.${b64({ ...claims, exp: now() + 600 })}.`,
         'HS256 keyed with the public key': await new SignJWT({ ...claims, exp: now() + 600 })

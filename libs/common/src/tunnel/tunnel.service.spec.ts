@@ -48,7 +48,7 @@ describe('TunnelService', () => {
   it('stops start-up with a clear message that never carries the authtoken', async () => {
     const provider = new FakeTunnelProvider(`authentication failed for token ${AUTHTOKEN}`);
     const tunnel = new TunnelService(configFor({ NGROK_AUTHTOKEN: AUTHTOKEN, TUNNEL: 'ngrok' }), provider);
-    const error = await tunnel.open().catch((e: unknown) => e as Error);
+    const error = (await tunnel.open().catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(TunnelFailedError);
     expect(error.message).toMatch(/^TUNNEL=ngrok could not open a tunnel to port 3000: authentication failed/);
     expect(error.message).toContain('NGROK_AUTHTOKEN');
