@@ -90,6 +90,7 @@ describe('RegistrationProgressService.applyMany', () => {
       ]),
     ).toEqual(['applied', 'stale', 'applied', 'stale', 'unknown_registration']);
     expect(await stored(id)).toMatchObject({ progressUpdatedAt: at(20), score: 60, source: 'postback' });
+    expect(await registrationRow(id)).toMatchObject({ lastPostbackAt: at(100), progressSource: 'postback' });
     expect(await service.applyMany([update(id, { score: 10, updated: at(15) })])).toEqual(['stale']);
     expect(await dataSource.getRepository(RegistrationProgressEntity).countBy({ registrationId: 'reg-nobody' })).toBe(
       0,
