@@ -1,23 +1,29 @@
 import { AppConfigService } from '@app/config';
 import { Injectable } from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
 
-import { constantTimeEqual } from './constant-time';
+import { sha256 } from './constant-time';
 
 /** The user name and password SCORM Cloud sends with each postback (basic auth or form fields). */
 @Injectable()
 export class WebhookCredentialsVerifier {
-  private readonly username: string;
-  private readonly password: string;
+  private readonly configured: boolean;
+  // The configured secrets' digests, hashed once: every postback is checked, thousands a second.
+  private readonly usernameDigest: Buffer;
+  private readonly passwordDigest: Buffer;
 
   constructor(config: AppConfigService) {
-    ({ username: this.username, password: this.password } = config.webhook);
+    const { username, password } = config.webhook;
+    this.configured = Boolean(username && password);
+    this.usernameDigest = sha256(username ?? '');
+    this.passwordDigest = sha256(password ?? '');
   }
 
-  /** Both halves are always compared, so timing does not tell which one was wrong. */
+  /** Both halves are always compared, as equal-length digests, so timing tells neither which nor how long. */
   verify(username: string | undefined, password: string | undefined): boolean {
-    if (!this.username || !this.password) return false;
-    const userOk = constantTimeEqual(username ?? '', this.username);
-    const passOk = constantTimeEqual(password ?? '', this.password);
+    if (!this.configured) return false;
+    const userOk = timingSafeEqual(sha256(username ?? ''), this.usernameDigest);
+    const passOk = timingSafeEqual(sha256(password ?? ''), this.passwordDigest);
     return userOk && passOk;
   }
 
