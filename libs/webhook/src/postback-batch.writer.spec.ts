@@ -108,7 +108,7 @@ describe('PostbackBatchWriter', () => {
     }
     await Promise.all(all);
     expect(stats.maxInFlight).toBeGreaterThan(1);
-    expect(stats.maxInFlight).toBeLessThanOrEqual(4);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(2);
     for (const batch of stats.applied) expect(batch).toEqual([...batch].sort());
   });
 
