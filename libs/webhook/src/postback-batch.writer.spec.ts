@@ -104,7 +104,8 @@ describe('PostbackBatchWriter', () => {
     const all = [];
     for (let i = 0; i < 40; i++) {
       all.push(writer.store(record(`reg-${(i * 7) % 40}`)));
-      if (i % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+      // Spread over longer than the 1 ms a PostgreSQL batch waits for company.
+      if (i % 4 === 3) await new Promise((resolve) => setTimeout(resolve, 1));
     }
     await Promise.all(all);
     expect(stats.maxInFlight).toBeGreaterThan(1);
