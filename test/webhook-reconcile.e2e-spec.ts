@@ -139,12 +139,32 @@ describe('postback reconciliation job', () => {
       score: { scaled: 100 },
       updated: new Date(Date.now() + 4 * 60_000).toISOString(),
     });
-    expect((await progress('reg-forged-ahead')).progress).toMatchObject({ score: 100, source: 'postback' });
+    // And a pass for an attempt (instance) that never happened.
+    await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, {
+      id: 'reg-forged-ahead',
+      instance: 3,
+      registrationCompletion: 'COMPLETED',
+      registrationSuccess: 'PASSED',
+      score: { scaled: 100 },
+      updated: new Date().toISOString(),
+    });
+    expect((await progress('reg-forged-ahead')).progress).toMatchObject({
+      instance: 3,
+      score: 100,
+      source: 'postback',
+    });
 
     const run = await job.run();
     expect(run.failed).toBe(0);
     const after = await progress('reg-forged-ahead');
-    expect(after.progress).toMatchObject({ completion: 'COMPLETED', score: 35, source: 'api', success: 'FAILED' });
+    expect(after.progress).toMatchObject({
+      completion: 'COMPLETED',
+      instance: 0,
+      score: 35,
+      source: 'api',
+      success: 'FAILED',
+    });
+    expect(after.instances).toHaveLength(1);
     expect(after.progress_source).toBe('api');
     expect((await job.run()).checked).toBe(0);
   });

@@ -164,6 +164,35 @@ describe('RegistrationProgressService.applyMany', () => {
     expect((await stored(id)).score).toBe(35);
   });
 
+  it('drops postback-only instances above the one the API reports, unless they arrived during the read', async () => {
+    const id = await registration();
+    clock.set(at(600));
+    await service.applyMany([
+      update(id, { instance: 0, score: 10, updated: at(590) }),
+      update(id, { instance: 7, score: 100, success: 'PASSED', updated: at(595) }),
+    ]);
+    expect((await registrationRow(id)).instance).toBe(7);
+    clock.set(at(610));
+    expect(
+      await service.applyMany([
+        update(id, { instance: 0, readStartedAt: at(605), score: 20, source: 'api', updated: at(592) }),
+      ]),
+    ).toEqual(['applied']);
+    const rows = await dataSource.getRepository(RegistrationProgressEntity).findBy({ registrationId: id });
+    expect(rows.map((row) => [row.instance, row.score, row.source])).toEqual([[0, 20, 'api']]);
+    expect((await registrationRow(id)).instance).toBe(0);
+
+    // A new attempt reported while the next read was under way stays.
+    clock.set(at(620));
+    await service.applyMany([update(id, { instance: 1, score: 50, updated: at(619) })]);
+    clock.set(at(625));
+    await service.applyMany([
+      update(id, { instance: 0, readStartedAt: at(615), score: 20, source: 'api', updated: at(592) }),
+    ]);
+    expect((await stored(id, 1)).score).toBe(50);
+    expect((await registrationRow(id)).instance).toBe(1);
+  });
+
   it('keeps a postback received after the API read began against that older read', async () => {
     const id = await registration();
     clock.set(at(500));

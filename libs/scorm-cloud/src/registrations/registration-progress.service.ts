@@ -143,7 +143,31 @@ export class RegistrationProgressService {
       if (slot && !written.has(slotKey(slot.registrationId, slot.instance))) results[i] = 'stale';
     }
     if (!fused) await this.touchRegistrations(sql, updates, results, registrations, now);
+    for (const update of updates) {
+      if (update.source === 'api' && update.readStartedAt && registrations.has(update.registrationId)) {
+        await this.dropUnconfirmedInstances(sql, update, update.readStartedAt);
+      }
+    }
     return results;
+  }
+
+  /**
+   * The API names the registration's latest instance, so postback-only rows for a higher instance written
+   * before the read began cannot be genuine (a forged `instance`); they go, and the registration's instance
+   * falls back to the highest one left. The postbacks themselves stay in the webhook's event store.
+   */
+  private async dropUnconfirmedInstances(sql: Sql, update: RegistrationProgressUpdate, readStartedAt: Date) {
+    const readAt = readStartedAt.toISOString();
+    await sql.query(
+      `DELETE FROM ${PROGRESS} WHERE registration_id = ${sql.mark(0)} AND instance > ${sql.mark(1)} ` +
+        `AND source = 'postback' AND updated_at < ${sql.mark(2)}`,
+      [update.registrationId, update.instance, readAt],
+    );
+    await sql.query(
+      `UPDATE scorm_registrations SET instance = (SELECT COALESCE(MAX(instance), ${sql.mark(0)}) FROM ${PROGRESS} ` +
+        `WHERE registration_id = ${sql.mark(1)}) WHERE id = ${sql.mark(2)} AND instance > ${sql.mark(3)}`,
+      [update.instance, update.registrationId, update.registrationId, update.instance],
+    );
   }
 
   /** The webhook's usual batch: postbacks only, no new instance, one statement's worth of rows. */
