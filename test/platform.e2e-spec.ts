@@ -1,5 +1,6 @@
 import request from 'supertest';
 
+import { bazaarUser } from './bazaar-e2e.helpers';
 import { RunningGateway, startGateway } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
 
@@ -82,6 +83,36 @@ describe('platform (auth, errors, health, docs)', () => {
       } finally {
         await limited.close();
       }
+    });
+  });
+
+  describe('roles and validation on a real route', () => {
+    const browse = {
+      ...bazaarUser({ role: 'student', user_id: 'student-1' }),
+      return_url: 'https://lms.example.edu/c/21',
+    };
+
+    it('answers 403 when the role in the token may not call the route', async () => {
+      const res = await request(gateway.url)
+        .post('/api/v1/bazaar/browse')
+        .set(bearer(await userToken('student-1', 'student')))
+        .send(browse)
+        .expect(403);
+      expectErrorShape(res.body, 403, 'ROLE_FORBIDDEN');
+      expect(res.body.message).toMatch(/teacher or admin/);
+    });
+
+    it('answers 400 naming each bad field and its rule, and refuses unknown fields', async () => {
+      const res = await request(gateway.url)
+        .post('/api/v1/bazaar/browse')
+        .set(bearer(TEST_API_KEY))
+        .send({ ...browse, email: 'not-an-email', role: 'teacher', school_id: '12', unexpected: 1 })
+        .expect(400);
+      expectErrorShape(res.body, 400, 'VALIDATION_FAILED');
+      expect(res.body.details.email.join()).toMatch(/email.*\(rule: isEmail\)/);
+      expect(res.body.details.school_id.join()).toMatch(/school_id.*\(rule: /);
+      expect(res.body.details.unexpected).toEqual(['unexpected is not an allowed field (rule: whitelist)']);
+      expect(res.body.message).toMatch(/\(and \d+ more\)$/);
     });
   });
 
