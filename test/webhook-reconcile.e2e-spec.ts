@@ -169,6 +169,50 @@ describe('postback reconciliation job', () => {
     expect((await job.run()).checked).toBe(0);
   });
 
+  it('answers a replay of a corrected forged postback as a duplicate and leaves the correction alone', async () => {
+    const upstream = await register('reg-replayed');
+    const path = `/api/v1/webhooks/scorm-cloud?token=${new URL(upstream.postback!.url).searchParams.get('token')}`;
+    recordUpstream('reg-replayed', { score: 35, success: 'FAILED', updated: new Date(Date.now() - 1000) });
+    // Dated ahead, so by `updated` alone it would beat the API's record again when replayed.
+    const body = JSON.stringify({
+      id: 'reg-replayed',
+      instance: 0,
+      registrationCompletion: 'COMPLETED',
+      registrationSuccess: 'PASSED',
+      score: { scaled: 100 },
+      updated: new Date(Date.now() + 4 * 60_000).toISOString(),
+    });
+    const send = () =>
+      request(stack.gateway.url)
+        .post(path)
+        .set('Authorization', BASIC)
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .expect(200);
+    expect((await send()).body).toMatchObject({ duplicate: false, outcome: 'applied' });
+    expect((await job.run()).failed).toBe(0);
+    expect((await progress('reg-replayed')).progress).toMatchObject({ score: 35, source: 'api', success: 'FAILED' });
+
+    const replay = await send();
+    expect(replay.body).toEqual({
+      duplicate: true,
+      outcome: 'stale',
+      registration_id: 'reg-replayed',
+      status: 'success',
+    });
+    const after = await progress('reg-replayed');
+    expect(after.progress).toMatchObject({ score: 35, source: 'api', success: 'FAILED' });
+    expect(after.progress_source).toBe('api');
+    const events = await request(stack.gateway.url)
+      .get('/api/v1/webhooks/events?registration_id=reg-replayed')
+      .set(admin)
+      .expect(200);
+    expect(events.body.items).toHaveLength(1);
+    expect(events.body.items[0]).toMatchObject({ outcome: 'applied', score: 100 });
+    // Still confirmed by the API: nothing for the next pass to re-check.
+    expect((await job.run()).checked).toBe(0);
+  });
+
   it('keeps a genuine postback that arrives while an older API read is under way, and re-checks it later', async () => {
     const upstream = await register('reg-race');
     const token = new URL(upstream.postback!.url).searchParams.get('token');

@@ -31,12 +31,22 @@ function record(registrationId: string, updated = '2026-11-22T10:00:00.000Z'): P
   };
 }
 
-/** A database that records transactions and treats every dedup key it has seen as a conflict. */
+/** A database that records transactions and treats every dedup key it has committed (or seen in this one) as a conflict. */
 function fakes(type: 'better-sqlite3' | 'postgres' = 'better-sqlite3') {
-  const seenKeys = new Set<string>();
-  const stats = { applied: [] as string[][], inFlight: 0, maxInFlight: 0, transactions: 0 };
+  let seenKeys = new Set<string>();
+  const stats = {
+    applied: [] as string[][],
+    inFlight: 0,
+    maxInFlight: 0,
+    outcomes: [] as unknown[][],
+    transactions: 0,
+  };
   const manager = {
-    query: async (_sql: string, params: unknown[]) => {
+    query: async (sql: string, params: unknown[]) => {
+      if (sql.startsWith('UPDATE')) {
+        stats.outcomes.push(params);
+        return [];
+      }
       const inserted: { id: string }[] = [];
       for (let at = 0; at < params.length; at += COLUMNS) {
         const key = params[at + 7] as string;
@@ -53,9 +63,13 @@ function fakes(type: 'better-sqlite3' | 'postgres' = 'better-sqlite3') {
     transaction: async <T>(work: (m: EntityManager) => Promise<T>): Promise<T> => {
       stats.transactions++;
       stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+      const committed = new Set(seenKeys);
       try {
         await new Promise((resolve) => setTimeout(resolve, 2));
         return await work(manager);
+      } catch (error) {
+        seenKeys = committed;
+        throw error;
       } finally {
         stats.inFlight--;
       }
@@ -83,8 +97,20 @@ describe('PostbackBatchWriter', () => {
     expect(results.map(({ duplicate, outcome }) => ({ duplicate, outcome }))).toEqual([
       { duplicate: false, outcome: 'applied' },
       { duplicate: false, outcome: 'unknown_registration' },
-      { duplicate: true, outcome: 'applied' },
+      { duplicate: true, outcome: 'stale' },
     ]);
+    // The repeat never reaches progress; the one row that did not apply gets its outcome set afterwards.
+    expect(stats.applied).toEqual([['reg-a', 'unknown-b']]);
+    expect(stats.outcomes).toEqual([['unknown_registration', 1, results[1].eventId]]);
+  });
+
+  it('keeps a re-delivery of an already stored postback away from progress', async () => {
+    const { stats, writer } = fakes();
+    await writer.store(record('reg-a'));
+    const again = await writer.store(record('reg-a'));
+    expect(again).toMatchObject({ duplicate: true, outcome: 'stale' });
+    expect(stats.transactions).toBe(2);
+    expect(stats.applied).toEqual([['reg-a']]);
   });
 
   it('on SQLite never runs two transactions at once, however many postbacks queue up', async () => {

@@ -59,6 +59,8 @@ const COLUMNS = [
   'unknown_registration',
 ] as const;
 
+/** The outcome an event row is inserted with, before its progress is applied. */
+const INSERTED_OUTCOME: PostbackOutcome = 'applied';
 /** Rows per INSERT: 22 columns x 250 stays far below SQLite's and PostgreSQL's bound-parameter limits. */
 const MAX_BATCH = 250;
 /**
@@ -78,22 +80,23 @@ interface PgClient {
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** A dedup key names one registration, so this is one order of keys for every batch. */
 const byRegistration = (a: Pending, b: Pending) =>
-  a.record.progress.registrationId < b.record.progress.registrationId
-    ? -1
-    : a.record.progress.registrationId > b.record.progress.registrationId
-      ? 1
-      : 0;
+  compare(a.record.progress.registrationId, b.record.progress.registrationId) ||
+  compare(a.record.dedupKey, b.record.dedupKey);
 
 /**
  * Group commit. Postbacks that arrive while a transaction is running wait in a queue and are committed
  * together in the next one: one BEGIN/COMMIT (one fsync on PostgreSQL) for many postbacks. Every caller's
  * promise settles only after its own transaction committed, so a 200 always follows a durable write.
- * Progress goes to RegistrationProgressService in the same transaction as the event rows.
+ * The event rows go in first; only the postbacks really inserted (not re-deliveries of a stored one) go on to
+ * RegistrationProgressService, in the same transaction.
  *
  * SQLite has one connection, so one transaction at a time. PostgreSQL spends most of a batch waiting on
- * round trips, so a few batches run side by side on the pool; each batch applies its postbacks sorted by
- * registration, so concurrent batches take row locks in the same order and cannot deadlock each other.
+ * round trips, so a few batches run side by side on the pool; each batch inserts its postbacks sorted by
+ * registration and dedup key (and the progress service sorts its rows), so concurrent batches take locks in
+ * the same order and cannot deadlock each other.
  */
 @Injectable()
 export class PostbackBatchWriter implements BeforeApplicationShutdown {
@@ -172,27 +175,36 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
 
   private commit(batch: Pending[]): Promise<StoredPostback[]> {
     return this.dataSource.transaction(async (manager) => {
-      const results = await this.progress.applyMany(
-        batch.map(({ record }) => ({ ...record.progress, source: 'postback' as const })),
-        manager,
-      );
-      const outcomes: PostbackOutcome[] = batch.map((_, i) => results[i] ?? 'stale');
-      const inserted = await this.insert(manager, batch, outcomes);
-      return batch.map(({ id }, i) => ({
+      // Events first: a re-delivery of a stored postback (or a repeat within this batch) is not inserted and
+      // so never reaches progress. Applying it again would put back data the API has since corrected.
+      const inserted = await this.insert(manager, batch);
+      const fresh = batch.filter(({ id }) => inserted.has(id));
+      const results = fresh.length
+        ? await this.progress.applyMany(
+            fresh.map(({ record }) => ({ ...record.progress, source: 'postback' as const })),
+            manager,
+          )
+        : [];
+      const outcomes = new Map<string, PostbackOutcome>(fresh.map(({ id }, i) => [id, results[i] ?? 'stale']));
+      await this.recordOutcomes(manager, outcomes);
+      // A duplicate changed nothing this time, whatever its first delivery did.
+      return batch.map(({ id }) => ({
         duplicate: !inserted.has(id),
         eventId: id,
-        outcome: outcomes[i],
+        outcome: outcomes.get(id) ?? 'stale',
       }));
     });
   }
 
-  /** One multi-row INSERT; rows whose dedup key is already stored (or earlier in this batch) are skipped. */
-  private async insert(manager: EntityManager, batch: Pending[], outcomes: PostbackOutcome[]): Promise<Set<string>> {
+  /**
+   * One multi-row INSERT; rows whose dedup key is already stored (or earlier in this batch) are skipped.
+   * Rows go in as INSERTED_OUTCOME, what nearly every postback turns out to be; recordOutcomes fixes the rest.
+   */
+  private async insert(manager: EntityManager, batch: Pending[]): Promise<Set<string>> {
     const params: unknown[] = [];
     const tuples: string[] = [];
-    batch.forEach(({ id, record }, i) => {
+    batch.forEach(({ id, record }) => {
       const p = record.progress;
-      const unknown = outcomes[i] === 'unknown_registration';
       const values = [
         id,
         record.receivedAt.toISOString(),
@@ -214,12 +226,12 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
         iso(p.completedDate),
         record.authMethod,
         this.bool(record.tokenVerified),
-        outcomes[i],
-        this.bool(unknown),
+        INSERTED_OUTCOME,
+        this.bool(false),
       ];
       const start = params.length;
       params.push(...values);
-      tuples.push(`(${values.map((_, j) => (this.postgres ? `$${start + j + 1}` : '?')).join(', ')})`);
+      tuples.push(`(${values.map((_, j) => this.mark(start + j)).join(', ')})`);
     });
     const rows = (await this.query(
       manager,
@@ -228,6 +240,21 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
       params,
     )) as { id: string }[];
     return new Set(rows.map((row) => row.id));
+  }
+
+  /** Sets the outcome of inserted rows that did not apply: one UPDATE per outcome, usually none at all. */
+  private async recordOutcomes(manager: EntityManager, outcomes: Map<string, PostbackOutcome>): Promise<void> {
+    const idsByOutcome = new Map<PostbackOutcome, string[]>();
+    for (const [id, outcome] of outcomes) {
+      if (outcome !== INSERTED_OUTCOME) idsByOutcome.set(outcome, [...(idsByOutcome.get(outcome) ?? []), id]);
+    }
+    for (const [outcome, ids] of idsByOutcome) {
+      await manager.query(
+        `UPDATE webhook_events SET outcome = ${this.mark(0)}, unknown_registration = ${this.mark(1)} ` +
+          `WHERE id IN (${ids.map((_, i) => this.mark(i + 2)).join(', ')})`,
+        [outcome, this.bool(outcome === 'unknown_registration'), ...ids],
+      );
+    }
   }
 
   /**
@@ -244,6 +271,11 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
       this.statementNames.set(text, (name = `gw_events_${this.statementNames.size}`));
     }
     return (await client.query({ name, text, values: params })).rows;
+  }
+
+  /** The placeholder for the 0-based parameter `index`. */
+  private mark(index: number): string {
+    return this.postgres ? `$${index + 1}` : '?';
   }
 
   /** better-sqlite3 binds no booleans; PostgreSQL wants real ones. */

@@ -11,6 +11,9 @@ export class PostbackAcceptedDto {
   @ApiProperty({ description: 'Already stored earlier (same registration, instance and update time, or same body)' })
   duplicate: boolean;
 
-  @ApiProperty({ enum: ['applied', 'stale', 'unknown_registration'] })
+  @ApiProperty({
+    description: 'What this delivery did to progress; a duplicate is `stale`: it is never applied again',
+    enum: ['applied', 'stale', 'unknown_registration'],
+  })
   outcome: string;
 }
