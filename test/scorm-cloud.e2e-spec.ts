@@ -298,6 +298,11 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     await request(gateway.url).get(`/api/v1/scorm/learners/${learner}/progress`).set(bearer(other)).expect(403);
     const teacher = await userToken('teacher-1', 'teacher');
     await request(gateway.url).get(`/api/v1/scorm/learners/${learner}/progress`).set(bearer(teacher)).expect(200);
+    // The contract's path parameter name, as the OpenAPI document shows it.
+    const docs = await request(gateway.url).get('/docs-json').expect(200);
+    expect(docs.body.paths['/api/v1/scorm/learners/{learner_id}/progress'].get.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ in: 'path', name: 'learner_id' })]),
+    );
   });
 
   it('deletes the registration and the course on SCORM Cloud and here', async () => {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
-import type { RegistrationView } from '../scorm-cloud.service';
+import type { CreateRegistrationInput, RegistrationView } from '../scorm-cloud.service';
 import type { RegistrationProgressEntity } from './registration-progress.entity';
 
 /** SCORM Cloud ids travel in URLs and v1 signatures: keep them to URL-safe characters. */
@@ -164,6 +164,18 @@ export class LearnerProgressDto {
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
+/** The service's input from the REST body (snake_case to the domain's names). */
+export function toCreateRegistrationInput(body: CreateRegistrationDto): CreateRegistrationInput {
+  return {
+    contextId: body.context_id,
+    courseId: body.course_id,
+    learnerFirstName: body.learner_first_name,
+    learnerId: body.learner_id,
+    learnerLastName: body.learner_last_name,
+    registrationId: body.registration_id,
+  };
+}
+
 function toProgressDto(row: RegistrationProgressEntity): ProgressDto {
   return {
     completed_date: iso(row.completedAt),
@@ -197,4 +209,8 @@ export function toRegistrationDto({ progress, registration: r }: RegistrationVie
     progress: instances.at(-1) ?? null,
     progress_source: r.progressSource,
   };
+}
+
+export function toLearnerProgressDto(learnerId: string, views: RegistrationView[]): LearnerProgressDto {
+  return { learner_id: learnerId, registrations: views.map(toRegistrationDto) };
 }

@@ -17,6 +17,8 @@ import {
   LearnerProgressDto,
   RegistrationDto,
   RegistrationQueryDto,
+  toCreateRegistrationInput,
+  toLearnerProgressDto,
   toRegistrationDto,
 } from './registration.dto';
 
@@ -32,16 +34,7 @@ export class RegistrationsController {
   })
   @ApiCreatedResponse({ type: RegistrationDto })
   async create(@CurrentCaller() caller: Caller, @Body() body: CreateRegistrationDto): Promise<RegistrationDto> {
-    return toRegistrationDto(
-      await this.scorm.createRegistration(caller, {
-        contextId: body.context_id,
-        courseId: body.course_id,
-        learnerFirstName: body.learner_first_name,
-        learnerId: body.learner_id,
-        learnerLastName: body.learner_last_name,
-        registrationId: body.registration_id,
-      }),
-    );
+    return toRegistrationDto(await this.scorm.createRegistration(caller, toCreateRegistrationInput(body)));
   }
 
   @Get('registrations/:id')
@@ -87,14 +80,13 @@ export class RegistrationsController {
     return { expires_at: link.expiresAt.toISOString(), launch_url: link.url };
   }
 
-  @Get('learners/:learnerId/progress')
+  @Get('learners/:learner_id/progress')
   @ApiOperation({ summary: "A learner's registrations and progress (the learner, teachers, admins)" })
   @ApiOkResponse({ type: LearnerProgressDto })
   async learnerProgress(
     @CurrentCaller() caller: Caller,
-    @Param('learnerId') learnerId: string,
+    @Param('learner_id') learnerId: string,
   ): Promise<LearnerProgressDto> {
-    const views = await this.scorm.learnerProgress(caller, learnerId);
-    return { learner_id: learnerId, registrations: views.map(toRegistrationDto) };
+    return toLearnerProgressDto(learnerId, await this.scorm.learnerProgress(caller, learnerId));
   }
 }
