@@ -1,15 +1,15 @@
-import { DomainError, ERROR_STATUS, generateRequestId } from '@app/common';
+import { DomainError, ERROR_STATUS, errorBody, generateRequestId } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 
 import { toPostbackRequest } from './postback-request.mapper';
+import { POSTBACK_ROUTES } from './postback.routes';
 import { PostbackRateLimitedError, WebhookReceiverService } from './webhook-receiver.service';
 
 /** The same limit as the app's body parsers (1 MiB). */
 export const POSTBACK_BODY_LIMIT = 1024 * 1024;
-const PATHS = new Set(['/api/results', '/api/v1/webhooks/scorm-cloud']);
+const PATHS = new Set(POSTBACK_ROUTES);
 
 /**
  * The hot shape, SCORM Cloud v2's JSON postback (POST, application/json, HTTP Basic), answered before the
@@ -84,15 +84,7 @@ export class PostbackFastPathMiddleware {
     if (error instanceof PostbackRateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     // A refused body may still be arriving; close the connection instead of reading it to the end.
     if (status === 413) res.setHeader('Connection', 'close');
-    const details = known && error.details ? { details: error.details } : {};
-    send(res, status, {
-      statusCode: status,
-      error: STATUS_CODES[status] ?? 'Error',
-      message,
-      code,
-      request_id: requestId,
-      ...details,
-    });
+    send(res, status, errorBody(status, code, message, requestId, known ? error.details : undefined));
   }
 }
 

@@ -14,9 +14,10 @@ import type { Request } from 'express';
 
 import { PostbackAcceptedDto } from './dto/postback-accepted.dto';
 import { toPostbackRequest } from './postback-request.mapper';
+import { POSTBACK_ROUTES } from './postback.routes';
 import { WebhookReceiverService } from './webhook-receiver.service';
 
-const ROUTES = ['api/results', 'api/v1/webhooks/scorm-cloud'];
+const ROUTES = [...POSTBACK_ROUTES];
 const DESCRIPTION =
   'SCORM Cloud result postbacks in any of its shapes: v2 JSON with HTTP Basic; v2 form (data, userName, ' +
   'password); v1 form (data = <registrationreport> XML, username, password); v1 XML body with HTTP Basic; and ' +

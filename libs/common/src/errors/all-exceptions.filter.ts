@@ -6,13 +6,32 @@ import { DomainError, ErrorDetails } from './domain.error';
 import { ERROR_STATUS } from './error-status.table';
 import { requestIdOf } from '../http/request-id';
 
-interface ErrorBody {
+/** Every 4xx/5xx body: `{statusCode, error, message, code, request_id, details?}` (ApiErrorDto in OpenAPI). */
+export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
   code: string;
   request_id: string;
   details?: ErrorDetails;
+}
+
+/** The error body for `status`; also used by handlers that answer outside Nest (the postback fast path). */
+export function errorBody(
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+  details?: ErrorDetails,
+): ErrorBody {
+  return {
+    statusCode: status,
+    error: STATUS_CODES[status] ?? 'Error',
+    message,
+    code,
+    request_id: requestId,
+    ...(details ? { details } : {}),
+  };
 }
 
 /** body-parser reports its failures as plain errors carrying `type` and `status`. */
@@ -80,7 +99,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private toBody(exception: unknown, requestId: string): ErrorBody {
     if (exception instanceof DomainError) {
       const statusCode = ERROR_STATUS[exception.kind];
-      return this.body(statusCode, exception.code, exception.message, requestId, exception.details);
+      return errorBody(statusCode, exception.code, exception.message, requestId, exception.details);
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
@@ -93,35 +112,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
         (statusCode === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(message)
           ? 'ROUTE_NOT_FOUND'
           : (HTTP_STATUS_CODES[statusCode] ?? (statusCode >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR')));
-      return this.body(statusCode, code, statusCode >= 500 ? 'Internal server error' : message, requestId);
+      return errorBody(statusCode, code, statusCode >= 500 ? 'Internal server error' : message, requestId);
     }
     const parserError = bodyParserError(exception);
     if (parserError) {
-      return this.body(parserError.status, parserError.code, parserError.message, requestId);
+      return errorBody(parserError.status, parserError.code, parserError.message, requestId);
     }
-    return this.body(
+    return errorBody(
       HttpStatus.INTERNAL_SERVER_ERROR,
       'INTERNAL_ERROR',
       `Internal server error; quote request id ${requestId} when reporting it`,
       requestId,
     );
-  }
-
-  private body(
-    statusCode: number,
-    code: string,
-    message: string,
-    requestId: string,
-    details?: ErrorDetails,
-  ): ErrorBody {
-    return {
-      statusCode,
-      error: STATUS_CODES[statusCode] ?? 'Error',
-      message,
-      code,
-      request_id: requestId,
-      ...(details ? { details } : {}),
-    };
   }
 }
 
