@@ -9,6 +9,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
+import { insertRegistration } from './support/registrations';
 import { RunningGateway, TEST_SECRETS, startGateway } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
 
@@ -82,22 +83,7 @@ describe('SCORM tokens, JWKS and the progress projection', () => {
     });
 
     beforeAll(async () => {
-      const repo = gateway.app.get(DataSource).getRepository(RegistrationEntity);
-      const now = new Date();
-      for (const id of ['reg-proj-1', 'reg-proj-2']) {
-        await repo.insert({
-          contextId: 'ctx-1',
-          courseId: 'course-1',
-          createdAt: now,
-          createdBy: 'test',
-          id,
-          instance: 0,
-          learnerFirstName: 'Aino',
-          learnerId: 'learner-9',
-          learnerLastName: 'Virtanen',
-          updatedAt: now,
-        });
-      }
+      for (const id of ['reg-proj-1', 'reg-proj-2']) await insertRegistration(gateway, id);
     });
 
     it('applies, ignores older and equal updates, and reports unknown registrations', async () => {

@@ -1,9 +1,10 @@
-import { PostbackTokenService, RegistrationEntity, RegistrationProgressService } from '@app/scorm-cloud';
+import { PostbackTokenService, RegistrationProgressService } from '@app/scorm-cloud';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 
 import { rawRequest } from './support/raw-http';
+import { insertRegistration } from './support/registrations';
 import { RunningGateway, TEST_SECRETS, startGateway } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
 
@@ -53,22 +54,7 @@ describe('results webhook', () => {
   };
   const progressOf = async (id: string) =>
     (await gateway.app.get(RegistrationProgressService).progressOf([id])).get(id)?.[0];
-  const register = async (id: string) => {
-    const now = new Date();
-    await db.getRepository(RegistrationEntity).insert({
-      contextId: 'course-ctx',
-      courseId: 'course-1',
-      createdAt: now,
-      createdBy: 'teacher-1',
-      id,
-      instance: 0,
-      learnerFirstName: 'Aino',
-      learnerId: 'learner-9',
-      learnerLastName: 'Virtanen',
-      updatedAt: now,
-    });
-    return id;
-  };
+  const register = (id: string) => insertRegistration(gateway, id);
   const postJson = (route: string, body: unknown, auth = BASIC) =>
     request(gateway.url)
       .post(route)
