@@ -19,14 +19,13 @@ const Database = require('better-sqlite3');
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const net = require('node:net');
 const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 const { SignJWT, importPKCS8 } = require('jose');
 const { Client } = require('pg');
 
-const ROOT = resolve(__dirname, '..');
-const MAIN = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
+const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
+
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Math.max(1, Math.round(DURATION / 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -58,44 +57,8 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1', () => process.send && process.send('ready'));
 `;
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = net.createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
-
-async function waitUntilUp(url, child, timeoutMs = 30_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server at ${url} did not come up`);
-}
-
-function stop(child) {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok();
-    child.once('exit', ok);
-    child.kill('SIGTERM');
-    setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 10_000).unref();
-  });
-}
-
 function gatewayEnv(port, databaseUrl) {
   return {
-    ...process.env,
     API_KEYS: 'bench:bench-api-key-0123456789abcdef',
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
@@ -249,11 +212,7 @@ async function runGateway(kind) {
     };
   }
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-    cwd: ROOT,
-    env: gatewayEnv(port, databaseUrl),
-    stdio: 'inherit',
-  });
+  const child = startNode(GATEWAY_MAIN, gatewayEnv(port, databaseUrl), { cwd: ROOT, nodeArgs });
   try {
     await waitUntilUp(`http://127.0.0.1:${port}/health`, child);
     const rows = registrationRows(REGISTRATIONS);
@@ -316,8 +275,8 @@ async function pgStore(databaseUrl) {
 const fmt = (n) => (Number.isFinite(n) ? n.toFixed(0).padStart(7) : '    n/a');
 
 async function main() {
-  if (TARGETS.some((t) => t !== 'bare') && !existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: run \`npx nest build api\` (npm run bench builds first)`);
+  if (TARGETS.some((t) => t !== 'bare') && !existsSync(GATEWAY_MAIN)) {
+    throw new Error(`${GATEWAY_MAIN} is missing: run \`npx nest build api\` (npm run bench builds first)`);
   }
   console.log(`webhook postbacks: v2 JSON + Basic, ${CONNECTIONS} connections, ${DURATION} s (+${WARMUP} s warm-up)`);
   const results = {};

@@ -23,11 +23,11 @@ function freePort() {
 }
 
 /**
- * `node main` with `env` on top of this process's environment (or only PATH with `inheritEnv: false`).
+ * `node [...nodeArgs] main` with `env` on top of this process's environment (or only PATH with `inheritEnv: false`).
  * stderr: 'inherit' (default), 'ignore', or 'capture' to keep it on `child.stderrText` for error messages.
  */
-function startNode(main, env, { cwd, inheritEnv = true, stderr = 'inherit' } = {}) {
-  const child = spawn(process.execPath, [main], {
+function startNode(main, env, { cwd, inheritEnv = true, nodeArgs = [], stderr = 'inherit' } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     cwd,
     env: inheritEnv ? { ...process.env, ...env } : { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'ignore', stderr === 'capture' ? 'pipe' : stderr],
