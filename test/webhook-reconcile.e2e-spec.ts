@@ -10,6 +10,16 @@ const admin = bearer(TEST_API_KEY);
 const BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:${TEST_SECRETS.webhookPassword}`).toString('base64')}`;
 const OVERDUE_MS = 1000;
 
+/** A pass claimed by someone holding the webhook credentials and the registration's postback URL. */
+const forgedPass = (id: string, updated: Date, instance = 0) => ({
+  id,
+  instance,
+  registrationCompletion: 'COMPLETED',
+  registrationSuccess: 'PASSED',
+  score: { scaled: 100 },
+  updated: updated.toISOString(),
+});
+
 /** Reconciliation against the sandbox's SCORM Cloud API: the API's record wins over lost or forged postbacks. */
 describe('postback reconciliation job', () => {
   let stack: RunningStack;
@@ -91,14 +101,7 @@ describe('postback reconciliation job', () => {
     const token = new URL(upstream.postback!.url).searchParams.get('token');
     recordUpstream('reg-forged', { score: 35, success: 'FAILED', updated: new Date(Date.now() - 1000) });
     // Someone holding the credentials and the URL claims a pass, dated before the real attempt.
-    const forged = {
-      id: 'reg-forged',
-      instance: 0,
-      registrationCompletion: 'COMPLETED',
-      registrationSuccess: 'PASSED',
-      score: { scaled: 100 },
-      updated: new Date(Date.now() - 3600_000).toISOString(),
-    };
+    const forged = forgedPass('reg-forged', new Date(Date.now() - 3600_000));
     await request(stack.gateway.url)
       .post(`/api/v1/webhooks/scorm-cloud?token=${token}`)
       .set('Authorization', BASIC)
@@ -131,23 +134,12 @@ describe('postback reconciliation job', () => {
     const token = new URL(upstream.postback!.url).searchParams.get('token');
     recordUpstream('reg-forged-ahead', { score: 35, success: 'FAILED', updated: new Date(Date.now() - 1000) });
     // A leaked credential and postback URL: a pass dated 4 minutes ahead, so no honest `updated` is newer.
-    await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, {
-      id: 'reg-forged-ahead',
-      instance: 0,
-      registrationCompletion: 'COMPLETED',
-      registrationSuccess: 'PASSED',
-      score: { scaled: 100 },
-      updated: new Date(Date.now() + 4 * 60_000).toISOString(),
-    });
+    await postJson(
+      `/api/v1/webhooks/scorm-cloud?token=${token}`,
+      forgedPass('reg-forged-ahead', new Date(Date.now() + 4 * 60_000)),
+    );
     // And a pass for an attempt (instance) that never happened.
-    await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, {
-      id: 'reg-forged-ahead',
-      instance: 3,
-      registrationCompletion: 'COMPLETED',
-      registrationSuccess: 'PASSED',
-      score: { scaled: 100 },
-      updated: new Date().toISOString(),
-    });
+    await postJson(`/api/v1/webhooks/scorm-cloud?token=${token}`, forgedPass('reg-forged-ahead', new Date(), 3));
     expect((await progress('reg-forged-ahead')).progress).toMatchObject({
       instance: 3,
       score: 100,
@@ -174,14 +166,7 @@ describe('postback reconciliation job', () => {
     const path = `/api/v1/webhooks/scorm-cloud?token=${new URL(upstream.postback!.url).searchParams.get('token')}`;
     recordUpstream('reg-replayed', { score: 35, success: 'FAILED', updated: new Date(Date.now() - 1000) });
     // Dated ahead, so by `updated` alone it would beat the API's record again when replayed.
-    const body = JSON.stringify({
-      id: 'reg-replayed',
-      instance: 0,
-      registrationCompletion: 'COMPLETED',
-      registrationSuccess: 'PASSED',
-      score: { scaled: 100 },
-      updated: new Date(Date.now() + 4 * 60_000).toISOString(),
-    });
+    const body = JSON.stringify(forgedPass('reg-replayed', new Date(Date.now() + 4 * 60_000)));
     const send = () =>
       request(stack.gateway.url)
         .post(path)
