@@ -420,6 +420,29 @@ describe('results webhook', () => {
       }
       expect(await count()).toBe(before);
     });
+
+    it('refuses a JSON postback in a charset other than UTF-8 with 415 on every route, as body-parser does', async () => {
+      const id = await register('reg-charset');
+      const send = (path: string, contentType: string, updated: string) =>
+        rawRequest(gateway.url, {
+          body: JSON.stringify(v2(id, updated)),
+          headers: { Authorization: BASIC, 'Content-Type': contentType },
+          method: 'POST',
+          path,
+        });
+      // The fast path serves the exact routes; a trailing slash goes through Express and body-parser.
+      for (const path of [...ROUTES, '/api/results/']) {
+        const res = await send(path, 'application/json; charset=latin1', '2026-11-22T12:00:00.000Z');
+        expect({ code: res.json?.code, path, status: res.status }).toEqual({
+          code: 'UNSUPPORTED_CHARSET',
+          path,
+          status: 415,
+        });
+      }
+      expect(await count(id)).toBe(0);
+      const utf8 = await send('/api/results', 'application/json; charset="UTF-8"', '2026-11-22T12:01:00.000Z');
+      expect({ outcome: utf8.json?.outcome, status: utf8.status }).toEqual({ outcome: 'applied', status: 200 });
+    });
   });
 
   it('documents the postback and events routes in the OpenAPI document', async () => {

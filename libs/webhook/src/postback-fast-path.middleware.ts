@@ -44,7 +44,7 @@ export class PostbackFastPathMiddleware {
 
   /** Express-style middleware: serves a postback, or calls `next` for anything else. */
   readonly handle = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    if (req.method !== 'POST' || !isJson(req.headers['content-type'])) return next();
+    if (req.method !== 'POST' || !isUtf8Json(req.headers['content-type'])) return next();
     // Compressed bodies are rare here; body-parser inflates them on the regular route.
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding !== 'identity') return next();
@@ -88,10 +88,25 @@ export class PostbackFastPathMiddleware {
   }
 }
 
-function isJson(contentType: string | undefined): boolean {
+/**
+ * JSON in UTF-8 (the default) only: body-parser refuses other charsets with 415 and decodes the UTF-16/32 ones,
+ * so those go the regular route and answer there exactly as on any other path.
+ */
+function isUtf8Json(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const type = contentType.split(';', 1)[0].trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+  const [media, ...params] = contentType.split(';');
+  const type = media.trim().toLowerCase();
+  if (type !== 'application/json' && !(type.startsWith('application/') && type.endsWith('+json'))) return false;
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const charset = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
+    if (charset.toLowerCase() !== 'utf-8') return false;
+  }
+  return true;
 }
 
 function pathOf(req: IncomingMessage): string {
