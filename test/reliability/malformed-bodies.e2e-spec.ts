@@ -44,6 +44,40 @@ describe('malformed bodies answer 4xx in the error shape', () => {
     expect(errorShapeProblem(res)).toBeUndefined();
   });
 
+  it('answers a U+0000 in a path, query or body with a 4xx in the error shape, never 500 (PostgreSQL cannot store it)', async () => {
+    const basic = `Basic ${Buffer.from(`${gateway.env.WEBHOOK_USERNAME}:${gateway.env.WEBHOOK_PASSWORD}`).toString('base64')}`;
+    const json = (body: unknown, headers: Record<string, string> = auth) => ({
+      body: JSON.stringify(body),
+      headers: { ...headers, 'Content-Type': 'application/json' },
+    });
+    const cases: [string, Parameters<typeof rawRequest>[1]][] = [
+      ['registration path', { headers: auth, method: 'GET', path: '/api/v1/scorm/registrations/a%00b' }],
+      ['materials path', { headers: auth, method: 'GET', path: '/api/v1/contexts/a%00b/materials' }],
+      ['events query', { headers: auth, method: 'GET', path: '/api/v1/webhooks/events?registration_id=a%00b' }],
+      [
+        'postback (fast path)',
+        {
+          ...json({ id: 'a\u0000b', updated: '2026-11-22T10:00:00Z' }, { Authorization: basic }),
+          method: 'POST',
+          path: '/api/results',
+        },
+      ],
+      [
+        'postback (regular route)',
+        {
+          ...json({ id: 'a\u0000c', updated: '2026-11-22T10:00:00Z' }, { Authorization: basic }),
+          method: 'POST',
+          path: '/api/results/',
+        },
+      ],
+    ];
+    for (const [label, request] of cases) {
+      const res = await rawRequest(gateway.url, request);
+      expect({ label, status: res.status < 500 ? 'below 500' : res.status }).toEqual({ label, status: 'below 500' });
+      if (res.status >= 400) expect({ label, problem: errorShapeProblem(res) }).toEqual({ label, problem: undefined });
+    }
+  });
+
   it('answers an over-long header block with 431 in the error shape, not an empty body', async () => {
     const res = await rawRequest(gateway.url, {
       headers: { ...auth, 'X-Padding': 'p'.repeat(20_000) },

@@ -1,4 +1,4 @@
-import { DomainError, ERROR_STATUS, errorBody, generateRequestId } from '@app/common';
+import { DomainError, ERROR_STATUS, errorBody, generateRequestId, unstorableTextError } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -70,7 +70,8 @@ export class PostbackFastPathMiddleware {
     }
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, error: unknown, requestId: string): void {
+  private fail(req: IncomingMessage, res: ServerResponse, thrown: unknown, requestId: string): void {
+    const error = unstorableTextError(thrown) ?? thrown;
     const known = error instanceof DomainError;
     const status = known ? ERROR_STATUS[error.kind] : 500;
     const code = known ? error.code : 'INTERNAL_ERROR';

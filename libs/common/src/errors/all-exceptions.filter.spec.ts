@@ -58,6 +58,17 @@ describe('AllExceptionsFilter', () => {
     expect(run(tooLarge).body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', statusCode: 413 });
   });
 
+  it('answers a value PostgreSQL cannot store (U+0000, SQLSTATE 22021) with 400, wrapped by TypeORM or not', () => {
+    const pgError = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    const queryFailed = Object.assign(new Error(pgError.message), { driverError: pgError, name: 'QueryFailedError' });
+    for (const exception of [pgError, queryFailed]) {
+      const res = run(exception);
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toMatchObject({ code: 'UNSTORABLE_CHARACTER', statusCode: 400 });
+    }
+    expect(run(Object.assign(new Error('deadlock detected'), { code: '40P01' })).statusCode).toBe(500);
+  });
+
   it('never leaks an unknown error', () => {
     const res = run(new Error('SELECT * FROM secrets failed at /app/x.ts:10'));
     expect(res.statusCode).toBe(500);

@@ -34,6 +34,24 @@ export function errorBody(
   };
 }
 
+/** SQLSTATE 22021: PostgreSQL text cannot hold U+0000, which a client can put in any path, query or body. */
+const PG_CHARACTER_NOT_IN_REPERTOIRE = '22021';
+
+/**
+ * A database refusal caused by the request's own text, as a 400; undefined for anything else. The pg error
+ * arrives bare (raw driver queries) or wrapped by TypeORM as `driverError`.
+ */
+export function unstorableTextError(exception: unknown): DomainError | undefined {
+  if (!exception || typeof exception !== 'object' || exception instanceof DomainError) return undefined;
+  const { code, driverError } = exception as { code?: unknown; driverError?: { code?: unknown } };
+  if (code !== PG_CHARACTER_NOT_IN_REPERTOIRE && driverError?.code !== PG_CHARACTER_NOT_IN_REPERTOIRE) return undefined;
+  return new DomainError(
+    'UNSTORABLE_CHARACTER',
+    'The request contains a character that cannot be stored (U+0000)',
+    'bad_request',
+  );
+}
+
 /** body-parser reports its failures as plain errors carrying `type` and `status`. */
 const BODY_PARSER_ERRORS: Record<string, { code: string; message: string }> = {
   'charset.unsupported': { code: 'UNSUPPORTED_CHARSET', message: 'The request body charset is not supported' },
@@ -71,7 +89,8 @@ const HTTP_STATUS_CODES: Partial<Record<number, string>> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const exception = unstorableTextError(thrown) ?? thrown;
     const ctx = host.switchToHttp();
     const req = ctx.getRequest<Request>();
     const res = ctx.getResponse<Response>();
