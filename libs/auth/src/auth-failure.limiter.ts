@@ -1,6 +1,7 @@
 import { AppConfigService } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { ThrottlerStorageService, getStorageToken } from '@nestjs/throttler';
+import { isIPv6 } from 'node:net';
 
 const WINDOW_MS = 60_000;
 const BLOCK_MS = 60_000;
@@ -31,6 +32,32 @@ export class AuthFailureLimiter {
   }
 
   private key(address: string): string {
-    return `${THROTTLER}:${address}`;
+    return `${THROTTLER}:${clientOf(address)}`;
   }
+}
+
+/**
+ * The unit a failure counts against. One IPv6 host or site gets a whole /64 and can pick a fresh address per
+ * attempt, so an IPv6 address counts as its /64; an IPv4-mapped one counts as the IPv4 address it carries.
+ */
+export function clientOf(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1];
+  if (!isIPv6(address)) return address;
+  return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, without leading zeros; a zone index is dropped. */
+function ipv6Groups(address: string): string[] {
+  let text = address.split('%', 1)[0].toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((group) => parseInt(group, 16).toString(16));
 }

@@ -1,8 +1,10 @@
 import { UnauthenticatedError } from '@app/common';
 import { AppConfigService, loadAppConfig } from '@app/config';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { SignJWT } from 'jose';
 
 import { ApiKeyRegistry } from './api-key.registry';
+import { AuthFailureLimiter } from './auth-failure.limiter';
 import { assertCallerIs, hasRole } from './caller.policy';
 import { constantTimeEqual } from './constant-time';
 import { LmsJwtVerifier } from './lms-jwt.verifier';
@@ -26,6 +28,28 @@ describe('ApiKeyRegistry', () => {
     expect(registry.identify('bbbbbbbbbbbbbbbbbbbb')).toBe('ops');
     expect(registry.identify('aaaaaaaaaaaaaaaaaaab')).toBeUndefined();
     expect(registry.identify('')).toBeUndefined();
+  });
+});
+
+describe('AuthFailureLimiter', () => {
+  const limiterWith = (limit: number) =>
+    new AuthFailureLimiter(new ThrottlerStorageService(), configWith({ AUTH_FAILURE_LIMIT: String(limit) }));
+
+  it('counts an IPv6 /64 as one client: rotating addresses inside it does not reset the count', async () => {
+    const limiter = limiterWith(2);
+    for (const address of ['2001:db8:1:2::a', '2001:db8:1:2:ffff::1', '2001:0db8:0001:0002:0:0:0:b']) {
+      await limiter.recordFailure(address);
+    }
+    expect(limiter.blockedFor('2001:db8:1:2::99')).toBeGreaterThan(0);
+    expect(limiter.blockedFor('2001:db8:1:3::a')).toBe(0);
+  });
+
+  it('counts an IPv4 address and its IPv4-mapped IPv6 form as one client, and other addresses apart', async () => {
+    const limiter = limiterWith(1);
+    await limiter.recordFailure('203.0.113.7');
+    await limiter.recordFailure('::ffff:203.0.113.7');
+    expect(limiter.blockedFor('203.0.113.7')).toBeGreaterThan(0);
+    expect(limiter.blockedFor('203.0.113.8')).toBe(0);
   });
 });
 
