@@ -253,6 +253,31 @@ describe('results webhook', () => {
         await limited.close();
       }
     });
+
+    it('ignores X-Forwarded-For with TRUST_PROXY=off: a client cannot name a fresh address per attempt', async () => {
+      const direct = await startGateway({
+        overrides: { AUTH_FAILURE_LIMIT: '2', TRUST_PROXY: 'off', WEBHOOK_RECONCILE_INTERVAL_MS: '0' },
+      });
+      try {
+        const postback = (address: string, route: string) =>
+          request(direct.url)
+            .post(route)
+            .set('X-Forwarded-For', address)
+            .set('Authorization', WRONG_BASIC)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(v2('reg-direct', '2026-11-22T10:00:00.000Z')));
+        const statuses = [
+          (await postback('198.51.100.1', '/api/results')).status,
+          (await postback('198.51.100.2', '/api/results')).status,
+          (await request(direct.url).get('/api/v1/me').set('X-Forwarded-For', '198.51.100.3').set(bearer('a.b.c')))
+            .status,
+          (await postback('198.51.100.4', '/api/results/')).status,
+        ];
+        expect(statuses).toEqual([401, 401, 429, 429]);
+      } finally {
+        await direct.close();
+      }
+    });
   });
 
   describe('delivery semantics', () => {

@@ -1,6 +1,6 @@
 import { ApiErrorDto, TunnelService } from '@app/common';
 import { AppConfigService } from '@app/config';
-import { PostbackFastPathMiddleware } from '@app/webhook';
+import { PostbackFastPathMiddleware, TrustProxy } from '@app/webhook';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -38,11 +38,13 @@ export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfigService);
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  // Behind a local proxy or tunnel agent, the client address is the forwarded one.
-  app.set('trust proxy', 'loopback');
+  // TRUST_PROXY (default loopback: a local proxy or the tunnel agent) may name the client in X-Forwarded-For.
+  app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   // SCORM Cloud's v2 JSON postbacks are answered ahead of Express and the stack below (see libs/webhook).
-  app.get(PostbackFastPathMiddleware).installOn(app.getHttpServer());
+  app
+    .get(PostbackFastPathMiddleware)
+    .installOn(app.getHttpServer(), app.getHttpAdapter().getInstance().get('trust proxy fn') as TrustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -47,6 +47,19 @@ describe('loadAppConfig', () => {
     expect(fail({ ALLOWED_RETURN_ORIGINS: 'ftp://x' })).toMatch(/ALLOWED_RETURN_ORIGINS/);
   });
 
+  it('reads TRUST_PROXY as off, a hop count or a list of proxies, loopback by default, never "true"', () => {
+    expect(loadAppConfig({}).http.trustProxy).toEqual(['loopback']);
+    expect(loadAppConfig({ TRUST_PROXY: 'off' }).http.trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadAppConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8' }).http.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
+    expect(fail({ TRUST_PROXY: 'true' })).toMatch(/TRUST_PROXY must be off, a hop count.*\(true is not\)/);
+    expect(fail({ TRUST_PROXY: '10.0.0.0/33' })).toMatch(/TRUST_PROXY.*10\.0\.0\.0\/33/);
+  });
+
   it('refuses plain http upstreams unless they are loopback', () => {
     expect(fail({ BAZAAR_BASE_URL: 'http://bazaar.example/api/v1' })).toMatch(/BAZAAR_BASE_URL must use https/);
     expect(fail({ SCORM_CLOUD_BASE_URL: 'http://10.0.0.5/api/v2' })).toMatch(/SCORM_CLOUD_BASE_URL must use https/);

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 import { ConfigValidationError, DEMO_DEFAULTS, EnvironmentVariables, validateEnvironment } from './environment.schema';
@@ -18,6 +19,8 @@ export interface AppConfig {
     publicBaseUrl: string;
     corsOrigins: string[];
     allowedReturnOrigins: string[];
+    /** Express `trust proxy`: which peers may name the client in X-Forwarded-For (false: none). */
+    trustProxy: false | number | string[];
   };
   database: DatabaseConfig;
   auth: { apiKeys: ApiKeyConfig[]; lmsJwtSecret: string; failureLimitPerMinute: number };
@@ -123,7 +126,14 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       : `http://127.0.0.1:${env.SANDBOX_PORT}/scorm/api`;
   const config: AppConfig = {
     env: env.NODE_ENV,
-    http: { port: env.PORT, host: env.HOST, publicBaseUrl, corsOrigins, allowedReturnOrigins },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      publicBaseUrl,
+      corsOrigins,
+      allowedReturnOrigins,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
+    },
     database: parseDatabaseUrl(env.DATABASE_URL),
     auth: {
       apiKeys: parseApiKeys(env.API_KEYS, problems),
@@ -191,4 +201,31 @@ function productionProblems(raw: Record<string, string | undefined>, config: App
     problems.push("ALLOWED_RETURN_ORIGINS must list the LMS's own origins in production (only loopback ones are set)");
   }
   return problems;
+}
+
+const PROXY_RANGES = new Set(['linklocal', 'loopback', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: `off` (X-Forwarded-For is ignored), a hop count, or a comma list of proxy addresses, CIDR ranges
+ * and Express's names loopback, linklocal, uniquelocal. Never `true`: trusting every hop lets any client name
+ * any address.
+ */
+function parseTrustProxy(value: string, problems: string[]): false | number | string[] {
+  if (['', 'off', 'false', 'none'].includes(value.toLowerCase())) return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = list(value);
+  const bad = entries.filter((entry) => {
+    if (PROXY_RANGES.has(entry)) return false;
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    if (!family || extra !== undefined) return true;
+    return prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
+  if (bad.length || !entries.length) {
+    problems.push(
+      `TRUST_PROXY must be off, a hop count, or a comma list of loopback, linklocal, uniquelocal, IP addresses ` +
+        `and CIDR ranges (${bad.join(', ') || 'empty'} is not)`,
+    );
+  }
+  return entries;
 }

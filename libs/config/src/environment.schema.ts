@@ -70,6 +70,10 @@ export class EnvironmentVariables {
   @Max(100000)
   AUTH_FAILURE_LIMIT = 20;
 
+  @Transform(trim)
+  @IsString()
+  TRUST_PROXY = 'loopback';
+
   @IsString()
   ALLOWED_RETURN_ORIGINS = 'http://localhost:3100,http://127.0.0.1:3100';
 

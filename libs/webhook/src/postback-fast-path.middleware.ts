@@ -3,7 +3,7 @@ import { AppConfigService } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
-import { toPostbackRequest } from './postback-request.mapper';
+import { TrustProxy, toPostbackRequest } from './postback-request.mapper';
 import { POSTBACK_ROUTES } from './postback.routes';
 import { PostbackRateLimitedError, WebhookReceiverService } from './webhook-receiver.service';
 
@@ -22,6 +22,7 @@ const PATHS = new Set(POSTBACK_ROUTES);
 export class PostbackFastPathMiddleware {
   private readonly logger = new Logger('PostbackFastPath');
   private readonly corsOrigins: Set<string>;
+  private trust?: TrustProxy;
 
   constructor(
     config: AppConfigService,
@@ -34,7 +35,8 @@ export class PostbackFastPathMiddleware {
    * Puts the fast path in front of the server's request listener (the Express app); every other request goes
    * to it untouched. Measured: about a fifth more postbacks per second than as the first `app.use`.
    */
-  installOn(server: Server): void {
+  installOn(server: Server, trust?: TrustProxy): void {
+    this.trust = trust;
     const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) =>
@@ -63,7 +65,7 @@ export class PostbackFastPathMiddleware {
     }
     try {
       const body = await readBody(req);
-      const accepted = await this.receiver.accept(toPostbackRequest(req, body));
+      const accepted = await this.receiver.accept(toPostbackRequest(req, body, this.trust));
       send(res, 200, accepted);
     } catch (error) {
       this.fail(req, res, error, requestId);
