@@ -446,6 +446,26 @@ describe('results webhook', () => {
       expect(await count()).toBe(before);
     });
 
+    it('refuses a postback nesting deeper than 64 levels with 400 BODY_TOO_DEEP on every route, storing nothing', async () => {
+      const id = await register('reg-deep');
+      const deep = '['.repeat(100) + ']'.repeat(100);
+      for (const path of [...ROUTES, '/api/results/']) {
+        const body = JSON.stringify(v2(id, '2026-11-22T12:00:00.000Z')).replace(/}$/, `,"extra":${deep}}`);
+        const res = await rawRequest(gateway.url, {
+          body,
+          headers: { Authorization: BASIC, 'Content-Type': 'application/json' },
+          method: 'POST',
+          path,
+        });
+        expect({ code: res.json?.code, path, status: res.status }).toEqual({
+          code: 'BODY_TOO_DEEP',
+          path,
+          status: 400,
+        });
+      }
+      expect(await count(id)).toBe(0);
+    });
+
     it('refuses a JSON postback in a charset other than UTF-8 with 415 on every route, as body-parser does', async () => {
       const id = await register('reg-charset');
       const send = (path: string, contentType: string, updated: string) =>

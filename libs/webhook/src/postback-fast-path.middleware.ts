@@ -10,6 +10,8 @@ import { PostbackRateLimitedError, WebhookReceiverService } from './webhook-rece
 /** The same limit as the app's body parsers (1 MiB). */
 export const POSTBACK_BODY_LIMIT = 1024 * 1024;
 const PATHS = new Set(POSTBACK_ROUTES);
+/** The regular route refuses bodies nesting deeper than this (configure-app's MAX_BODY_DEPTH); so does this one. */
+const MAX_BODY_DEPTH = 64;
 
 /**
  * The hot shape, SCORM Cloud v2's JSON postback (POST, application/json, HTTP Basic), answered before the
@@ -65,6 +67,7 @@ export class PostbackFastPathMiddleware {
     }
     try {
       const body = await readBody(req);
+      if (nestsDeeperThan(body, MAX_BODY_DEPTH)) throw tooDeep();
       const accepted = await this.receiver.accept(toPostbackRequest(req, body, this.trust));
       send(res, 200, accepted);
     } catch (error) {
@@ -130,6 +133,27 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 function tooLarge(): DomainError {
   return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than allowed (1 MiB)', 'payload_too_large');
+}
+
+function tooDeep(): DomainError {
+  return new DomainError('BODY_TOO_DEEP', 'The request body nests deeper than allowed', 'bad_request');
+}
+
+/** JSON nesting depth of the raw bytes, counted outside strings (UTF-8 multi-byte sequences never look like ASCII). */
+function nestsDeeperThan(body: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i];
+    if (inString) {
+      if (byte === 0x5c) i++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x5b || byte === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (byte === 0x5d || byte === 0x7d) depth--;
+  }
+  return false;
 }
 
 /** The exact body bytes, refusing more than 1 MiB whether announced by Content-Length or not. */
