@@ -1,4 +1,4 @@
-import { Caller, hasRole } from '@app/auth';
+import { Caller, describeCaller, hasRole } from '@app/auth';
 import { Clock, ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationFailedError } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -137,7 +137,7 @@ export class ScormCloudService {
       contextId: input.contextId ?? null,
       courseId: input.courseId,
       createdAt: now,
-      createdBy: caller.kind === 'api_key' ? `api-key:${caller.keyName}` : `user:${caller.userId}`,
+      createdBy: describeCaller(caller),
       id,
       instance: 0,
       launchedAt: null,
