@@ -527,5 +527,18 @@ describe('results webhook', () => {
       await request(gateway.url).get('/api/v1/webhooks/events').expect(401);
       await request(gateway.url).get('/api/v1/webhooks/events?limit=0').set(bearer(TEST_API_KEY)).expect(400);
     });
+
+    it('refuses an offset beyond the safe integers with 400 naming it (1e20 reached the SQL as "1e+20")', async () => {
+      for (const offset of ['1e20', '99999999999999999999']) {
+        const res = await request(gateway.url)
+          .get(`/api/v1/webhooks/events?offset=${offset}`)
+          .set(bearer(TEST_API_KEY));
+        expect({ code: res.body.code, field: Object.keys(res.body.details ?? {}), status: res.status }).toEqual({
+          code: 'VALIDATION_FAILED',
+          field: ['offset'],
+          status: 400,
+        });
+      }
+    });
   });
 });

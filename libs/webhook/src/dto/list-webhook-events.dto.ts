@@ -11,11 +11,13 @@ export class ListWebhookEventsQueryDto {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ default: 0, maximum: Number.MAX_SAFE_INTEGER, minimum: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // Past this a number prints in exponent form (1e+21) or loses digits, and the SQL OFFSET breaks.
+  @Max(Number.MAX_SAFE_INTEGER)
   offset?: number;
 
   @ApiPropertyOptional({ description: 'Only postbacks about this registration', example: 'reg-123' })
