@@ -423,6 +423,12 @@ describe('results webhook', () => {
           'POSTBACK_INVALID',
         ],
         [
+          // Past a 32-bit integer (68 years): PostgreSQL's integer column refused it with a 500.
+          postJson('/api/results', { ...v2(id, '2026-11-22T10:00:00.000Z'), totalSecondsTracked: 3e9 }),
+          400,
+          'POSTBACK_INVALID',
+        ],
+        [
           request(gateway.url)
             .post('/api/results')
             .set('Authorization', BASIC)

@@ -12,6 +12,8 @@ import type {
 } from './postback.types';
 
 const MAX_ID_LENGTH = 255;
+/** Largest value of the projection's integer columns (PostgreSQL `integer`); 68 years of seconds. */
+const MAX_INT32 = 2_147_483_647;
 /** Fields whose values never reach the database: the webhook password and the postback token. */
 const SECRET_FIELDS = /^(password|pass|urlpass|token)$/i;
 
@@ -236,7 +238,7 @@ function registrationId(value: unknown, field: string): string {
 function instance(value: unknown, field: string): number {
   if (value === undefined || value === null || value === '') return 0;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2_147_483_647) throw invalid(field, 'must be a non-negative integer');
+  if (!Number.isInteger(n) || n < 0 || n > MAX_INT32) throw invalid(field, 'must be a non-negative integer');
   return n;
 }
 
@@ -248,9 +250,9 @@ function number(value: unknown, field: string, min: number, max = Number.MAX_SAF
   return n;
 }
 
-/** Whole seconds: the progress projection stores integers. */
+/** Whole seconds: the progress projection stores 32-bit integers. */
 function seconds(value: unknown, field: string): number | null {
-  const n = number(value, field, 0);
+  const n = number(value, field, 0, MAX_INT32);
   return n === null ? null : Math.round(n);
 }
 
