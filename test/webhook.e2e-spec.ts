@@ -429,6 +429,15 @@ describe('results webhook', () => {
           'POSTBACK_INVALID',
         ],
         [
+          // An expanded year does not fit the ISO timestamp columns: PostgreSQL refused it with a 500.
+          postJson('/api/results', {
+            ...v2(id, '2026-11-22T10:00:00.000Z'),
+            lastAccessDate: '+275760-09-13T00:00:00Z',
+          }),
+          400,
+          'POSTBACK_INVALID',
+        ],
+        [
           request(gateway.url)
             .post('/api/results')
             .set('Authorization', BASIC)

@@ -259,7 +259,9 @@ function seconds(value: unknown, field: string): number | null {
 function date(value: unknown, field: string): Date | null {
   if (value === undefined || value === null || value === '') return null;
   const d = typeof value === 'string' || typeof value === 'number' ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw invalid(field, 'must be an ISO-8601 date-time');
+  // Years outside 0000-9999 print in expanded form (+275760-…), too long for the ISO timestamp columns.
+  const year = d.getUTCFullYear();
+  if (Number.isNaN(d.getTime()) || year < 0 || year > 9999) throw invalid(field, 'must be an ISO-8601 date-time');
   return d;
 }
 
