@@ -150,6 +150,16 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     });
   });
 
+  it('creates a registration for a teacher whose user id is 255 characters long, the most a token may carry', async () => {
+    const longId = 't'.repeat(255);
+    const res = await request(gateway.url)
+      .post('/api/v1/scorm/registrations')
+      .set(bearer(await userToken(longId, 'teacher')))
+      .send({ course_id: 'safety-101', learner_first_name: 'A', learner_id: 'learner-of-t', learner_last_name: 'B' });
+    expect({ code: res.body.code, status: res.status }).toEqual({ code: undefined, status: 201 });
+    expect(res.body.created_by).toMatch(/^user:t+$/);
+  });
+
   it('refuses duplicate ids, unknown courses, and students registering someone else', async () => {
     const body = { course_id: 'safety-101', learner_first_name: 'A', learner_id: learner, learner_last_name: 'B' };
     const dup = await request(gateway.url)

@@ -137,7 +137,8 @@ export class ScormCloudService {
       contextId: input.contextId ?? null,
       courseId: input.courseId,
       createdAt: now,
-      createdBy: describeCaller(caller),
+      // created_by holds 255 characters and a token's user id may be 255 itself: an audit note, cut to fit.
+      createdBy: describeCaller(caller).slice(0, 255),
       id,
       instance: 0,
       launchedAt: null,
