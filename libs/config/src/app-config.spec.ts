@@ -43,6 +43,9 @@ describe('loadAppConfig', () => {
     expect(fail({ SCORM_CLOUD_API: 'v3' })).toMatch(/SCORM_CLOUD_API/);
     expect(fail({ LMS_JWT_SECRET: 'short' })).toMatch(/LMS_JWT_SECRET must be at least 32 characters/);
     expect(fail({ API_KEYS: 'lms:short' })).toMatch(/API_KEYS: key "lms" must be at least 16 characters/);
+    // A key a Bearer header cannot carry would be refused on every request as a malformed header.
+    expect(fail({ API_KEYS: 'lms:secret key with spaces!' })).toMatch(/API_KEYS: key "lms" may contain only/);
+    expect(loadAppConfig({ API_KEYS: 'lms:Ab0-._~+/Ab0-._~+/==' }).auth.apiKeys).toHaveLength(1);
     expect(fail({ TUNNEL: 'ngrok' })).toMatch(/NGROK_AUTHTOKEN is required/);
     expect(fail({ ALLOWED_RETURN_ORIGINS: 'ftp://x' })).toMatch(/ALLOWED_RETURN_ORIGINS/);
   });

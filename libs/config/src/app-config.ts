@@ -98,6 +98,11 @@ function parseApiKeys(value: string, problems: string[]): ApiKeyConfig[] {
       problems.push(`API_KEYS: key "${name}" must be at least 16 characters`);
       return [];
     }
+    // What `Authorization: Bearer` can carry (RFC 6750 b64token); the auth guard refuses anything else.
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(key)) {
+      problems.push(`API_KEYS: key "${name}" may contain only letters, digits and - . _ ~ + / (then = padding)`);
+      return [];
+    }
     return [{ name, key }];
   });
 }
