@@ -46,6 +46,8 @@ describe('loadAppConfig', () => {
     // A key a Bearer header cannot carry would be refused on every request as a malformed header.
     expect(fail({ API_KEYS: 'lms:secret key with spaces!' })).toMatch(/API_KEYS: key "lms" may contain only/);
     expect(loadAppConfig({ API_KEYS: 'lms:Ab0-._~+/Ab0-._~+/==' }).auth.apiKeys).toHaveLength(1);
+    // HTTP Basic splits user:password at the first colon, so such a user name could never match.
+    expect(fail({ WEBHOOK_USERNAME: 'scorm:cloud' })).toMatch(/WEBHOOK_USERNAME must not contain ":"/);
     expect(fail({ TUNNEL: 'ngrok' })).toMatch(/NGROK_AUTHTOKEN is required/);
     expect(fail({ ALLOWED_RETURN_ORIGINS: 'ftp://x' })).toMatch(/ALLOWED_RETURN_ORIGINS/);
   });

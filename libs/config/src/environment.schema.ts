@@ -128,6 +128,8 @@ export class EnvironmentVariables {
   SCORM_PUBLIC_KEY_PATH = 'keys/scorm_public_key.pem';
 
   @IsString()
+  // SCORM Cloud's v2 postbacks send HTTP Basic, which splits user:password at the first colon.
+  @Matches(/^[^:]*$/, { message: 'WEBHOOK_USERNAME must not contain ":" (HTTP Basic cannot carry it)' })
   WEBHOOK_USERNAME: string = DEMO_DEFAULTS.WEBHOOK_USERNAME;
 
   @IsString()
