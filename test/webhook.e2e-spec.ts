@@ -207,6 +207,8 @@ describe('results webhook', () => {
         const res = await attempt;
         expect(res.status).toBe(401);
         expect(res.body.request_id).toBe(res.headers['x-request-id']);
+        // Both the fast path (JSON) and the regular route (form, GET) ask for the postback's own scheme.
+        expect(res.headers['www-authenticate']).toBe('Basic realm="scorm-cloud-postback"');
         codes.push(res.body.code);
       }
       expect(codes).toEqual([
@@ -248,6 +250,15 @@ describe('results webhook', () => {
           .type('form')
           .send({ data: '{}', password: TEST_SECRETS.webhookPassword, userName: TEST_SECRETS.webhookUsername });
         expect(viaForm.status).toBe(429);
+        // The regular route tells the time really left, as the fast path does, not a fixed minute.
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        const later = await from('203.0.113.9', BASIC).expect(429);
+        const laterForm = await request(limited.url)
+          .get(`/api/results?regid=reg-limit&completion=completed`)
+          .set('X-Forwarded-For', '203.0.113.9')
+          .expect(429);
+        expect(Number(later.headers['retry-after'])).toBeLessThan(60);
+        expect(Math.abs(Number(laterForm.headers['retry-after']) - Number(later.headers['retry-after']))).toBeLessThanOrEqual(1);
         await from('203.0.113.10', BASIC).expect(200);
       } finally {
         await limited.close();

@@ -1,4 +1,4 @@
-import { ApiErrorDto, TunnelService } from '@app/common';
+import { ApiErrorDto, BODY_LIMIT_BYTES, TunnelService, bodyTooDeep, errorBody, parsedBodyTooDeep } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { PostbackFastPathMiddleware, TrustProxy } from '@app/webhook';
 import { NestFactory } from '@nestjs/core';
@@ -12,9 +12,6 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 import { AppModule, AppModuleOptions } from './app.module';
-
-/** Bodies above this are refused with 413 before any handler runs. */
-export const BODY_LIMIT = '1mb';
 
 /** Builds the gateway exactly as production runs it; `main.ts` and the e2e helper both call this. */
 export async function createGatewayApp(options: AppModuleOptions = {}): Promise<NestExpressApplication> {
@@ -65,9 +62,9 @@ export function configureApp(app: NestExpressApplication): void {
     origin: config.http.corsOrigins,
   });
   // Raw bytes are kept (req.rawBody) for signature checks; parsed copies feed validation.
-  app.useBodyParser('json', { limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
-  app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT, parameterLimit: 200 });
-  app.useBodyParser('text', { limit: BODY_LIMIT, type: ['application/xml', 'text/xml', 'text/plain'] });
+  app.useBodyParser('json', { limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT_BYTES, parameterLimit: 200 });
+  app.useBodyParser('text', { limit: BODY_LIMIT_BYTES, type: ['application/xml', 'text/xml', 'text/plain'] });
   app.use(keepBodyParserErrorType);
   app.use(refuseDeepBodies);
   app.getHttpServer().on('clientError', answerClientError);
@@ -91,30 +88,8 @@ function keepBodyParserErrorType(error: unknown, _req: Request, _res: Response, 
   next(error);
 }
 
-/**
- * The validation pipe and class-transformer walk the body recursively: a body nested thousands of levels deep
- * would overflow the stack and answer 500. No request or postback shape nests anywhere near this.
- */
-export const MAX_BODY_DEPTH = 64;
-
 function refuseDeepBodies(req: Request, _res: Response, next: NextFunction): void {
-  if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
-    const message = `The request body nests deeper than ${MAX_BODY_DEPTH} levels`;
-    next(Object.assign(new Error(message), { status: 400, type: 'entity.too.deep' }));
-    return;
-  }
-  next();
-}
-
-function nestsDeeperThan(body: unknown, limit: number): boolean {
-  const pending: [unknown, number][] = [[body, 1]];
-  while (pending.length) {
-    const [node, depth] = pending.pop() as [unknown, number];
-    if (!node || typeof node !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) if (child && typeof child === 'object') pending.push([child, depth + 1]);
-  }
-  return false;
+  next(parsedBodyTooDeep(req.body) ? bodyTooDeep() : undefined);
 }
 
 /**
@@ -137,7 +112,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     'MALFORMED_REQUEST',
     'The request is not valid HTTP',
   ];
-  const body = JSON.stringify({ statusCode, error: STATUS_CODES[statusCode], message, code, request_id: randomUUID() });
+  const body = JSON.stringify(errorBody(statusCode, code, message, randomUUID()));
   socket.end(
     `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -1,7 +1,7 @@
-import { DomainError, ForbiddenError, UnauthenticatedError } from '@app/common';
+import { ForbiddenError, UnauthenticatedError, authRateLimited } from '@app/common';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 
 import { ApiKeyRegistry } from './api-key.registry';
 import { IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
@@ -25,19 +25,17 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
-    const res = context.switchToHttp().getResponse<Response>();
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
     const blocked = this.limiter.blockedFor(address);
-    if (blocked) throw rateLimited(res, blocked);
+    if (blocked) throw authRateLimited(blocked);
 
     try {
       req.caller = await this.authenticate(req.headers.authorization);
     } catch (error) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="lms-gateway"');
       if (error instanceof UnauthenticatedError && error.code !== 'AUTH_MISSING') {
         const retryAfter = await this.limiter.recordFailure(address);
-        if (retryAfter) throw rateLimited(res, retryAfter);
+        if (retryAfter) throw authRateLimited(retryAfter);
       }
       throw error;
     }
@@ -65,13 +63,4 @@ export class AuthGuard implements CanActivate {
     const user = await this.jwt.verify(token);
     return { kind: 'user', role: user.role, userId: user.userId };
   }
-}
-
-function rateLimited(res: Response, retryAfterSeconds: number): DomainError {
-  res.setHeader('Retry-After', String(retryAfterSeconds));
-  return new DomainError(
-    'AUTH_RATE_LIMITED',
-    `Too many failed authentication attempts; try again in ${retryAfterSeconds} s`,
-    'rate_limited',
-  );
 }

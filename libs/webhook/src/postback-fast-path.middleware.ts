@@ -1,17 +1,13 @@
-import { DomainError, ERROR_STATUS, errorBody, generateRequestId, unstorableTextError } from '@app/common';
+import { BODY_LIMIT_BYTES, bodyTooDeep, bodyTooLarge, errorResponse, generateRequestId, rawJsonTooDeep } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 import { TrustProxy, toPostbackRequest } from './postback-request.mapper';
 import { POSTBACK_ROUTES } from './postback.routes';
-import { PostbackRateLimitedError, WebhookReceiverService } from './webhook-receiver.service';
+import { WebhookReceiverService } from './webhook-receiver.service';
 
-/** The same limit as the app's body parsers (1 MiB). */
-export const POSTBACK_BODY_LIMIT = 1024 * 1024;
 const PATHS = new Set(POSTBACK_ROUTES);
-/** The regular route refuses bodies nesting deeper than this (configure-app's MAX_BODY_DEPTH); so does this one. */
-const MAX_BODY_DEPTH = 64;
 
 /**
  * The hot shape, SCORM Cloud v2's JSON postback (POST, application/json, HTTP Basic), answered before the
@@ -67,7 +63,7 @@ export class PostbackFastPathMiddleware {
     }
     try {
       const body = await readBody(req);
-      if (nestsDeeperThan(body, MAX_BODY_DEPTH)) throw tooDeep();
+      if (rawJsonTooDeep(body)) throw bodyTooDeep();
       const accepted = await this.receiver.accept(toPostbackRequest(req, body, this.trust));
       send(res, 200, accepted);
     } catch (error) {
@@ -76,21 +72,13 @@ export class PostbackFastPathMiddleware {
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, thrown: unknown, requestId: string): void {
-    const error = unstorableTextError(thrown) ?? thrown;
-    const known = error instanceof DomainError;
-    const status = known ? ERROR_STATUS[error.kind] : 500;
-    const code = known ? error.code : 'INTERNAL_ERROR';
-    const message = known ? error.message : `Internal server error; quote request id ${requestId} when reporting it`;
+    const { body, error, headers, status } = errorResponse(thrown, requestId);
     if (status >= 500) {
-      this.logger.error({ code, err: error, request_id: requestId }, `POST ${pathOf(req)} failed with ${status}`);
+      this.logger.error({ code: body.code, err: error, request_id: requestId }, `POST ${pathOf(req)} failed with ${status}`);
     } else {
-      this.logger.warn({ code, request_id: requestId }, `POST ${pathOf(req)}: ${message}`);
+      this.logger.warn({ code: body.code, request_id: requestId }, `POST ${pathOf(req)}: ${body.message}`);
     }
-    if (status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="scorm-cloud-postback"');
-    if (error instanceof PostbackRateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    // A refused body may still be arriving; close the connection instead of reading it to the end.
-    if (status === 413) res.setHeader('Connection', 'close');
-    send(res, status, errorBody(status, code, message, requestId, known ? error.details : undefined));
+    send(res, status, body, headers);
   }
 }
 
@@ -119,10 +107,11 @@ function pathOf(req: IncomingMessage): string {
   return (req.url ?? '').split('?', 1)[0];
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return void res.end();
   const json = JSON.stringify(body);
   res.writeHead(status, {
+    ...headers,
     'Cache-Control': 'no-store',
     'Content-Length': Buffer.byteLength(json),
     'Content-Type': 'application/json; charset=utf-8',
@@ -131,44 +120,19 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(json);
 }
 
-function tooLarge(): DomainError {
-  return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than allowed (1 MiB)', 'payload_too_large');
-}
-
-function tooDeep(): DomainError {
-  return new DomainError('BODY_TOO_DEEP', 'The request body nests deeper than allowed', 'bad_request');
-}
-
-/** JSON nesting depth of the raw bytes, counted outside strings (UTF-8 multi-byte sequences never look like ASCII). */
-function nestsDeeperThan(body: Buffer, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i];
-    if (inString) {
-      if (byte === 0x5c) i++;
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) inString = true;
-    else if (byte === 0x5b || byte === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (byte === 0x5d || byte === 0x7d) depth--;
-  }
-  return false;
-}
-
 /** The exact body bytes, refusing more than 1 MiB whether announced by Content-Length or not. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   const announced = Number(req.headers['content-length'] ?? 0);
-  if (announced > POSTBACK_BODY_LIMIT) return Promise.reject(tooLarge());
+  if (announced > BODY_LIMIT_BYTES) return Promise.reject(bodyTooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > POSTBACK_BODY_LIMIT) {
+      if (size > BODY_LIMIT_BYTES) {
         req.removeAllListeners('data');
         req.pause();
-        reject(tooLarge());
+        reject(bodyTooLarge());
         return;
       }
       chunks.push(chunk);

@@ -1,5 +1,5 @@
 import { AuthFailureLimiter, WebhookCredentialsVerifier } from '@app/auth';
-import { Clock, DomainError, UnauthenticatedError, ValidationFailedError } from '@app/common';
+import { Clock, UnauthenticatedError, ValidationFailedError, authRateLimited } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { PostbackTokenService } from '@app/scorm-cloud';
 import { Injectable } from '@nestjs/common';
@@ -23,16 +23,8 @@ export interface ReceivedPostback extends StoredPostback {
   registrationId: string;
 }
 
-/** 429 after too many failed authentications from one address; the HTTP layer sends Retry-After. */
-export class PostbackRateLimitedError extends DomainError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      'AUTH_RATE_LIMITED',
-      `Too many failed authentication attempts; try again in ${retryAfterSeconds} s`,
-      'rate_limited',
-    );
-  }
-}
+/** SCORM Cloud authenticates postbacks with HTTP Basic (or the same credentials as form fields). */
+const BASIC_CHALLENGE = 'Basic realm="scorm-cloud-postback"';
 
 /**
  * The postback pipeline shared by both HTTP entry points: authenticate (webhook credentials always; the
@@ -65,14 +57,15 @@ export class WebhookReceiverService {
     const receivedAt = this.clock.now();
     // The same per-address limit as bearer tokens, so the webhook password cannot be guessed at speed.
     const blocked = this.failures.blockedFor(req.clientAddress);
-    if (blocked) throw new PostbackRateLimitedError(blocked);
+    if (blocked) throw authRateLimited(blocked);
     let parsed: ParsedPostback;
     try {
       parsed = await this.authenticate(req);
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
         const retryAfter = await this.failures.recordFailure(req.clientAddress);
-        if (retryAfter) throw new PostbackRateLimitedError(retryAfter);
+        if (retryAfter) throw authRateLimited(retryAfter);
+        throw error.withChallenge(BASIC_CHALLENGE);
       }
       throw error;
     }

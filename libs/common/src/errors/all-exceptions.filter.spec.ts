@@ -1,7 +1,9 @@
 import { ArgumentsHost, BadRequestException, Logger, NotFoundException } from '@nestjs/common';
 
 import { AllExceptionsFilter } from './all-exceptions.filter';
-import { DomainError, ValidationFailedError } from './domain.error';
+import { bodyTooLarge } from '../http/body-limits';
+import { DomainError, UnauthenticatedError, ValidationFailedError, authRateLimited } from './domain.error';
+import { errorResponse } from './error-response';
 
 function run(exception: unknown) {
   const res = {
@@ -74,5 +76,17 @@ describe('AllExceptionsFilter', () => {
     expect(res.statusCode).toBe(500);
     expect(res.body).toMatchObject({ code: 'INTERNAL_ERROR' });
     expect(JSON.stringify(res.body)).not.toContain('secrets');
+  });
+});
+
+describe('errorResponse', () => {
+  it('derives the headers from the error: the challenge of a 401, the time left of a 429', () => {
+    expect(errorResponse(new UnauthenticatedError('AUTH_MISSING', 'm'), 'r').headers).toEqual({
+      'WWW-Authenticate': 'Bearer realm="lms-gateway"',
+    });
+    const basic = new UnauthenticatedError('X', 'm').withChallenge('Basic realm="x"');
+    expect(errorResponse(basic, 'r')).toMatchObject({ headers: { 'WWW-Authenticate': 'Basic realm="x"' }, status: 401 });
+    expect(errorResponse(authRateLimited(17), 'r')).toMatchObject({ headers: { 'Retry-After': '17' }, status: 429 });
+    expect(errorResponse(bodyTooLarge(), 'r')).toMatchObject({ headers: { Connection: 'close' }, status: 413 });
   });
 });

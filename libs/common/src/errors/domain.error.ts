@@ -53,10 +53,43 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** The `WWW-Authenticate` challenge of the gateway's own API (bearer API keys and LMS user tokens). */
+export const BEARER_CHALLENGE = 'Bearer realm="lms-gateway"';
+
 export class UnauthenticatedError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(
+    code: string,
+    message: string,
+    /** What the 401's `WWW-Authenticate` asks for; the API's bearer challenge unless a route says otherwise. */
+    readonly challenge = BEARER_CHALLENGE,
+  ) {
     super(code, message, 'unauthenticated');
   }
+
+  /** The same refusal under another route's challenge (the postback routes ask for HTTP Basic). */
+  withChallenge(challenge: string): UnauthenticatedError {
+    return new UnauthenticatedError(this.code, this.message, challenge);
+  }
+}
+
+/** 429: the HTTP layer sends `Retry-After` with the seconds really left. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message, 'rate_limited');
+  }
+}
+
+/** Too many failed authentications from one client address, on any route that authenticates. */
+export function authRateLimited(retryAfterSeconds: number): RateLimitedError {
+  return new RateLimitedError(
+    'AUTH_RATE_LIMITED',
+    `Too many failed authentication attempts; try again in ${retryAfterSeconds} s`,
+    retryAfterSeconds,
+  );
 }
 
 export class ConflictError extends DomainError {
