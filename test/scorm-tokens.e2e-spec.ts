@@ -3,7 +3,7 @@ import {
   RegistrationEntity,
   RegistrationProgressService,
   RegistrationProgressUpdate,
-  ScormCloudService,
+  RegistrationsService,
 } from '@app/scorm-cloud';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
@@ -125,8 +125,10 @@ describe('SCORM tokens, JWKS and the progress projection', () => {
       const rows = (await service.progressOf(['reg-proj-1'])).get('reg-proj-1') ?? [];
       expect(rows[0]).toMatchObject({ score: 40, source: 'api', success: 'FAILED' });
       expect(rows[0].progressUpdatedAt?.toISOString()).toBe('2026-11-23T11:00:00.000Z');
-      // An untimed update never replaces a timed one.
-      expect(await service.applyMany([base({ score: 99, updated: null })])).toEqual(['stale']);
+      // An untimed update that arrived before this row was written does not replace it.
+      expect(
+        await service.applyMany([base({ observedAt: new Date('2026-11-23T11:00:00.000Z'), score: 99, updated: null })]),
+      ).toEqual(['stale']);
     });
 
     it('keeps one row per instance and runs inside the caller transaction', async () => {
@@ -154,22 +156,22 @@ describe('SCORM tokens, JWKS and the progress projection', () => {
       const repo = gateway.app.get(DataSource).getRepository(RegistrationEntity);
       const launchedAt = new Date(Date.now() - 10 * 60_000);
       await repo.update({ id: 'reg-proj-1' }, { lastPostbackAt: new Date(launchedAt.getTime() - 1000), launchedAt });
-      const scorm = gateway.app.get(ScormCloudService);
+      const scorm = gateway.app.get(RegistrationsService);
       await repo.update({ id: 'reg-proj-1' }, { lastSyncedAt: new Date(launchedAt.getTime() - 1000) });
-      expect(await scorm.findRegistrationsToReconcile(new Date(), 5 * 60_000, 10)).toContain('reg-proj-1');
-      expect(await scorm.findRegistrationsToReconcile(new Date(), 15 * 60_000, 10)).not.toContain('reg-proj-1');
+      expect(await scorm.toReconcile(new Date(), 5 * 60_000, 10)).toContain('reg-proj-1');
+      expect(await scorm.toReconcile(new Date(), 15 * 60_000, 10)).not.toContain('reg-proj-1');
       await repo.update({ id: 'reg-proj-1' }, { lastSyncedAt: new Date(), launchedAt: null });
     });
 
     it('lists postback-only registrations for reconciliation until the API confirms them', async () => {
-      const scorm = gateway.app.get(ScormCloudService);
-      const ids = await scorm.findRegistrationsToReconcile(new Date(), 60_000, 10);
+      const scorm = gateway.app.get(RegistrationsService);
+      const ids = await scorm.toReconcile(new Date(), 60_000, 10);
       // reg-proj-1 was confirmed by an API read above; reg-proj-2 has only postback progress.
       expect(ids).toEqual(['reg-proj-2']);
       // An API read that finds nothing newer still counts as confirmation.
       const confirm = base({ registrationId: 'reg-proj-2', source: 'api' });
       expect(await gateway.app.get(RegistrationProgressService).applyMany([confirm])).toEqual(['stale']);
-      expect(await scorm.findRegistrationsToReconcile(new Date(), 60_000, 10)).toEqual([]);
+      expect(await scorm.toReconcile(new Date(), 60_000, 10)).toEqual([]);
     });
   });
 });

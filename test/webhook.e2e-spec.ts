@@ -258,7 +258,9 @@ describe('results webhook', () => {
           .set('X-Forwarded-For', '203.0.113.9')
           .expect(429);
         expect(Number(later.headers['retry-after'])).toBeLessThan(60);
-        expect(Math.abs(Number(laterForm.headers['retry-after']) - Number(later.headers['retry-after']))).toBeLessThanOrEqual(1);
+        expect(
+          Math.abs(Number(laterForm.headers['retry-after']) - Number(later.headers['retry-after'])),
+        ).toBeLessThanOrEqual(1);
         await from('203.0.113.10', BASIC).expect(200);
       } finally {
         await limited.close();

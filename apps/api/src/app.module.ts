@@ -3,7 +3,7 @@ import { BAZAAR_MIGRATIONS, BazaarModule } from '@app/bazaar';
 import { AllExceptionsFilter, LoggingModule, TunnelModule, TunnelProvider, createValidationPipe } from '@app/common';
 import { AppConfigModule, AppConfigOptions } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
-import { SCORM_CLOUD_MIGRATIONS, ScormCloudModule } from '@app/scorm-cloud';
+import { SCORM_CLOUD_MIGRATIONS } from '@app/scorm-cloud';
 import { WEBHOOK_MIGRATIONS, WebhookModule } from '@app/webhook';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
@@ -29,7 +29,6 @@ export class AppModule {
         PersistenceModule.forRoot({
           migrations: [...BAZAAR_MIGRATIONS, ...SCORM_CLOUD_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
         }),
-        ScormCloudModule,
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
         TunnelModule.forRoot(options.tunnelProvider),
         WebhookModule,

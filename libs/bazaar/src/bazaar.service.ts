@@ -1,5 +1,5 @@
 import { Caller, assertCallerIs } from '@app/auth';
-import { Clock, DomainError, ForbiddenError } from '@app/common';
+import { Clock, DomainError, ForbiddenError, assertAllowedReturnUrl } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable } from '@nestjs/common';
 
@@ -9,7 +9,6 @@ import { BazaarUserContextDto } from './dto/bazaar-user.dto';
 import { BrowseRequestDto, BrowseResponseDto } from './dto/browse-request.dto';
 import { ViewRequestDto, ViewResponseDto } from './dto/view-request.dto';
 import { MaterialsService, materialNotFound } from './materials.service';
-import { assertAllowedReturnUrl } from './return-url.policy';
 
 /** Seed 001: browse and view URLs stop working 60 s after Bazaar creates them. */
 export const BAZAAR_URL_TTL_MS = 60_000;
@@ -31,7 +30,7 @@ export class BazaarService {
     if (dto.role === 'student') {
       throw new ForbiddenError('ROLE_FORBIDDEN', 'Only a teacher or an admin may add Bazaar material to a course');
     }
-    assertAllowedReturnUrl(dto.return_url, this.config.http.allowedReturnOrigins);
+    assertAllowedReturnUrl(dto.return_url, this.config.http.allowedReturnOrigins, 'return_url');
     const startedAt = this.clock.now();
     const { id, state } = await this.states.issue({
       contextId: dto.context_id,
@@ -56,7 +55,7 @@ export class BazaarService {
 
   async view(caller: Caller, dto: ViewRequestDto): Promise<ViewResponseDto> {
     assertCallerIs(caller, { role: dto.role, userId: dto.user_id });
-    if (dto.return_url) assertAllowedReturnUrl(dto.return_url, this.config.http.allowedReturnOrigins);
+    if (dto.return_url) assertAllowedReturnUrl(dto.return_url, this.config.http.allowedReturnOrigins, 'return_url');
     if (!(await this.materials.exists(dto.context_id, dto.resource_uid))) {
       throw materialNotFound(dto.context_id, dto.resource_uid);
     }

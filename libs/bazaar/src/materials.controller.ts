@@ -2,6 +2,7 @@ import { Roles } from '@app/auth';
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { ContextParamsDto, MaterialParamsDto } from './dto/material-params.dto';
 import { MaterialListDto } from './dto/material.dto';
 import { MaterialsService } from './materials.service';
 
@@ -14,7 +15,7 @@ export class MaterialsController {
   @Get()
   @ApiOperation({ summary: 'Bazaar materials stored in a course' })
   @ApiOkResponse({ type: MaterialListDto })
-  list(@Param('context_id') contextId: string): Promise<MaterialListDto> {
+  list(@Param() { context_id: contextId }: ContextParamsDto): Promise<MaterialListDto> {
     return this.materials.list(contextId);
   }
 
@@ -23,7 +24,7 @@ export class MaterialsController {
   @Roles('teacher', 'admin')
   @ApiOperation({ summary: 'Remove a Bazaar material from a course' })
   @ApiNoContentResponse({ description: 'Removed' })
-  remove(@Param('context_id') contextId: string, @Param('uid') uid: string): Promise<void> {
+  remove(@Param() { context_id: contextId, uid }: MaterialParamsDto): Promise<void> {
     return this.materials.remove(contextId, uid);
   }
 }

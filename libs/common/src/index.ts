@@ -5,6 +5,7 @@ export * from './errors/error-response';
 export * from './errors/error-status.table';
 export * from './http/body-limits';
 export * from './http/request-id';
+export * from './http/return-url.policy';
 export * from './logging/logging.module';
 export * from './time/clock';
 export * from './tunnel/ngrok-tunnel.provider';

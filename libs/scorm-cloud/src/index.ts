@@ -1,14 +1,8 @@
+export * from './entities/registration.entity';
 export * from './migrations';
-export * from './registrations/registration-progress.entity';
 export * from './registrations/registration-progress.service';
-export * from './registrations/registration-progress.types';
-export * from './registrations/registration.entity';
+export type { ProgressApplyResult, RegistrationProgressUpdate } from './registrations/registration-progress.types';
+export * from './registrations/registrations.service';
 export * from './scorm-cloud.module';
-export * from './scorm-cloud.service';
 export * from './tokens/postback-token.service';
-export * from './tokens/scorm-token.service';
-export * from './transport/scorm-cloud.errors';
-export * from './transport/scorm-cloud.transport';
-export * from './transport/scorm-cloud-v1.client';
-export * from './transport/scorm-cloud-v1.signer';
-export * from './transport/scorm-cloud-v2.client';
+export { ScormCloudV1Signer } from './transport/scorm-cloud-v1.signer';

@@ -1,9 +1,9 @@
 import type { RegistrationProgressService, RegistrationProgressUpdate } from '@app/scorm-cloud';
 import type { DataSource, EntityManager } from 'typeorm';
 
-import { PostbackBatchWriter, PostbackRecord } from './postback-batch.writer';
+import { EVENT_COLUMNS, PostbackBatchWriter, PostbackRecord } from './postback-batch.writer';
 
-const COLUMNS = 22;
+const COLUMNS = EVENT_COLUMNS.length;
 
 function record(registrationId: string, updated = '2026-11-22T10:00:00.000Z'): PostbackRecord {
   return {
@@ -42,6 +42,7 @@ function fakes(type: 'better-sqlite3' | 'postgres' = 'better-sqlite3') {
     transactions: 0,
   };
   const manager = {
+    connection: { options: { type } },
     query: async (sql: string, params: unknown[]) => {
       if (sql.startsWith('UPDATE')) {
         stats.outcomes.push(params);
@@ -155,5 +156,24 @@ describe('PostbackBatchWriter', () => {
     await writer.beforeApplicationShutdown();
     expect(stats.transactions).toBe(1);
     await expect(pending).resolves.toMatchObject({ duplicate: false });
+  });
+});
+
+describe('PostbackBatchWriter columns', () => {
+  it('inserts exactly the columns the entity maps', async () => {
+    const { DataSource: RealDataSource } = await import('typeorm');
+    const { WebhookEventEntity } = await import('./entities/webhook-event.entity');
+    const dataSource = new RealDataSource({
+      database: ':memory:',
+      entities: [WebhookEventEntity],
+      type: 'better-sqlite3',
+    });
+    await dataSource.initialize();
+    try {
+      const mapped = dataSource.getMetadata(WebhookEventEntity).columns.map((column) => column.databaseName);
+      expect([...EVENT_COLUMNS].sort()).toEqual(mapped.sort());
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });

@@ -1,10 +1,11 @@
+import { Sql } from '@app/persistence';
 import { RegistrationProgressService, RegistrationProgressUpdate } from '@app/scorm-cloud';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
-import type { PostbackOutcome } from './postback-event.entity';
-import { newPostbackEventId } from './postback-event.id';
+import type { PostbackOutcome } from './entities/webhook-event.entity';
+import { newWebhookEventId } from './webhook-event.id';
 import type { PostbackShape } from './postback.types';
 
 /** One postback ready to be stored: the event row's values and the progress it reports. */
@@ -34,7 +35,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-const COLUMNS = [
+/** The event row's columns in insert order (checked against the entity by the writer's spec). */
+export const EVENT_COLUMNS = [
   'id',
   'received_at',
   'shape',
@@ -45,14 +47,14 @@ const COLUMNS = [
   'dedup_key',
   'registration_id',
   'instance',
-  'updated',
+  'progress_updated_at',
   'completion',
   'success',
   'score',
   'total_seconds',
-  'first_access_date',
-  'last_access_date',
-  'completed_date',
+  'first_access_at',
+  'last_access_at',
+  'completed_at',
   'auth_method',
   'token_verified',
   'outcome',
@@ -72,13 +74,6 @@ const POSTGRES_CONCURRENT_BATCHES = 2;
 
 /** How long a PostgreSQL batch waits for more postbacks to join it. */
 const POSTGRES_GATHER_MS = 1;
-/** PostgreSQL prepared statements per connection (one per batch size seen first). */
-const MAX_NAMED_STATEMENTS = 64;
-
-interface PgClient {
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** A dedup key names one registration, so this is one order of keys for every batch. */
@@ -104,7 +99,6 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
   private readonly postgres: boolean;
   private readonly maxInFlight: number;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly statementNames = new Map<string, string>();
   private queue: Pending[] = [];
   private scheduled = false;
 
@@ -118,7 +112,7 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
 
   store(record: PostbackRecord): Promise<StoredPostback> {
     return new Promise<StoredPostback>((resolve, reject) => {
-      this.queue.push({ id: newPostbackEventId(), record, reject, resolve });
+      this.queue.push({ id: newWebhookEventId(), record, reject, resolve });
       this.schedule();
     });
   }
@@ -181,7 +175,11 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
       const fresh = batch.filter(({ id }) => inserted.has(id));
       const results = fresh.length
         ? await this.progress.applyMany(
-            fresh.map(({ record }) => ({ ...record.progress, source: 'postback' as const })),
+            fresh.map(({ record }) => ({
+              ...record.progress,
+              observedAt: record.receivedAt,
+              source: 'postback' as const,
+            })),
             manager,
           )
         : [];
@@ -201,6 +199,7 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
    * Rows go in as INSERTED_OUTCOME, what nearly every postback turns out to be; recordOutcomes fixes the rest.
    */
   private async insert(manager: EntityManager, batch: Pending[]): Promise<Set<string>> {
+    const sql = new Sql(manager);
     const params: unknown[] = [];
     const tuples: string[] = [];
     batch.forEach(({ id, record }) => {
@@ -225,61 +224,35 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
         iso(p.lastAccessDate),
         iso(p.completedDate),
         record.authMethod,
-        this.bool(record.tokenVerified),
+        sql.bool(record.tokenVerified),
         INSERTED_OUTCOME,
-        this.bool(false),
+        sql.bool(false),
       ];
       const start = params.length;
       params.push(...values);
-      tuples.push(`(${values.map((_, j) => this.mark(start + j)).join(', ')})`);
+      tuples.push(`(${sql.marks(values.length, start)})`);
     });
-    const rows = (await this.query(
-      manager,
-      `INSERT INTO webhook_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ` +
+    const rows = await sql.query<{ id: string }[]>(
+      `INSERT INTO webhook_events (${EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ` +
         'ON CONFLICT DO NOTHING RETURNING id',
       params,
-    )) as { id: string }[];
+    );
     return new Set(rows.map((row) => row.id));
   }
 
   /** Sets the outcome of inserted rows that did not apply: one UPDATE per outcome, usually none at all. */
   private async recordOutcomes(manager: EntityManager, outcomes: Map<string, PostbackOutcome>): Promise<void> {
+    const sql = new Sql(manager);
     const idsByOutcome = new Map<PostbackOutcome, string[]>();
     for (const [id, outcome] of outcomes) {
       if (outcome !== INSERTED_OUTCOME) idsByOutcome.set(outcome, [...(idsByOutcome.get(outcome) ?? []), id]);
     }
     for (const [outcome, ids] of idsByOutcome) {
-      await manager.query(
-        `UPDATE webhook_events SET outcome = ${this.mark(0)}, unknown_registration = ${this.mark(1)} ` +
-          `WHERE id IN (${ids.map((_, i) => this.mark(i + 2)).join(', ')})`,
-        [outcome, this.bool(outcome === 'unknown_registration'), ...ids],
+      await sql.query(
+        `UPDATE webhook_events SET outcome = ${sql.mark(0)}, unknown_registration = ${sql.mark(1)} ` +
+          `WHERE id IN (${sql.marks(ids.length, 2)})`,
+        [outcome, sql.bool(outcome === 'unknown_registration'), ...ids],
       );
     }
-  }
-
-  /**
-   * PostgreSQL: through the transaction's own pg client as a named statement, so each connection's server
-   * parses and plans it once (with the progress service's, +20-25% postbacks/s measured). One name per row
-   * count, capped; other sizes run unnamed.
-   */
-  private async query(manager: EntityManager, text: string, params: unknown[]): Promise<unknown[]> {
-    const runner = manager.queryRunner as (QueryRunner & { databaseConnection?: PgClient }) | undefined;
-    const client = this.postgres && runner?.isTransactionActive ? runner.databaseConnection : undefined;
-    if (!client) return (await manager.query(text, params)) as unknown[];
-    let name = this.statementNames.get(text);
-    if (!name && this.statementNames.size < MAX_NAMED_STATEMENTS) {
-      this.statementNames.set(text, (name = `gw_events_${this.statementNames.size}`));
-    }
-    return (await client.query({ name, text, values: params })).rows;
-  }
-
-  /** The placeholder for the 0-based parameter `index`. */
-  private mark(index: number): string {
-    return this.postgres ? `$${index + 1}` : '?';
-  }
-
-  /** better-sqlite3 binds no booleans; PostgreSQL wants real ones. */
-  private bool(value: boolean): boolean | number {
-    return this.postgres ? value : value ? 1 : 0;
   }
 }

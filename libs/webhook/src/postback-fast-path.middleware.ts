@@ -1,4 +1,11 @@
-import { BODY_LIMIT_BYTES, bodyTooDeep, bodyTooLarge, errorResponse, generateRequestId, rawJsonTooDeep } from '@app/common';
+import {
+  BODY_LIMIT_BYTES,
+  bodyTooDeep,
+  bodyTooLarge,
+  errorResponse,
+  generateRequestId,
+  rawJsonTooDeep,
+} from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -74,7 +81,10 @@ export class PostbackFastPathMiddleware {
   private fail(req: IncomingMessage, res: ServerResponse, thrown: unknown, requestId: string): void {
     const { body, error, headers, status } = errorResponse(thrown, requestId);
     if (status >= 500) {
-      this.logger.error({ code: body.code, err: error, request_id: requestId }, `POST ${pathOf(req)} failed with ${status}`);
+      this.logger.error(
+        { code: body.code, err: error, request_id: requestId },
+        `POST ${pathOf(req)} failed with ${status}`,
+      );
     } else {
       this.logger.warn({ code: body.code, request_id: requestId }, `POST ${pathOf(req)}: ${body.message}`);
     }

@@ -1,6 +1,6 @@
 import { Clock } from '@app/common';
 import { AppConfigService } from '@app/config';
-import { ScormCloudService } from '@app/scorm-cloud';
+import { RegistrationsService } from '@app/scorm-cloud';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 
@@ -28,7 +28,7 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly config: AppConfigService,
     private readonly scheduler: SchedulerRegistry,
-    private readonly scormCloud: ScormCloudService,
+    private readonly registrations: RegistrationsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -46,15 +46,11 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
   }
 
   private async reconcile(): Promise<ReconciliationRun> {
-    const ids = await this.scormCloud.findRegistrationsToReconcile(
-      this.clock.now(),
-      this.config.webhook.postbackOverdueMs,
-      BATCH,
-    );
+    const ids = await this.registrations.toReconcile(this.clock.now(), this.config.webhook.postbackOverdueMs, BATCH);
     const run: ReconciliationRun = { checked: ids.length, failed: 0, refreshed: 0 };
     for (const id of ids) {
       try {
-        await this.scormCloud.refreshRegistration(id);
+        await this.registrations.refresh(id);
         run.refreshed++;
       } catch (error) {
         // SCORM Cloud down or the registration gone there: try again next pass, keep going with the rest.

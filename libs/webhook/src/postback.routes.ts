@@ -1,7 +1,9 @@
-import { POSTBACK_PATH } from '@app/scorm-cloud';
+/** The path every registration's postback URL points to (handed to the SCORM Cloud module by WebhookModule). */
+export const POSTBACK_PATH = '/api/v1/webhooks/scorm-cloud';
 
 /**
- * Where postbacks arrive: the path ScormCloudService puts in every registration's postback URL, and seed 000's
- * `/api/results`. The Nest controller and the fast path serve exactly these.
+ * Where postbacks arrive: POSTBACK_PATH and `/api/results`, the path of the SCORM Cloud webhook guide this
+ * project started from (docs/sources.md), for an app-level postback URL set in the SCORM Cloud console. The Nest
+ * controller and the fast path serve exactly these.
  */
 export const POSTBACK_ROUTES: readonly string[] = ['/api/results', POSTBACK_PATH];

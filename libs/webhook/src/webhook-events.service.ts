@@ -4,11 +4,11 @@ import { Repository } from 'typeorm';
 
 import { ListWebhookEventsQueryDto } from './dto/list-webhook-events.dto';
 import { WebhookEventDto, WebhookEventPageDto } from './dto/webhook-event.dto';
-import { PostbackEventEntity } from './postback-event.entity';
+import { WebhookEventEntity } from './entities/webhook-event.entity';
 
 @Injectable()
 export class WebhookEventsService {
-  constructor(@InjectRepository(PostbackEventEntity) private readonly events: Repository<PostbackEventEntity>) {}
+  constructor(@InjectRepository(WebhookEventEntity) private readonly events: Repository<WebhookEventEntity>) {}
 
   /** Newest first: event ids are time-ordered (UUIDv7), so this walks the primary key or the registration index. */
   async list(query: ListWebhookEventsQueryDto): Promise<WebhookEventPageDto> {

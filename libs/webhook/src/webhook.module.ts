@@ -6,10 +6,11 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { PostbackBatchWriter } from './postback-batch.writer';
-import { PostbackEventEntity } from './postback-event.entity';
+import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { PostbackFastPathMiddleware } from './postback-fast-path.middleware';
 import { PostbackParser } from './postback.parser';
 import { PostbackReconciliationJob } from './postback-reconciliation.job';
+import { POSTBACK_PATH } from './postback.routes';
 import { ScormCloudWebhookController } from './scorm-cloud-webhook.controller';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
@@ -19,7 +20,12 @@ import { WebhookReceiverService } from './webhook-receiver.service';
 @Module({
   controllers: [ScormCloudWebhookController, WebhookEventsController],
   exports: [PostbackFastPathMiddleware, PostbackReconciliationJob, WebhookReceiverService],
-  imports: [AuthModule, ScheduleModule.forRoot(), ScormCloudModule, TypeOrmModule.forFeature([PostbackEventEntity])],
+  imports: [
+    AuthModule,
+    ScheduleModule.forRoot(),
+    ScormCloudModule.forRoot({ postbackPath: POSTBACK_PATH }),
+    TypeOrmModule.forFeature([WebhookEventEntity]),
+  ],
   providers: [
     PostbackBatchWriter,
     PostbackFastPathMiddleware,

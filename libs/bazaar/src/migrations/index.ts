@@ -1,4 +1,4 @@
-import { CreateBazaarTables1763870400000 } from './1763870400000-create-bazaar-tables';
+import { CreateBazaarTables1763870400000 } from './1763870400000-create-bazaar-tables.migration';
 
 /** This library's migrations, in order; the app passes them to PersistenceModule. */
 export const BAZAAR_MIGRATIONS: Function[] = [CreateBazaarTables1763870400000];

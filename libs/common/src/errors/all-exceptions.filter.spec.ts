@@ -85,7 +85,10 @@ describe('errorResponse', () => {
       'WWW-Authenticate': 'Bearer realm="lms-gateway"',
     });
     const basic = new UnauthenticatedError('X', 'm').withChallenge('Basic realm="x"');
-    expect(errorResponse(basic, 'r')).toMatchObject({ headers: { 'WWW-Authenticate': 'Basic realm="x"' }, status: 401 });
+    expect(errorResponse(basic, 'r')).toMatchObject({
+      headers: { 'WWW-Authenticate': 'Basic realm="x"' },
+      status: 401,
+    });
     expect(errorResponse(authRateLimited(17), 'r')).toMatchObject({ headers: { 'Retry-After': '17' }, status: 429 });
     expect(errorResponse(bodyTooLarge(), 'r')).toMatchObject({ headers: { Connection: 'close' }, status: 413 });
   });

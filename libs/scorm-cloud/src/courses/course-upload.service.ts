@@ -4,12 +4,11 @@ import busboy from 'busboy';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 
-import { ImportOutcome, ScormCloudService } from '../scorm-cloud.service';
+import { CoursesService, ImportOutcome } from './courses.service';
 
 /** Largest course zip accepted; SCORM packages with video rarely exceed it. */
 export const MAX_COURSE_ZIP_BYTES = 200 * 1024 * 1024;
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
-const COURSE_ID = /^[A-Za-z0-9._~-]{1,255}$/;
 
 export interface CourseUploadOptions {
   courseId?: string;
@@ -26,15 +25,10 @@ const tooLarge = (limit: number) =>
  */
 @Injectable()
 export class CourseUploadService {
-  constructor(private readonly scorm: ScormCloudService) {}
+  constructor(private readonly courses: CoursesService) {}
 
   async importFromRequest(req: IncomingMessage, options: CourseUploadOptions = {}): Promise<ImportOutcome> {
     const maxBytes = options.maxBytes ?? MAX_COURSE_ZIP_BYTES;
-    if (options.courseId !== undefined && !COURSE_ID.test(options.courseId)) {
-      throw new ValidationFailedError('course_id may contain only letters, digits and . _ ~ - (1-255)', {
-        course_id: ['may contain only letters, digits and . _ ~ - (1-255 characters)'],
-      });
-    }
     const type = req.headers['content-type'] ?? '';
     if (!/^multipart\/form-data/i.test(type)) {
       throw new DomainError(
@@ -55,7 +49,7 @@ export class CourseUploadService {
       stream.destroy(tooLarge(maxBytes));
     });
     try {
-      return await this.scorm.importCourse({
+      return await this.courses.importCourse({
         courseId: options.courseId,
         file: stream,
         filename: file.filename,

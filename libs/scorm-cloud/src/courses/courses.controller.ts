@@ -13,9 +13,10 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 
-import { ScormCloudService } from '../scorm-cloud.service';
 import { CourseUploadService } from './course-upload.service';
-import { CourseListDto, ImportCourseQueryDto, ImportJobDto, toCourseDto, toImportJobDto } from './course.dto';
+import { CourseListDto, ImportCourseQueryDto, ImportJobDto, toCourseDto, toImportJobDto } from '../dto/course.dto';
+import { CourseParamsDto, ImportJobParamsDto } from '../dto/scorm-params.dto';
+import { CoursesService } from './courses.service';
 
 @ApiTags('scorm-cloud')
 @ApiBearerAuth()
@@ -23,7 +24,7 @@ import { CourseListDto, ImportCourseQueryDto, ImportJobDto, toCourseDto, toImpor
 @Controller('api/v1/scorm/courses')
 export class CoursesController {
   constructor(
-    private readonly scorm: ScormCloudService,
+    private readonly courses: CoursesService,
     private readonly uploads: CourseUploadService,
   ) {}
 
@@ -31,7 +32,7 @@ export class CoursesController {
   @ApiOperation({ summary: 'Courses on SCORM Cloud (admin)' })
   @ApiOkResponse({ type: CourseListDto })
   async list(): Promise<CourseListDto> {
-    return { courses: (await this.scorm.listCourses()).map(toCourseDto) };
+    return { courses: (await this.courses.listCourses()).map(toCourseDto) };
   }
 
   @Post()
@@ -58,15 +59,15 @@ export class CoursesController {
   @Get('import-jobs/:job_id')
   @ApiOperation({ summary: 'Status of a course import job (admin)' })
   @ApiOkResponse({ type: ImportJobDto })
-  async importJob(@Param('job_id') jobId: string): Promise<ImportJobDto> {
-    return toImportJobDto(await this.scorm.importJob(jobId));
+  async importJob(@Param() { job_id: jobId }: ImportJobParamsDto): Promise<ImportJobDto> {
+    return toImportJobDto(await this.courses.importJob(jobId));
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a course on SCORM Cloud (admin)' })
   @ApiNoContentResponse()
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.scorm.deleteCourse(id);
+  async remove(@Param() { id }: CourseParamsDto): Promise<void> {
+    await this.courses.deleteCourse(id);
   }
 }

@@ -1,4 +1,4 @@
-import { CreateScormRegistrations1763870400000 } from './1763870400000-create-scorm-registrations';
+import { CreateScormRegistrations1763870400000 } from './1763870400000-create-scorm-registrations.migration';
 
 /** This library's migrations, in order; the app passes them to PersistenceModule. */
 export const SCORM_CLOUD_MIGRATIONS: Function[] = [CreateScormRegistrations1763870400000];

@@ -3,10 +3,11 @@ import { DataSource } from 'typeorm';
 
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
 import { SCORM_CLOUD_MIGRATIONS } from '../migrations';
-import { RegistrationProgressEntity } from './registration-progress.entity';
+import { RegistrationProgressEntity } from '../entities/registration-progress.entity';
+import { RegistrationEntity } from '../entities/registration.entity';
+import { RegistrationProgressRepository } from '../repositories/registration-progress.repository';
 import { RegistrationProgressService } from './registration-progress.service';
 import type { RegistrationProgressUpdate } from './registration-progress.types';
-import { RegistrationEntity } from './registration.entity';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -71,7 +72,7 @@ describe('RegistrationProgressService.applyMany', () => {
     await dataSource.initialize();
     await dataSource.runMigrations();
     clock = new FixedClock(at(100));
-    service = new RegistrationProgressService(dataSource, clock);
+    service = new RegistrationProgressService(dataSource, new RegistrationProgressRepository(dataSource), clock);
   });
   afterAll(async () => {
     await dataSource?.destroy();
@@ -97,13 +98,29 @@ describe('RegistrationProgressService.applyMany', () => {
     );
   });
 
-  it('never lets an untimed update replace a timed row; untimed replaces untimed only when it changes something', async () => {
+  it('orders an untimed update by when it was observed: newer than every row written before, unless it changes nothing', async () => {
+    // A v1 postback (no time of its own) arriving after an API read finished is the newer news (issue: results
+    // were dropped as "stale" after any refresh, reset or reconciliation pass).
     const timed = await registration();
-    await service.applyMany([update(timed, { score: 50, updated: at(10) })]);
-    expect(await service.applyMany([update(timed, { score: 90, updated: null })])).toEqual(['stale']);
-    expect((await stored(timed)).score).toBe(50);
+    clock.set(at(10));
+    await service.applyMany([update(timed, { score: 50, source: 'api', updated: at(10) })]);
+    clock.set(at(11));
+    expect(await service.applyMany([update(timed, { observedAt: at(11), score: 90, updated: null })])).toEqual([
+      'applied',
+    ]);
+    expect(await stored(timed)).toMatchObject({ progressUpdatedAt: null, score: 90, source: 'postback' });
+    // ...and stays to be confirmed by the API: the registration is postback-sourced again.
+    expect((await registrationRow(timed)).progressSource).toBe('postback');
+
+    // A postback that arrived before the row was written (a late redelivery) does not replace it.
+    clock.set(at(20));
+    await service.applyMany([update(timed, { observedAt: at(20), score: 95, source: 'api', updated: null })]);
+    expect(await service.applyMany([update(timed, { observedAt: at(15), score: 10, updated: null })])).toEqual([
+      'stale',
+    ]);
 
     const untimed = await registration();
+    clock.set(at(30));
     expect(
       await service.applyMany([
         update(untimed, { score: 10, updated: null }),
@@ -113,6 +130,26 @@ describe('RegistrationProgressService.applyMany', () => {
     ).toEqual(['applied', 'stale', 'applied']);
     expect(await service.applyMany([update(untimed, { score: 30, updated: at(1) })])).toEqual(['applied']);
     expect(await stored(untimed)).toMatchObject({ progressUpdatedAt: at(1), score: 30 });
+  });
+
+  it('lets an untimed API read replace what was written before it began, but not a postback that arrived during it', async () => {
+    const id = await registration();
+    clock.set(at(40));
+    await service.applyMany([update(id, { observedAt: at(40), score: 70, updated: null })]);
+    clock.set(at(45));
+    // The read began at 42, after that postback: it is the newer news.
+    expect(
+      await service.applyMany([update(id, { observedAt: at(42), score: 65, source: 'api', updated: null })]),
+    ).toEqual(['applied']);
+    clock.set(at(50));
+    await service.applyMany([update(id, { observedAt: at(50), score: 100, updated: null })]);
+    clock.set(at(52));
+    // This read began at 49, before the postback at 50 arrived: the postback stays, to be confirmed next pass.
+    expect(
+      await service.applyMany([update(id, { observedAt: at(49), score: 65, source: 'api', updated: null })]),
+    ).toEqual(['stale']);
+    expect(await stored(id)).toMatchObject({ score: 100, source: 'postback' });
+    expect(await registrationRow(id)).toMatchObject({ lastPostbackAt: at(50), lastSyncedAt: at(49) });
   });
 
   it('keeps instances apart and records the bookkeeping on the registration', async () => {
@@ -150,7 +187,7 @@ describe('RegistrationProgressService.applyMany', () => {
     clock.set(at(410));
     expect(
       await service.applyMany([
-        update(id, { readStartedAt: at(405), score: 35, source: 'api', success: 'FAILED', updated: at(390) }),
+        update(id, { observedAt: at(405), score: 35, source: 'api', success: 'FAILED', updated: at(390) }),
       ]),
     ).toEqual(['applied']);
     expect(await stored(id)).toMatchObject({ progressUpdatedAt: at(390), score: 35, source: 'api', success: 'FAILED' });
@@ -158,7 +195,7 @@ describe('RegistrationProgressService.applyMany', () => {
 
     // API-confirmed data is not replaced by an older read, nor by an older postback.
     expect(
-      await service.applyMany([update(id, { readStartedAt: at(420), score: 1, source: 'api', updated: at(380) })]),
+      await service.applyMany([update(id, { observedAt: at(420), score: 1, source: 'api', updated: at(380) })]),
     ).toEqual(['stale']);
     expect(await service.applyMany([update(id, { score: 2, updated: at(385) })])).toEqual(['stale']);
     expect((await stored(id)).score).toBe(35);
@@ -175,7 +212,7 @@ describe('RegistrationProgressService.applyMany', () => {
     clock.set(at(610));
     expect(
       await service.applyMany([
-        update(id, { instance: 0, readStartedAt: at(605), score: 20, source: 'api', updated: at(592) }),
+        update(id, { instance: 0, observedAt: at(605), score: 20, source: 'api', updated: at(592) }),
       ]),
     ).toEqual(['applied']);
     const rows = await dataSource.getRepository(RegistrationProgressEntity).findBy({ registrationId: id });
@@ -187,7 +224,7 @@ describe('RegistrationProgressService.applyMany', () => {
     await service.applyMany([update(id, { instance: 1, score: 50, updated: at(619) })]);
     clock.set(at(625));
     await service.applyMany([
-      update(id, { instance: 0, readStartedAt: at(615), score: 20, source: 'api', updated: at(592) }),
+      update(id, { instance: 0, observedAt: at(615), score: 20, source: 'api', updated: at(592) }),
     ]);
     expect((await stored(id, 1)).score).toBe(50);
     expect((await registrationRow(id)).instance).toBe(1);
@@ -199,14 +236,14 @@ describe('RegistrationProgressService.applyMany', () => {
     await service.applyMany([update(id, { score: 80, updated: at(499) })]);
     clock.set(at(510));
     expect(
-      await service.applyMany([update(id, { readStartedAt: at(495), score: 20, source: 'api', updated: at(450) })]),
+      await service.applyMany([update(id, { observedAt: at(495), score: 20, source: 'api', updated: at(450) })]),
     ).toEqual(['stale']);
     expect(await stored(id)).toMatchObject({ score: 80, source: 'postback' });
     // Synced as of the read's start, which is before that postback: reconciliation checks it again.
     expect(await registrationRow(id)).toMatchObject({ lastPostbackAt: at(500), lastSyncedAt: at(495) });
     // A read that saw even newer data still wins by its `updated`.
     expect(
-      await service.applyMany([update(id, { readStartedAt: at(495), score: 90, source: 'api', updated: at(505) })]),
+      await service.applyMany([update(id, { observedAt: at(495), score: 90, source: 'api', updated: at(505) })]),
     ).toEqual(['applied']);
     expect(await stored(id)).toMatchObject({ score: 90, source: 'api' });
   });

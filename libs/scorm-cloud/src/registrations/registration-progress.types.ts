@@ -18,10 +18,11 @@ export interface RegistrationProgressUpdate {
   completedDate: Date | null;
   source: 'postback' | 'api';
   /**
-   * Source 'api' only: when the API read began. The read then replaces progress that came only from postbacks
-   * received before that moment, whatever their `updated` (a forged postback can be dated ahead).
+   * When the gateway learnt it, by its own clock: a postback's arrival, or the moment the API read that returned it
+   * began (defaults to when it is applied). Orders updates without their own `updated`; an API read replaces
+   * progress that came only from postbacks received before it began (see progress-merge.rule.ts).
    */
-  readStartedAt?: Date;
+  observedAt?: Date;
 }
 
 export type ProgressApplyResult = 'applied' | 'stale' | 'unknown_registration';

@@ -9,7 +9,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
-import { ScormCloudService } from '../scorm-cloud.service';
 import {
   CreateRegistrationDto,
   LaunchLinkDto,
@@ -20,13 +19,15 @@ import {
   toCreateRegistrationInput,
   toLearnerProgressDto,
   toRegistrationDto,
-} from './registration.dto';
+} from '../dto/registration.dto';
+import { LearnerParamsDto, RegistrationParamsDto } from '../dto/scorm-params.dto';
+import { RegistrationsService } from './registrations.service';
 
 @ApiTags('scorm-cloud')
 @ApiBearerAuth()
 @Controller('api/v1/scorm')
 export class RegistrationsController {
-  constructor(private readonly scorm: ScormCloudService) {}
+  constructor(private readonly registrations: RegistrationsService) {}
 
   @Post('registrations')
   @ApiOperation({
@@ -34,7 +35,7 @@ export class RegistrationsController {
   })
   @ApiCreatedResponse({ type: RegistrationDto })
   async create(@CurrentCaller() caller: Caller, @Body() body: CreateRegistrationDto): Promise<RegistrationDto> {
-    return toRegistrationDto(await this.scorm.createRegistration(caller, toCreateRegistrationInput(body)));
+    return toRegistrationDto(await this.registrations.create(caller, toCreateRegistrationInput(body)));
   }
 
   @Get('registrations/:id')
@@ -42,10 +43,10 @@ export class RegistrationsController {
   @ApiOkResponse({ type: RegistrationDto })
   async get(
     @CurrentCaller() caller: Caller,
-    @Param('id') id: string,
+    @Param() { id }: RegistrationParamsDto,
     @Query() query: RegistrationQueryDto,
   ): Promise<RegistrationDto> {
-    return toRegistrationDto(await this.scorm.getRegistration(caller, id, query.refresh === 'true'));
+    return toRegistrationDto(await this.registrations.get(caller, id, query.refresh === 'true'));
   }
 
   @Delete('registrations/:id')
@@ -53,8 +54,8 @@ export class RegistrationsController {
   @Roles('teacher', 'admin')
   @ApiOperation({ summary: 'Delete the registration on SCORM Cloud and here' })
   @ApiNoContentResponse()
-  async remove(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {
-    await this.scorm.deleteRegistration(caller, id);
+  async remove(@CurrentCaller() caller: Caller, @Param() { id }: RegistrationParamsDto): Promise<void> {
+    await this.registrations.delete(caller, id);
   }
 
   @Post('registrations/:id/reset')
@@ -62,9 +63,8 @@ export class RegistrationsController {
   @Roles('teacher', 'admin')
   @ApiOperation({ summary: "Reset the registration's progress on SCORM Cloud, then re-read it" })
   @ApiOkResponse({ type: RegistrationDto })
-  async reset(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<RegistrationDto> {
-    await this.scorm.resetRegistration(caller, id);
-    return toRegistrationDto(await this.scorm.getRegistration(caller, id));
+  async reset(@CurrentCaller() caller: Caller, @Param() { id }: RegistrationParamsDto): Promise<RegistrationDto> {
+    return toRegistrationDto(await this.registrations.reset(caller, id));
   }
 
   @Post('registrations/:id/launch')
@@ -73,10 +73,10 @@ export class RegistrationsController {
   @ApiOkResponse({ type: LaunchLinkDto })
   async launch(
     @CurrentCaller() caller: Caller,
-    @Param('id') id: string,
+    @Param() { id }: RegistrationParamsDto,
     @Body() body: LaunchRegistrationDto,
   ): Promise<LaunchLinkDto> {
-    const link = await this.scorm.launch(caller, id, body.redirect_url);
+    const link = await this.registrations.launch(caller, id, body.redirect_url);
     return { expires_at: link.expiresAt.toISOString(), launch_url: link.url };
   }
 
@@ -85,8 +85,8 @@ export class RegistrationsController {
   @ApiOkResponse({ type: LearnerProgressDto })
   async learnerProgress(
     @CurrentCaller() caller: Caller,
-    @Param('learner_id') learnerId: string,
+    @Param() { learner_id: learnerId }: LearnerParamsDto,
   ): Promise<LearnerProgressDto> {
-    return toLearnerProgressDto(learnerId, await this.scorm.learnerProgress(caller, learnerId));
+    return toLearnerProgressDto(learnerId, await this.registrations.learnerProgress(caller, learnerId));
   }
 }

@@ -3,7 +3,7 @@ import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { ScormTokenService } from './scorm-token.service';
-import { JwksDto, ScormTokenDto } from './token.dto';
+import { JwksDto, ScormTokenDto } from '../dto/token.dto';
 
 @ApiTags('scorm-cloud')
 @Controller()

@@ -42,8 +42,7 @@ describe('SCORM Cloud v1 XML answers', () => {
         '<complete>complete</complete><success>passed</success><totaltime>342</totaltime><score>85</score>' +
         '</registrationreport></rsp>',
     );
-    const readAt = new Date('2026-11-23T10:00:00Z');
-    expect(v1ReportToProgress('reg-123', rsp.registrationreport as Record<string, unknown>, readAt)).toMatchObject({
+    expect(v1ReportToProgress('reg-123', rsp.registrationreport as Record<string, unknown>)).toMatchObject({
       completion: 'COMPLETED',
       instance: 2,
       registrationId: 'reg-123',
@@ -51,13 +50,13 @@ describe('SCORM Cloud v1 XML answers', () => {
       source: 'api',
       success: 'PASSED',
       totalSeconds: 342,
-      updated: readAt,
+      updated: null,
     });
     const unknown = parseV1Response(
       '<rsp stat="ok"><registrationreport format="course" regid="r"><complete>unknown</complete>' +
         '<success>unknown</success><totaltime>0</totaltime><score>unknown</score></registrationreport></rsp>',
     );
-    expect(v1ReportToProgress('r', unknown.registrationreport as Record<string, unknown>, readAt)).toMatchObject({
+    expect(v1ReportToProgress('r', unknown.registrationreport as Record<string, unknown>)).toMatchObject({
       completion: 'UNKNOWN',
       instance: 0,
       score: null,

@@ -242,14 +242,13 @@ export class ScormCloudV1Client implements ScormCloudTransport {
   }
 
   async registrationProgress(registrationId: string): Promise<RegistrationProgressUpdate> {
-    const readAt = this.signer.now();
     const rsp = await this.call(
       { method: 'rustici.registration.getRegistrationResult', regid: registrationId, resultsformat: 'course' },
       `registration ${registrationId}`,
     );
     const report = rsp.registrationreport as XmlNode | undefined;
     if (!report) throw mapV1Failure(new ScormCloudV1Failure(-1, 'no <registrationreport>'), 'registration result');
-    return v1ReportToProgress(registrationId, report, readAt);
+    return v1ReportToProgress(registrationId, report);
   }
 
   async listRegistrations(
@@ -390,9 +389,10 @@ const V1_SUCCESS: Record<string, SuccessStatus> = { failed: 'FAILED', passed: 'P
 
 /**
  * A `<registrationreport format="course">`: complete/success words, score 0-100 or "unknown", totaltime seconds.
- * It carries no update time, so an API read is stamped with the moment of reading.
+ * It carries no update time: the projection orders it by when the read began, on the gateway's clock like the
+ * (equally untimed) v1 postbacks, never by SCORM Cloud's.
  */
-export function v1ReportToProgress(registrationId: string, report: XmlNode, readAt: Date): RegistrationProgressUpdate {
+export function v1ReportToProgress(registrationId: string, report: XmlNode): RegistrationProgressUpdate {
   const score = text(report.score);
   const seconds = parseNumber(text(report.totaltime));
   const completion = V1_COMPLETION[text(report.complete).toLowerCase()] ?? 'UNKNOWN';
@@ -407,6 +407,6 @@ export function v1ReportToProgress(registrationId: string, report: XmlNode, read
     source: 'api',
     success: V1_SUCCESS[text(report.success).toLowerCase()] ?? 'UNKNOWN',
     totalSeconds: seconds === null ? null : Math.round(seconds),
-    updated: readAt,
+    updated: null,
   };
 }

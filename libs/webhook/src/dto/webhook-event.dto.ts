@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-import type { PostbackEventEntity } from '../postback-event.entity';
+import type { WebhookEventEntity } from '../entities/webhook-event.entity';
 import { POSTBACK_SHAPES } from '../postback.types';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -70,16 +70,16 @@ export class WebhookEventDto {
   @ApiProperty({ description: 'The registration is not one the gateway created' })
   unknown_registration: boolean;
 
-  static from(event: PostbackEventEntity): WebhookEventDto {
+  static from(event: WebhookEventEntity): WebhookEventDto {
     return {
       auth_method: event.authMethod,
-      completed_date: iso(event.completedDate),
+      completed_date: iso(event.completedAt),
       completion: event.completion,
       content_type: event.contentType,
-      first_access_date: iso(event.firstAccessDate),
+      first_access_date: iso(event.firstAccessAt),
       id: event.id,
       instance: event.instance,
-      last_access_date: iso(event.lastAccessDate),
+      last_access_date: iso(event.lastAccessAt),
       method: event.method,
       outcome: event.outcome,
       raw_body: event.rawBody,
@@ -91,7 +91,7 @@ export class WebhookEventDto {
       token_verified: Boolean(event.tokenVerified),
       total_seconds: event.totalSeconds,
       unknown_registration: Boolean(event.unknownRegistration),
-      updated: iso(event.updated),
+      updated: iso(event.progressUpdatedAt),
     };
   }
 }

@@ -1,4 +1,8 @@
 import { CreateWebhookEvents1763880000000 } from './1763880000000-create-webhook-events.migration';
+import { RenameWebhookEventColumns1764300000000 } from './1764300000000-rename-webhook-event-columns.migration';
 
 /** This library's migrations, in order; the app passes them to PostgreSQL and SQLite alike. */
-export const WEBHOOK_MIGRATIONS: Function[] = [CreateWebhookEvents1763880000000];
+export const WEBHOOK_MIGRATIONS: Function[] = [
+  CreateWebhookEvents1763880000000,
+  RenameWebhookEventColumns1764300000000,
+];

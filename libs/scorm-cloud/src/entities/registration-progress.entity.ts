@@ -1,7 +1,7 @@
 import { TimestampColumn } from '@app/persistence';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-import type { CompletionStatus, SuccessStatus } from './registration-progress.types';
+import type { CompletionStatus, SuccessStatus } from '../registrations/registration-progress.types';
 import type { ProgressSource } from './registration.entity';
 
 /** Latest known progress of one registration instance; `progressUpdatedAt` is SCORM Cloud's own `updated`. */

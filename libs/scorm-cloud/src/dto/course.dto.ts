@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 
 import type { ImportJob, ScormCourse } from '../transport/scorm-cloud.transport';
+import { COURSE_ID_MAX_LENGTH, IsScormId } from './scorm-id.validation';
 
 export class CourseDto {
   @ApiProperty()
@@ -29,11 +30,11 @@ export class CourseListDto {
 }
 
 export class ImportCourseQueryDto {
-  @ApiPropertyOptional({ description: 'Course id to import as; a UUID is generated when absent' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Matches(/^[A-Za-z0-9._~-]+$/, { message: 'course_id may contain only letters, digits and . _ ~ -' })
+  @IsScormId('course_id', {
+    description: 'Course id to import as; a UUID is generated when absent',
+    maxLength: COURSE_ID_MAX_LENGTH,
+    optional: true,
+  })
   course_id?: string;
 
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Allow importing over an existing course id' })

@@ -1,7 +1,7 @@
 import { TimestampColumn } from '@app/persistence';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-import type { PostbackCompletion, PostbackShape, PostbackSuccess } from './postback.types';
+import type { PostbackCompletion, PostbackShape, PostbackSuccess } from '../postback.types';
 
 export type PostbackOutcome = 'applied' | 'stale' | 'unknown_registration';
 
@@ -11,7 +11,7 @@ export type PostbackOutcome = 'applied' | 'stale' | 'unknown_registration';
  */
 @Entity('webhook_events')
 @Index('IDX_webhook_events_registration', ['registrationId', 'id'])
-export class PostbackEventEntity {
+export class WebhookEventEntity {
   @PrimaryColumn({ length: 36, type: 'varchar' })
   id: string;
 
@@ -43,8 +43,9 @@ export class PostbackEventEntity {
   @Column({ type: 'integer' })
   instance: number;
 
-  @TimestampColumn({ nullable: true })
-  updated: Date | null;
+  /** The payload's own update time, when it has one. */
+  @TimestampColumn({ name: 'progress_updated_at', nullable: true })
+  progressUpdatedAt: Date | null;
 
   @Column({ length: 16, type: 'varchar' })
   completion: PostbackCompletion;
@@ -58,14 +59,14 @@ export class PostbackEventEntity {
   @Column({ name: 'total_seconds', nullable: true, type: 'double precision' })
   totalSeconds: number | null;
 
-  @TimestampColumn({ name: 'first_access_date', nullable: true })
-  firstAccessDate: Date | null;
+  @TimestampColumn({ name: 'first_access_at', nullable: true })
+  firstAccessAt: Date | null;
 
-  @TimestampColumn({ name: 'last_access_date', nullable: true })
-  lastAccessDate: Date | null;
+  @TimestampColumn({ name: 'last_access_at', nullable: true })
+  lastAccessAt: Date | null;
 
-  @TimestampColumn({ name: 'completed_date', nullable: true })
-  completedDate: Date | null;
+  @TimestampColumn({ name: 'completed_at', nullable: true })
+  completedAt: Date | null;
 
   @Column({ length: 16, name: 'auth_method', type: 'varchar' })
   authMethod: 'basic' | 'form' | 'query';

@@ -1,19 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
-import type { CreateRegistrationInput, RegistrationView } from '../scorm-cloud.service';
-import type { RegistrationProgressEntity } from './registration-progress.entity';
-
-/** SCORM Cloud ids travel in URLs and v1 signatures: keep them to URL-safe characters. */
-const ID_PATTERN = /^[A-Za-z0-9._~-]+$/;
-const ID_RULE = 'may contain only letters, digits and . _ ~ -';
+import type { RegistrationProgressEntity } from '../entities/registration-progress.entity';
+import type { CreateRegistrationInput, RegistrationView } from '../registrations/registrations.service';
+import { COURSE_ID_MAX_LENGTH, IsScormId, REGISTRATION_ID_MAX_LENGTH } from './scorm-id.validation';
 
 export class CreateRegistrationDto {
-  @ApiProperty({ example: 'safety-101', description: 'SCORM Cloud course id' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  @Matches(ID_PATTERN, { message: `course_id ${ID_RULE}` })
+  @IsScormId('course_id', {
+    description: 'SCORM Cloud course id',
+    example: 'safety-101',
+    maxLength: COURSE_ID_MAX_LENGTH,
+  })
   course_id: string;
 
   @ApiProperty({
@@ -43,12 +40,11 @@ export class CreateRegistrationDto {
   @MaxLength(255)
   context_id?: string;
 
-  @ApiPropertyOptional({ description: 'Registration id to use; a UUID is generated when absent' })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(128)
-  @Matches(ID_PATTERN, { message: `registration_id ${ID_RULE}` })
+  @IsScormId('registration_id', {
+    description: 'Registration id to use; a UUID is generated when absent',
+    maxLength: REGISTRATION_ID_MAX_LENGTH,
+    optional: true,
+  })
   registration_id?: string;
 }
 

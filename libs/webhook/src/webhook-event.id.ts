@@ -9,7 +9,7 @@ let sequence = 0;
  * when thousands of postbacks share one millisecond. The random part comes from randomUUID's buffered
  * entropy rather than a randomBytes call per id.
  */
-export function newPostbackEventId(now = Date.now()): string {
+export function newWebhookEventId(now = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
     sequence = 0;

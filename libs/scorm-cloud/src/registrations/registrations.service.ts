@@ -1,0 +1,204 @@
+import { Caller, describeCaller } from '@app/auth';
+import { Clock, ConflictError, NotFoundError, assertAllowedReturnUrl } from '@app/common';
+import { AppConfigService } from '@app/config';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+
+import type { RegistrationProgressEntity } from '../entities/registration-progress.entity';
+import type { RegistrationEntity } from '../entities/registration.entity';
+import { RegistrationRepository } from '../repositories/registration.repository';
+import { SCORM_CLOUD_OPTIONS, ScormCloudModuleOptions } from '../scorm-cloud.options';
+import { PostbackTokenService } from '../tokens/postback-token.service';
+import { LaunchLink, SCORM_CLOUD_TRANSPORT, ScormCloudTransport } from '../transport/scorm-cloud.transport';
+import { assertMayAccessRegistration, RegistrationAction } from './registration-access.policy';
+import { RegistrationProgressService } from './registration-progress.service';
+import type { RegistrationProgressUpdate } from './registration-progress.types';
+
+export interface CreateRegistrationInput {
+  courseId: string;
+  learnerId: string;
+  learnerFirstName: string;
+  learnerLastName: string;
+  contextId?: string;
+  registrationId?: string;
+}
+
+export interface RegistrationView {
+  registration: RegistrationEntity;
+  progress: RegistrationProgressEntity[];
+}
+
+const LAUNCH_LINK_EXPIRY_SECONDS = 300;
+
+/** Registrations: created here and on SCORM Cloud, read, reset, deleted, launched, and re-read from the API. */
+@Injectable()
+export class RegistrationsService {
+  private readonly logger = new Logger(RegistrationsService.name);
+
+  constructor(
+    @Inject(SCORM_CLOUD_TRANSPORT) private readonly transport: ScormCloudTransport,
+    @Inject(SCORM_CLOUD_OPTIONS) private readonly options: ScormCloudModuleOptions,
+    private readonly registrations: RegistrationRepository,
+    private readonly progress: RegistrationProgressService,
+    private readonly postbackTokens: PostbackTokenService,
+    private readonly config: AppConfigService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(caller: Caller, input: CreateRegistrationInput): Promise<RegistrationView> {
+    assertMayAccessRegistration(caller, 'create', input);
+    const id = input.registrationId ?? randomUUID();
+    if (await this.registrations.exists(id)) throw registrationExists(id);
+    const now = this.clock.now();
+    const registration = this.registrations.build({
+      contextId: input.contextId ?? null,
+      courseId: input.courseId,
+      createdAt: now,
+      // created_by holds 255 characters and a token's user id may be 255 itself: an audit note, cut to fit.
+      createdBy: describeCaller(caller).slice(0, 255),
+      id,
+      instance: 0,
+      launchedAt: null,
+      learnerFirstName: input.learnerFirstName,
+      learnerId: input.learnerId,
+      learnerLastName: input.learnerLastName,
+      lastPostbackAt: null,
+      lastSyncedAt: null,
+      progressSource: null,
+      updatedAt: now,
+    });
+    // Stored first, so a postback that arrives the moment SCORM Cloud creates it finds its registration.
+    try {
+      await this.registrations.insert(registration);
+    } catch (error) {
+      if (await this.registrations.exists(id)) throw registrationExists(id);
+      throw error;
+    }
+    try {
+      const token = await this.postbackTokens.sign(id);
+      await this.transport
+        .createRegistration({
+          courseId: input.courseId,
+          learner: { firstName: input.learnerFirstName, id: input.learnerId, lastName: input.learnerLastName },
+          postback: {
+            password: this.config.webhook.password,
+            url: `${this.config.http.publicBaseUrl}${this.options.postbackPath}?token=${encodeURIComponent(token)}`,
+            username: this.config.webhook.username,
+          },
+          registrationId: id,
+        })
+        .catch((error: unknown) => this.adoptEarlierAttempt(error, id, input));
+    } catch (error) {
+      await this.registrations.delete([id]);
+      if (error instanceof NotFoundError && error.code === 'SCORM_CLOUD_NOT_FOUND') {
+        throw new NotFoundError('COURSE_NOT_FOUND', `SCORM Cloud has no course ${input.courseId}`);
+      }
+      throw error;
+    }
+    return { progress: [], registration };
+  }
+
+  /**
+   * A create that timed out may still have landed on SCORM Cloud; when the caller retries the same id and SCORM
+   * Cloud says it exists for the same course and learner, that earlier attempt is the registration asked for
+   * (its postback URL carries the same registration's token and our credentials).
+   */
+  private async adoptEarlierAttempt(error: unknown, id: string, input: CreateRegistrationInput): Promise<void> {
+    if (!(error instanceof ConflictError)) throw error;
+    const owner = await this.transport.registrationOwner(id, { courseId: input.courseId, learnerId: input.learnerId });
+    if (owner?.courseId === input.courseId && owner.learnerId === input.learnerId) {
+      this.logger.warn(`Registration ${id} already existed on SCORM Cloud for the same course and learner; adopted`);
+      return;
+    }
+    throw new ConflictError(
+      'REGISTRATION_EXISTS_UPSTREAM',
+      `SCORM Cloud already has a registration ${id} for another course or learner`,
+    );
+  }
+
+  async get(caller: Caller, registrationId: string, refresh = false): Promise<RegistrationView> {
+    const registration = await this.accessible(caller, 'read', registrationId);
+    if (!refresh) return this.view(registration);
+    await this.refresh(registrationId);
+    return this.view(await this.require(registrationId));
+  }
+
+  async delete(caller: Caller, registrationId: string): Promise<void> {
+    await this.accessible(caller, 'delete', registrationId);
+    try {
+      await this.transport.deleteRegistration(registrationId);
+    } catch (error) {
+      // Already gone upstream: deleting our copy is what the caller wants.
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+    await this.registrations.delete([registrationId]);
+  }
+
+  async reset(caller: Caller, registrationId: string): Promise<RegistrationView> {
+    await this.accessible(caller, 'reset', registrationId);
+    await this.transport.resetRegistration(registrationId);
+    await this.refresh(registrationId);
+    return this.view(await this.require(registrationId));
+  }
+
+  async launch(caller: Caller, registrationId: string, redirectUrl?: string): Promise<LaunchLink> {
+    await this.accessible(caller, 'launch', registrationId);
+    if (redirectUrl !== undefined) {
+      assertAllowedReturnUrl(redirectUrl, this.config.http.allowedReturnOrigins, 'redirect_url');
+    }
+    const link = await this.transport.launchLink(registrationId, {
+      expirySeconds: LAUNCH_LINK_EXPIRY_SECONDS,
+      redirectUrl,
+    });
+    await this.registrations.markLaunched(registrationId, this.clock.now());
+    return link;
+  }
+
+  async learnerProgress(caller: Caller, learnerId: string): Promise<RegistrationView[]> {
+    assertMayAccessRegistration(caller, 'read', { learnerId });
+    const registrations = await this.registrations.findByLearner(learnerId);
+    const progress = await this.progress.progressOf(registrations.map((r) => r.id));
+    return registrations.map((registration) => ({ progress: progress.get(registration.id) ?? [], registration }));
+  }
+
+  /** Re-reads the registration from SCORM Cloud and feeds the projection with it (source `api`). */
+  async refresh(registrationId: string): Promise<void> {
+    await this.require(registrationId);
+    // Postbacks received before this moment are what the API answer supersedes (a forged one included).
+    const observedAt = this.clock.now();
+    let update: RegistrationProgressUpdate;
+    try {
+      update = await this.transport.registrationProgress(registrationId);
+    } catch (error) {
+      if (error instanceof NotFoundError) await this.registrations.markChecked(registrationId, this.clock.now());
+      throw error;
+    }
+    await this.progress.applyMany([{ ...update, observedAt, registrationId, source: 'api' }]);
+  }
+
+  /** Registrations the reconciliation pass should re-read (see RegistrationRepository.findToReconcile). */
+  toReconcile(now: Date, overdueAfterMs: number, limit: number): Promise<string[]> {
+    return this.registrations.findToReconcile(now, overdueAfterMs, limit);
+  }
+
+  private async require(registrationId: string): Promise<RegistrationEntity> {
+    const registration = await this.registrations.findById(registrationId);
+    if (!registration) throw new NotFoundError('REGISTRATION_NOT_FOUND', `No registration ${registrationId}`);
+    return registration;
+  }
+
+  private async accessible(caller: Caller, action: RegistrationAction, id: string): Promise<RegistrationEntity> {
+    const registration = await this.require(id);
+    assertMayAccessRegistration(caller, action, registration);
+    return registration;
+  }
+
+  private async view(registration: RegistrationEntity): Promise<RegistrationView> {
+    const progress = await this.progress.progressOf([registration.id]);
+    return { progress: progress.get(registration.id) ?? [], registration };
+  }
+}
+
+function registrationExists(id: string): ConflictError {
+  return new ConflictError('REGISTRATION_EXISTS', `Registration ${id} already exists`);
+}
