@@ -3,6 +3,48 @@ import globals from 'globals';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/**
+ * What each library may import (docs/architecture.md): dependencies point one way, from features down to the
+ * platform. A library never reaches into another's files, into apps/ or into test/.
+ */
+const LIBRARY_IMPORTS = {
+  config: [],
+  common: ['config'],
+  persistence: ['common', 'config'],
+  auth: ['common', 'config', 'persistence'],
+  events: ['auth', 'common', 'config', 'persistence'],
+  bazaar: ['auth', 'common', 'config', 'events', 'persistence'],
+  'scorm-cloud': ['auth', 'common', 'config', 'events', 'persistence'],
+  webhook: ['auth', 'common', 'config', 'events', 'persistence', 'scorm-cloud'],
+};
+
+const libraryBoundaries = Object.entries(LIBRARY_IMPORTS).map(([library, allowed]) => ({
+  files: [`libs/${library}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: ['@app/*/*'], message: 'Import a library through its index' },
+          {
+            group: Object.keys(LIBRARY_IMPORTS)
+              .filter((other) => other !== library && !allowed.includes(other))
+              .map((other) => `@app/${other}`),
+            message: `libs/${library} may import only ${allowed.map((a) => '@app/' + a).join(', ') || 'no other library'} (docs/architecture.md)`,
+          },
+          {
+            group: Object.keys(LIBRARY_IMPORTS)
+              .filter((other) => other !== library)
+              .map((other) => `**/${other}/src/**`),
+            message: 'Import a library through @app/<name>, never by a path into its files',
+          },
+          { group: ['**/test/**', '**/apps/**'], message: 'A library imports neither tests nor apps' },
+        ].filter((pattern) => pattern.group.length),
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'artifacts/**', 'data/**'] },
   js.configs.recommended,
@@ -23,14 +65,17 @@ export default tseslint.config(
     ignores: ['libs/config/**'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Inject AppConfigService' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@app/*/*'], message: 'Import a library through its index' }] }],
     },
   },
+  ...libraryBoundaries,
   {
     // The sandbox is the other party: it shares no code with the gateway.
     files: ['apps/sandbox/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@app/*', '**/libs/**'], message: 'The sandbox imports no gateway library' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@app/*', '**/libs/**'], message: 'The sandbox imports no gateway library' }] },
+      ],
     },
   },
   {

@@ -42,7 +42,7 @@ const unescapeHtml = (value: string) =>
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 
-/** Fetches a store page like a browser and reads its forms (seed 001's hidden `params` form) and cancel link. */
+/** Fetches a store page like a browser and reads its forms (the Bazaar spec's hidden `params` form) and cancel link. */
 export async function openStore(browseUrl: string): Promise<StorePage> {
   const res = await fetch(browseUrl);
   expect(res.status).toBe(200);

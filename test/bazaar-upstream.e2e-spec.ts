@@ -81,7 +81,7 @@ describe('Bazaar upstream failures map to clear errors', () => {
   const browseIn = (mode: string) =>
     browse(gateway, TEST_API_KEY, { ...bazaarUser({ context_id: mode }), return_url: returnUrl });
 
-  it('sends the signed seed request: Authentication header, callbacks with state, string ids', async () => {
+  it('sends the signed request the Bazaar spec describes: Authentication header, callbacks with state, string ids', async () => {
     const res = await browseIn('ok');
     expect(res.status).toBe(200);
     expect(res.body.browse_url).toBe('https://bazaar.example/browse/1');
@@ -199,7 +199,7 @@ describe('Bazaar sandbox refusals reach the caller', () => {
     }
   });
 
-  it('the sandbox refuses a signature over other bytes and answers the seed error body', async () => {
+  it('the sandbox refuses a signature over other bytes and answers the Bazaar spec's error body', async () => {
     const body = JSON.stringify(bazaarUser());
     const res = await fetch(`${stack.sandbox.url}/bazaar/api/v1/lms/browse`, {
       body,
@@ -211,7 +211,7 @@ describe('Bazaar sandbox refusals reach the caller', () => {
   });
 });
 
-describe('sandbox Bazaar speaks seed 001', () => {
+describe('sandbox Bazaar speaks the Bazaar spec', () => {
   let sandbox: RunningSandbox;
   const secret = 'test-bazaar-secret-0123456789abcdef';
 

@@ -58,7 +58,7 @@ describe('SCORM tokens, JWKS and the progress projection', () => {
       expect(decodeProtectedHeader(token).alg).toBe('RS256');
       await expect(postback.verify(token)).resolves.toEqual({ registrationId: 'reg-42' });
       const api = await request(gateway.url).post('/api/v1/scorm/token').set(bearer(TEST_API_KEY));
-      // A token for another audience (the seed's SCORM token) is not a postback token.
+      // A token for another audience (the webhook guide's SCORM token) is not a postback token.
       await expect(postback.verify(api.body.token)).rejects.toMatchObject({ code: 'POSTBACK_TOKEN_INVALID' });
       await expect(postback.verify(`${token.slice(0, -4)}AAAA`)).rejects.toMatchObject({
         code: 'POSTBACK_TOKEN_INVALID',

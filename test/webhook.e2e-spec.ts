@@ -144,7 +144,7 @@ describe('results webhook', () => {
       expect(await progressOf(id)).toMatchObject({ completion: 'INCOMPLETE', score: null });
     });
 
-    it("stores the seed's GET query form", async () => {
+    it("stores the webhook guide's GET query form", async () => {
       const id = await register('reg-get');
       const query = new URLSearchParams({
         completion: 'completed',

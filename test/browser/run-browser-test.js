@@ -20,7 +20,7 @@ const TIME_LIMIT_MS = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 180_000);
 const STEP_TIMEOUT_MS = 20_000;
 const GATEWAY_MAIN = join(ROOT, 'dist/apps/api/apps/api/src/main.js');
 const SANDBOX_MAIN = join(ROOT, 'dist/apps/sandbox/main.js');
-/** The sandbox store's first catalogue entry is the seed's own example material. */
+/** The sandbox store's first catalogue entry is the Bazaar spec's own example material. */
 const MATERIAL_UID = 'dc38da67-bb73-4062-8c67-a6e76e6c8f69';
 const COURSE = 'bio-7a-2026';
 const SCORE = 85;

@@ -21,7 +21,7 @@ export class BazaarCallbackController {
   @Redirect(undefined, 303)
   @ApiOperation({
     description:
-      "Bazaar's add_resource_callback_url. Form field `params`: base64 JSON (seed 001) or raw JSON, one " +
+      "Bazaar's add_resource_callback_url. Form field `params`: base64 JSON (the Bazaar spec) or raw JSON, one " +
       'material or an array. An unknown, expired or reused state answers 400 and stores nothing.',
     summary: 'Bazaar store callback: add the picked material(s) to the course',
   })

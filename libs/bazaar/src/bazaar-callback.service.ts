@@ -8,7 +8,7 @@ import { MaterialsService } from './materials.service';
 import { withOutcome } from './return-url.policy';
 
 /**
- * Bazaar's browser-side callbacks. They carry no signature (seed 001), so the single-use state issued at
+ * Bazaar's browser-side callbacks. They carry no signature (the Bazaar spec), so the single-use state issued at
  * browse time is what authenticates them: consumed in the same transaction that stores the materials.
  */
 @Injectable()

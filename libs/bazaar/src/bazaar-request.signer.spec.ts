@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 
 import { BazaarRequestSigner } from './bazaar-request.signer';
 
-/** The exact one-line body of seed 001's worked example. */
+/** The exact one-line body of the Bazaar spec's worked example. */
 const SEED_BODY =
   '{"first_name":"Teppo","last_name":"Testaaja","email":"Teppo","user_id":123,"context_id":123,"context_title":"DETAILS","role":"student","school":"Koulu","school_id":1235,"city":"Helsinki","city_id":"0123456-7","oid":null,"add_resource_callback_url":"","cancel_callback_url":""}';
 const SEED_SECRET = 'bc0ec839034cc0a4fe68af506985ddb52c4cb959';
@@ -16,7 +16,7 @@ function signerWith(clientId: string, secretKey: string): BazaarRequestSigner {
 describe('BazaarRequestSigner', () => {
   const signer = signerWith('example_client', SEED_SECRET);
 
-  it('reproduces the seed 001 worked example', () => {
+  it('reproduces the Bazaar spec's worked example', () => {
     expect(signer.authenticationFor(Buffer.from(SEED_BODY, 'utf8'))).toBe(
       'BAZAAR example_client:8a5c839290690a145fc8f128aec4fba0970a004a230fad856d775ea7b528da80',
     );

@@ -9,7 +9,7 @@ export interface SignedBazaarRequest {
 }
 
 /**
- * Bazaar's header-based auth (seed 001 "Authentication"): `Authentication: BAZAAR <client_id>:<hex
+ * Bazaar's header-based auth (the Bazaar spec "Authentication"): `Authentication: BAZAAR <client_id>:<hex
  * HMAC-SHA256(secret, exact body bytes)>`. The header is named Authentication, not Authorization.
  */
 @Injectable()

@@ -36,7 +36,7 @@ export class BazaarClient {
     return this.call('browse', args, 'browse_url');
   }
 
-  /** `lms/view`: a one-time view URL. Always a fresh request (seed 001: "LMS must always make a new view request"). */
+  /** `lms/view`: a one-time view URL. Always a fresh request (the Bazaar spec: "LMS must always make a new view request"). */
   view(args: object): Promise<string> {
     return this.call('view', args, 'view_url');
   }

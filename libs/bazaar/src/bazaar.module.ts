@@ -16,7 +16,7 @@ import { MaterialEntity } from './entities/material.entity';
 import { MaterialsController } from './materials.controller';
 import { MaterialsService } from './materials.service';
 
-/** The Bazaar LMS interface (seed 001): browse, add callback, cancel, view, and the materials per course. */
+/** The Bazaar LMS interface (the Bazaar spec): browse, add callback, cancel, view, and the materials per course. */
 @Module({
   controllers: [BazaarCallbackController, BazaarController, MaterialsController],
   exports: [BazaarService, MaterialsService],

@@ -10,7 +10,7 @@ import { BrowseRequestDto, BrowseResponseDto } from './dto/browse-request.dto';
 import { ViewRequestDto, ViewResponseDto } from './dto/view-request.dto';
 import { MaterialsService, materialNotFound } from './materials.service';
 
-/** Seed 001: browse and view URLs stop working 60 s after Bazaar creates them. */
+/** The Bazaar spec: browse and view URLs stop working 60 s after Bazaar creates them. */
 export const BAZAAR_URL_TTL_MS = 60_000;
 export const CALLBACK_PATH = '/api/v1/bazaar/callbacks';
 
@@ -84,7 +84,7 @@ export class BazaarService {
   }
 }
 
-/** The seed table's fields, in its order, as strings; absent optionals are left out. */
+/** The spec table's fields, in its order, as strings; absent optionals are left out. */
 function userArguments(dto: BazaarUserContextDto): Record<string, string> {
   return {
     first_name: dto.first_name,

@@ -26,8 +26,8 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Decodes what a Bazaar store posts to `add_resource_callback_url`. Seed 001 sends base64 JSON in the form
- * field `params`; the older reference store posts raw JSON, sometimes an array (ARCHITECTURE.md). Every
+ * Decodes what a Bazaar store posts to `add_resource_callback_url`. The Bazaar spec sends base64 JSON in the form
+ * field `params`; the older reference store posts raw JSON, sometimes an array (docs/sources.md). Every
  * failure is a ValidationFailedError naming the item and field; nothing partial is returned.
  */
 export function decodeCallbackParams(body: unknown): PickedMaterial[] {

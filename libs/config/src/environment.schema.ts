@@ -19,7 +19,7 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 /**
  * Demo values that make a fresh checkout run against the bundled sandbox. Production refuses every one of
- * them (see production-rules.ts).
+ * them (see productionProblems in app-config.ts).
  */
 export const DEMO_DEFAULTS = {
   API_KEYS: 'demo:demo-api-key-0123456789abcdef',

@@ -93,7 +93,7 @@ describe('PostbackParser', () => {
     expect(parsed.progress.score).toBeNull();
   });
 
-  it("reads the seed's GET query form and redacts password and token", () => {
+  it("reads the webhook guide's GET query form and redacts password and token", () => {
     const rawQuery =
       'registration_id=reg-9&completion=completed&success=failed&score=40&total_seconds=12.6' +
       '&updated=2026-11-23T10:00:00Z&username=u&password=p&token=t';

@@ -72,7 +72,7 @@ export class PostbackParser {
     );
   }
 
-  /** v2 form, v1 form, or the seed's GET query (with or without a `data` field). */
+  /** v2 form, v1 form, or the webhook guide's GET query (with or without a `data` field). */
   private fromFields(fields: Fields, kind: 'form' | 'query', raw: string, urlToken: string | undefined) {
     const fieldCredentials = {
       password: fields.get('password'),

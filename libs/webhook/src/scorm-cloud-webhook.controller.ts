@@ -21,7 +21,7 @@ const ROUTES = [...POSTBACK_ROUTES];
 const DESCRIPTION =
   'SCORM Cloud result postbacks in any of its shapes: v2 JSON with HTTP Basic; v2 form (data, userName, ' +
   'password); v1 form (data = <registrationreport> XML, username, password); v1 XML body with HTTP Basic; and ' +
-  "the seed's GET query form. Webhook credentials are always required; a `token` query parameter (put on " +
+  "the webhook guide's GET query form. Webhook credentials are always required; a `token` query parameter (put on " +
   'every postback URL the gateway creates) must name the registration in the payload. The answer is sent ' +
   'only after the postback is committed; duplicates answer 200 too. Never a redirect: SCORM Cloud counts a ' +
   '3xx as delivered.';
@@ -46,7 +46,7 @@ export class ScormCloudWebhookController {
   }
 
   @Get(ROUTES)
-  @ApiOperation({ description: DESCRIPTION, summary: "Receive a postback in the seed's GET query form" })
+  @ApiOperation({ description: DESCRIPTION, summary: "Receive a postback in the webhook guide's GET query form" })
   @ApiQuery({
     description:
       'registration_id (or regid), completion, success, score, total_seconds, updated, ' +

@@ -31,7 +31,7 @@ async function refusedFields(metatype: ArgumentMetadata['metatype'], value: unkn
   return [];
 }
 
-describe('Bazaar DTOs (seed 001 argument tables)', () => {
+describe('Bazaar DTOs (the Bazaar spec argument tables)', () => {
   const browse = { ...user, return_url: 'https://lms.example.edu/course/21' };
   const view = { ...user, resource_uid: 'dc38da67-bb73-4062-8c67-a6e76e6c8f69' };
 

@@ -6,7 +6,7 @@ export const BAZAAR_ROLES = ['student', 'teacher', 'admin'] as const;
 export type BazaarRole = (typeof BAZAAR_ROLES)[number];
 
 /**
- * Seed 001's own example sends ids as JSON numbers although its table says strings. We accept a safe integer
+ * The Bazaar spec's own example sends ids as JSON numbers although its table says strings. We accept a safe integer
  * and convert it to its decimal string, so Bazaar always receives strings and the length rules apply to the
  * digits (the example's school_id 1235 is still refused: 4 characters, the table wants 5-10).
  */
@@ -16,7 +16,7 @@ export const IdString = () =>
   );
 
 /**
- * The user and course fields common to `lms/browse` and `lms/view`, with the seed table's rules. The
+ * The user and course fields common to `lms/browse` and `lms/view`, with the spec table's rules. The
  * table's "alpha m-n" means a string of m to n characters (the names, schools and city ids it describes
  * carry spaces, digits and hyphens).
  */

@@ -4,7 +4,7 @@ import { IsString, IsUrl, Length, MaxLength } from 'class-validator';
 import { BazaarUserContextDto, IdString } from './bazaar-user.dto';
 
 /**
- * `lms/browse` arguments (seed 001) without the callback URLs, which the gateway builds itself around a
+ * `lms/browse` arguments (the Bazaar spec) without the callback URLs, which the gateway builds itself around a
  * single-use state, plus where the browser goes back to afterwards.
  */
 export class BrowseRequestDto extends BazaarUserContextDto {
@@ -33,6 +33,6 @@ export class BrowseResponseDto {
   })
   browse_url: string;
 
-  @ApiProperty({ description: 'The URL stops working after this (60 s, seed 001)', format: 'date-time' })
+  @ApiProperty({ description: 'The URL stops working after this (60 s, the Bazaar spec)', format: 'date-time' })
   expires_at: string;
 }

@@ -4,12 +4,12 @@ import { IsOptional, IsString, IsUrl, Length, Matches, MaxLength } from 'class-v
 import { BazaarUserContextDto, IdString } from './bazaar-user.dto';
 
 /**
- * Seed 001 calls resource_uid a "128bit UUID", but the live store's uids are record ids
- * (ARCHITECTURE.md), so a UUID or any 1-128 character id without whitespace or control characters is accepted.
+ * The Bazaar spec calls resource_uid a "128bit UUID", but the live store's uids are record ids
+ * (docs/sources.md), so a UUID or any 1-128 character id without whitespace or control characters is accepted.
  */
 export const RESOURCE_UID_PATTERN = /^[^\s\p{Cc}]{1,128}$/u;
 
-/** `lms/view` arguments (seed 001). The material must already be stored in the course. */
+/** `lms/view` arguments (the Bazaar spec). The material must already be stored in the course. */
 export class ViewRequestDto extends BazaarUserContextDto {
   @ApiProperty({ description: 'LMS user id (string; a JSON integer is accepted)', example: 'u-1001', maxLength: 255 })
   @IdString()
@@ -42,6 +42,6 @@ export class ViewResponseDto {
   })
   view_url: string;
 
-  @ApiProperty({ description: 'The URL stops working after this (60 s, seed 001)', format: 'date-time' })
+  @ApiProperty({ description: 'The URL stops working after this (60 s, the Bazaar spec)', format: 'date-time' })
   expires_at: string;
 }

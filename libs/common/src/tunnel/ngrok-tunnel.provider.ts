@@ -5,7 +5,7 @@ type NgrokForward = (config: { addr: number; authtoken: string }) => Promise<{
   close(): Promise<void>;
 }>;
 
-/** The `@ngrok/ngrok` agent in-process: no ngrok binary, no copying URLs by hand (seed 000, step 4). */
+/** The `@ngrok/ngrok` agent in-process: no ngrok binary, no copying URLs by hand (the webhook guide's step 4). */
 export class NgrokTunnelProvider implements TunnelProvider {
   readonly name = 'ngrok';
 

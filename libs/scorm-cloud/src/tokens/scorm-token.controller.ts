@@ -14,7 +14,7 @@ export class ScormTokenController {
   @HttpCode(200)
   @Roles('admin')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Issue an RS256 SCORM token (seed 000): iss/sub = app id, aud = SCORM, one hour' })
+  @ApiOperation({ summary: 'Issue an RS256 SCORM token (the webhook guide): iss/sub = app id, aud = SCORM, one hour' })
   @ApiOkResponse({ type: ScormTokenDto })
   async token(): Promise<ScormTokenDto> {
     return this.tokens.issue().then(({ expiresAt, token }) => ({

@@ -20,7 +20,7 @@ export interface IssueTokenOptions {
   claims?: Record<string, unknown>;
 }
 
-/** RS256 tokens per seed 000: `iss`/`sub` = app id, `aud` = SCORM, one hour, `kid` = the key's thumbprint. */
+/** RS256 tokens per the webhook guide: `iss`/`sub` = app id, `aud` = SCORM, one hour, `kid` = the key's thumbprint. */
 @Injectable()
 export class ScormTokenService {
   constructor(

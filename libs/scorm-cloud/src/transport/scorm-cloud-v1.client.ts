@@ -69,7 +69,7 @@ export function parseV1Response(xml: string): XmlNode {
   throw new ScormCloudV1Failure(-1, `unexpected <rsp stat="${String(rsp['@_stat'])}">`);
 }
 
-/** v1 codes (ARCHITECTURE.md): 1 not found, 2 exists, 100-104 app id/signature, 107 timestamp, 300 v1 refused. */
+/** v1 codes (docs/sources.md): 1 not found, 2 exists, 100-104 app id/signature, 107 timestamp, 300 v1 refused. */
 export function mapV1Failure(failure: ScormCloudV1Failure, what: string): DomainError {
   const { code, msg } = failure;
   if (code === 1) return new NotFoundError('SCORM_CLOUD_NOT_FOUND', `SCORM Cloud has no ${what}`);
@@ -101,7 +101,7 @@ export function mapV1Failure(failure: ScormCloudV1Failure, what: string): Domain
 }
 
 const TIMESTAMP_ERROR = 107;
-/** A signed v1 URL is honoured for 15 minutes after its `ts` (seed 002). */
+/** A signed v1 URL is honoured for 15 minutes after its `ts` (the v1 spec). */
 const V1_URL_VALIDITY_MS = 15 * 60_000;
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 
@@ -112,7 +112,7 @@ const text = (value: unknown): string =>
       ? String((value as XmlNode)['#text'] ?? '')
       : String(value);
 
-/** SCORM Cloud's signed v1 API (seed 002), behind the same transport interface as v2. */
+/** SCORM Cloud's signed v1 API (the v1 spec), behind the same transport interface as v2. */
 @Injectable()
 export class ScormCloudV1Client implements ScormCloudTransport {
   readonly api = 'v1' as const;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 
 export type V1Params = Record<string, string>;
 
-/** `yyyyMMddHHmmss` in UTC, the v1 `ts` format (seed 002). */
+/** `yyyyMMddHHmmss` in UTC, the v1 `ts` format (the v1 spec). */
 export function formatV1Timestamp(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return (
@@ -18,7 +18,7 @@ export function formatV1Timestamp(date: Date): string {
   );
 }
 
-/** Seed 002: MD5(secret + key1value1key2value2…) over raw values, keys sorted case-insensitively, lowercase hex. */
+/** The v1 spec: MD5(secret + key1value1key2value2…) over raw values, keys sorted case-insensitively, lowercase hex. */
 export function computeV1Signature(secret: string, params: V1Params): string {
   const signing = Object.keys(params)
     .filter((key) => key !== 'sig')

@@ -1,18 +1,18 @@
 import { FixedClock } from '@app/common';
+import { SCORM_CLOUD_MIGRATIONS } from '@app/scorm-cloud';
 import { DataSource } from 'typeorm';
 
-import { createTestDatabase, TestDatabase } from '../../../../test/support/test-database';
-import { SCORM_CLOUD_MIGRATIONS } from '../migrations';
-import { RegistrationProgressEntity } from '../entities/registration-progress.entity';
-import { RegistrationEntity } from '../entities/registration.entity';
-import { RegistrationProgressRepository } from '../repositories/registration-progress.repository';
-import { RegistrationProgressService } from './registration-progress.service';
-import type { RegistrationProgressUpdate } from './registration-progress.types';
+import { RegistrationProgressEntity } from '../libs/scorm-cloud/src/entities/registration-progress.entity';
+import { RegistrationEntity } from '../libs/scorm-cloud/src/entities/registration.entity';
+import { RegistrationProgressRepository } from '../libs/scorm-cloud/src/repositories/registration-progress.repository';
+import { RegistrationProgressService } from '../libs/scorm-cloud/src/registrations/registration-progress.service';
+import type { RegistrationProgressUpdate } from '../libs/scorm-cloud/src/registrations/registration-progress.types';
+import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const T0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
-/** The ordering and authority rules, against a real database (SQLite, or PostgreSQL with TEST_DATABASE). */
+/** The projection's ordering and authority rules (progress-merge.rule.ts), against a real database (SQLite, or PostgreSQL with TEST_DATABASE). */
 describe('RegistrationProgressService.applyMany', () => {
   let database: TestDatabase;
   let dataSource: DataSource;
