@@ -199,7 +199,7 @@ describe('Bazaar sandbox refusals reach the caller', () => {
     }
   });
 
-  it('the sandbox refuses a signature over other bytes and answers the Bazaar spec's error body', async () => {
+  it("the sandbox refuses a signature over other bytes and answers the Bazaar spec's error body", async () => {
     const body = JSON.stringify(bazaarUser());
     const res = await fetch(`${stack.sandbox.url}/bazaar/api/v1/lms/browse`, {
       body,

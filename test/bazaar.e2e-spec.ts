@@ -356,7 +356,7 @@ describe('Bazaar round trip (gateway + sandbox Bazaar over HTTP)', () => {
       expect(res.body.message).toContain(field);
     });
 
-    it('accepts integer ids (as the Bazaar spec's example sends them) and forwards them as strings', async () => {
+    it("accepts integer ids (as the Bazaar spec's example sends them) and forwards them as strings", async () => {
       const res = await send({ context_id: 4242, oid: null, school_id: 12345, user_id: 123 });
       expect(res.status).toBe(200);
     });

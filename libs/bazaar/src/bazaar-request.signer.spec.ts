@@ -16,7 +16,7 @@ function signerWith(clientId: string, secretKey: string): BazaarRequestSigner {
 describe('BazaarRequestSigner', () => {
   const signer = signerWith('example_client', SEED_SECRET);
 
-  it('reproduces the Bazaar spec's worked example', () => {
+  it("reproduces the Bazaar spec's worked example", () => {
     expect(signer.authenticationFor(Buffer.from(SEED_BODY, 'utf8'))).toBe(
       'BAZAAR example_client:8a5c839290690a145fc8f128aec4fba0970a004a230fad856d775ea7b528da80',
     );

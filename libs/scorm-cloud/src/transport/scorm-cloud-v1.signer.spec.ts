@@ -8,7 +8,7 @@ const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex
 const config = (appId: string, secretKey: string) => ({ scormCloud: { appId, secretKey } }) as AppConfigService;
 
 describe('ScormCloudV1Signer (the v1 spec)', () => {
-  it('reproduces the v1 spec's worked example', () => {
+  it("reproduces the v1 spec's worked example", () => {
     expect(
       computeV1Signature('someverysecretkey', {
         appid: 'APP123',
