@@ -342,7 +342,7 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     expect(missing.body.message).toMatch(/SCORM Cloud/);
   });
 
-  it('answers 404 on refresh when SCORM Cloud lost the registration, and notes the check', async () => {
+  it('keeps a registration SCORM Cloud lost as deleted_upstream when a refresh finds it gone', async () => {
     await request(gateway.url)
       .post('/api/v1/scorm/registrations')
       .set(admin)
@@ -358,10 +358,11 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     const res = await request(gateway.url)
       .get(`/api/v1/scorm/registrations/gone-${api}?refresh=true`)
       .set(admin)
-      .expect(404);
-    expect(res.body.code).toBe('SCORM_CLOUD_NOT_FOUND');
+      .expect(200);
+    expect(res.body).toMatchObject({ progress: null, status: 'deleted_upstream' });
     const stored = await request(gateway.url).get(`/api/v1/scorm/registrations/gone-${api}`).set(admin).expect(200);
     expect(stored.body.last_synced_at).not.toBeNull();
+    expect(stored.body.deleted_upstream_at).not.toBeNull();
   });
 
   it('answers 502 naming SCORM Cloud and our credentials when the secret is wrong', async () => {

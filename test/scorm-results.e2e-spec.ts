@@ -1,9 +1,10 @@
 import { PostbackReconciliationJob } from '@app/webhook';
 import request from 'supertest';
 
+import { ScormSandboxStore } from '../apps/sandbox/src/scorm-cloud/scorm-sandbox.store';
 import { scormPackage } from './fixtures/scorm/scorm-package';
 import { playInSandbox, waitFor } from './support/scorm-player';
-import { RunningGateway, RunningStack, startStack } from './support/stack';
+import { RunningGateway, RunningStack, TEST_SECRETS, startStack } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
 
 const admin = bearer(TEST_API_KEY);
@@ -98,5 +99,60 @@ describe.each(['v2', 'v1'] as const)('results after an API read over the %s tran
     const after = await request(gateway.url).get(`/api/v1/scorm/registrations/${id}`).set(admin).expect(200);
     expect(after.body.progress).toMatchObject({ completion: 'COMPLETED', score: 80, success: 'PASSED' });
     expect(after.body.progress_source).toBe('api');
+  });
+});
+
+describe.each(['v2', 'v1'] as const)('a registration deleted on SCORM Cloud (%s transport)', (api) => {
+  let stack: RunningStack;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    stack = await startStack({ gatewayOverrides: { SCORM_CLOUD_API: api, WEBHOOK_RECONCILE_INTERVAL_MS: '0' } });
+    gateway = stack.gateway;
+    await request(gateway.url)
+      .post('/api/v1/scorm/courses?course_id=gone-101')
+      .set(admin)
+      .attach('file', scormPackage('Gone 101'), { filename: 'gone-101.zip' })
+      .expect(201);
+  });
+  afterAll(() => stack?.close());
+
+  it('is found by a launch or a refresh, kept with its progress as deleted_upstream, and the learner enrols again', async () => {
+    const learner = `learner-gone-${api}`;
+    const student = bearer(await userToken(learner, 'student'));
+    const body = { course_id: 'gone-101', learner_first_name: 'A', learner_id: learner, learner_last_name: 'B' };
+    const first = await request(gateway.url).post('/api/v1/scorm/registrations').set(student).send(body).expect(201);
+    const id = first.body.id as string;
+    const launch = await request(gateway.url).post(`/api/v1/scorm/registrations/${id}/launch`).set(student).send({});
+    await playInSandbox(launch.body.launch_url, 'pass', 70);
+    await waitFor(async () => {
+      const res = await request(gateway.url).get(`/api/v1/scorm/registrations/${id}`).set(student).expect(200);
+      return res.body.progress?.success === 'PASSED' ? res.body : undefined;
+    });
+
+    // Deleted in SCORM Cloud's UI.
+    stack.sandbox.app.get(ScormSandboxStore).deleteRegistration(TEST_SECRETS.scormAppId, id);
+    const gone = await request(gateway.url).post(`/api/v1/scorm/registrations/${id}/launch`).set(student).send({});
+    expect({ code: gone.body.code, status: gone.status }).toEqual({
+      code: 'REGISTRATION_DELETED_UPSTREAM',
+      status: 410,
+    });
+    const kept = await request(gateway.url)
+      .get(`/api/v1/scorm/registrations/${id}?refresh=true`)
+      .set(student)
+      .expect(200);
+    expect(kept.body).toMatchObject({ progress: { score: 70, success: 'PASSED' }, status: 'deleted_upstream' });
+    await request(gateway.url).post(`/api/v1/scorm/registrations/${id}/launch`).set(student).send({}).expect(410);
+
+    const again = await request(gateway.url).post('/api/v1/scorm/registrations').set(student).send(body).expect(201);
+    expect(again.body).toMatchObject({ progress: null, status: 'active' });
+    const relaunch = await request(gateway.url)
+      .post(`/api/v1/scorm/registrations/${again.body.id}/launch`)
+      .set(student)
+      .send({})
+      .expect(200);
+    expect(relaunch.body.launch_url).toBeDefined();
+    const all = await request(gateway.url).get(`/api/v1/scorm/learners/${learner}/progress`).set(student).expect(200);
+    expect(all.body.registrations.map((r: { status: string }) => r.status)).toEqual(['deleted_upstream', 'active']);
   });
 });

@@ -236,7 +236,7 @@ describe('postback reconciliation job', () => {
     expect((await progress('reg-race')).progress).toMatchObject({ score: 95, source: 'api', success: 'PASSED' });
   });
 
-  it('keeps going when SCORM Cloud no longer knows a registration, counting the failure', async () => {
+  it('marks a registration SCORM Cloud no longer knows as deleted upstream, keeps its progress, and stops asking', async () => {
     await register('reg-gone-upstream');
     await request(stack.gateway.url)
       .post('/api/v1/webhooks/scorm-cloud')
@@ -252,6 +252,13 @@ describe('postback reconciliation job', () => {
       .expect(200);
     sandbox.deleteRegistration(TEST_SECRETS.scormAppId, 'reg-gone-upstream');
     const run = await job.run();
-    expect(run.failed).toBe(1);
+    expect(run).toMatchObject({ deletedUpstream: 1, failed: 0 });
+    const after = await request(stack.gateway.url)
+      .get('/api/v1/scorm/registrations/reg-gone-upstream')
+      .set(bearer(TEST_API_KEY))
+      .expect(200);
+    expect(after.body).toMatchObject({ progress: { completion: 'INCOMPLETE' }, status: 'deleted_upstream' });
+    expect(after.body.deleted_upstream_at).not.toBeNull();
+    expect((await job.run()).checked).toBe(0);
   });
 });

@@ -11,6 +11,8 @@ const INTERVAL_NAME = 'webhook-postback-reconciliation';
 export interface ReconciliationRun {
   checked: number;
   refreshed: number;
+  /** SCORM Cloud no longer has them: marked deleted upstream, progress kept, not checked again. */
+  deletedUpstream: number;
   failed: number;
 }
 
@@ -47,13 +49,13 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
 
   private async reconcile(): Promise<ReconciliationRun> {
     const ids = await this.registrations.toReconcile(this.clock.now(), this.config.webhook.postbackOverdueMs, BATCH);
-    const run: ReconciliationRun = { checked: ids.length, failed: 0, refreshed: 0 };
+    const run: ReconciliationRun = { checked: ids.length, deletedUpstream: 0, failed: 0, refreshed: 0 };
     for (const id of ids) {
       try {
-        await this.registrations.refresh(id);
-        run.refreshed++;
+        if ((await this.registrations.refresh(id)) === 'deleted_upstream') run.deletedUpstream++;
+        else run.refreshed++;
       } catch (error) {
-        // SCORM Cloud down or the registration gone there: try again next pass, keep going with the rest.
+        // SCORM Cloud down: try again next pass, keep going with the rest.
         run.failed++;
         this.logger.warn({ err: error, registration_id: id }, 'Reconciling a registration failed');
       }

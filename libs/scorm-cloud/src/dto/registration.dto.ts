@@ -143,6 +143,17 @@ export class RegistrationDto {
   @ApiProperty()
   created_at: string;
 
+  @ApiProperty({
+    description:
+      'deleted_upstream: SCORM Cloud no longer has it (found by a launch, refresh, reset or reconciliation); its ' +
+      'last progress is kept here, and the learner enrols again under a new registration',
+    enum: ['active', 'deleted_upstream'],
+  })
+  status: 'active' | 'deleted_upstream';
+
+  @ApiProperty({ nullable: true, type: String })
+  deleted_upstream_at: string | null;
+
   @ApiProperty({ type: ProgressDto, nullable: true, description: 'Progress of the latest instance' })
   progress: ProgressDto | null;
 
@@ -194,6 +205,7 @@ export function toRegistrationDto({ progress, registration: r }: RegistrationVie
     course_id: r.courseId,
     created_at: r.createdAt.toISOString(),
     created_by: r.createdBy,
+    deleted_upstream_at: iso(r.deletedUpstreamAt),
     id: r.id,
     instances,
     last_postback_at: iso(r.lastPostbackAt),
@@ -204,6 +216,7 @@ export function toRegistrationDto({ progress, registration: r }: RegistrationVie
     learner_last_name: r.learnerLastName,
     progress: instances.at(-1) ?? null,
     progress_source: r.progressSource,
+    status: r.deletedUpstreamAt ? 'deleted_upstream' : 'active',
   };
 }
 

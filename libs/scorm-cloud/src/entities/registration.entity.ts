@@ -42,6 +42,10 @@ export class RegistrationEntity {
   @Column({ length: 16, name: 'progress_source', nullable: true, type: 'varchar' })
   progressSource: ProgressSource | null;
 
+  /** When SCORM Cloud was found to no longer have it; its last known progress stays for the LMS's records. */
+  @TimestampColumn({ name: 'deleted_upstream_at', nullable: true })
+  deletedUpstreamAt: Date | null;
+
   @TimestampColumn({ name: 'created_at' })
   createdAt: Date;
 

@@ -1,5 +1,5 @@
 import { Caller, describeCaller } from '@app/auth';
-import { Clock, ConflictError, NotFoundError, assertAllowedReturnUrl } from '@app/common';
+import { Clock, ConflictError, DomainError, NotFoundError, assertAllowedReturnUrl } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +30,9 @@ export interface RegistrationView {
 
 const LAUNCH_LINK_EXPIRY_SECONDS = 300;
 
+/** What a re-read from the API found. */
+export type RefreshOutcome = 'refreshed' | 'deleted_upstream';
+
 /** Registrations: created here and on SCORM Cloud, read, reset, deleted, launched, and re-read from the API. */
 @Injectable()
 export class RegistrationsService {
@@ -56,6 +59,7 @@ export class RegistrationsService {
       createdAt: now,
       // created_by holds 255 characters and a token's user id may be 255 itself: an audit note, cut to fit.
       createdBy: describeCaller(caller).slice(0, 255),
+      deletedUpstreamAt: null,
       id,
       instance: 0,
       launchedAt: null,
@@ -135,21 +139,20 @@ export class RegistrationsService {
   }
 
   async reset(caller: Caller, registrationId: string): Promise<RegistrationView> {
-    await this.accessible(caller, 'reset', registrationId);
-    await this.transport.resetRegistration(registrationId);
+    this.live(await this.accessible(caller, 'reset', registrationId));
+    await this.upstream(registrationId, () => this.transport.resetRegistration(registrationId));
     await this.refresh(registrationId);
     return this.view(await this.require(registrationId));
   }
 
   async launch(caller: Caller, registrationId: string, redirectUrl?: string): Promise<LaunchLink> {
-    await this.accessible(caller, 'launch', registrationId);
+    this.live(await this.accessible(caller, 'launch', registrationId));
     if (redirectUrl !== undefined) {
       assertAllowedReturnUrl(redirectUrl, this.config.http.allowedReturnOrigins, 'redirect_url');
     }
-    const link = await this.transport.launchLink(registrationId, {
-      expirySeconds: LAUNCH_LINK_EXPIRY_SECONDS,
-      redirectUrl,
-    });
+    const link = await this.upstream(registrationId, () =>
+      this.transport.launchLink(registrationId, { expirySeconds: LAUNCH_LINK_EXPIRY_SECONDS, redirectUrl }),
+    );
     await this.registrations.markLaunched(registrationId, this.clock.now());
     return link;
   }
@@ -161,24 +164,51 @@ export class RegistrationsService {
     return registrations.map((registration) => ({ progress: progress.get(registration.id) ?? [], registration }));
   }
 
-  /** Re-reads the registration from SCORM Cloud and feeds the projection with it (source `api`). */
-  async refresh(registrationId: string): Promise<void> {
-    await this.require(registrationId);
+  /**
+   * Re-reads the registration from SCORM Cloud and feeds the projection with it (source `api`). One that SCORM
+   * Cloud no longer has is marked deleted upstream, its progress kept, and never asked about again.
+   */
+  async refresh(registrationId: string): Promise<RefreshOutcome> {
+    const registration = await this.require(registrationId);
+    if (registration.deletedUpstreamAt) return 'deleted_upstream';
     // Postbacks received before this moment are what the API answer supersedes (a forged one included).
     const observedAt = this.clock.now();
     let update: RegistrationProgressUpdate;
     try {
       update = await this.transport.registrationProgress(registrationId);
     } catch (error) {
-      if (error instanceof NotFoundError) await this.registrations.markChecked(registrationId, this.clock.now());
-      throw error;
+      if (!isGoneUpstream(error)) throw error;
+      await this.markDeletedUpstream(registrationId);
+      return 'deleted_upstream';
     }
     await this.progress.applyMany([{ ...update, observedAt, registrationId, source: 'api' }]);
+    return 'refreshed';
   }
 
   /** Registrations the reconciliation pass should re-read (see RegistrationRepository.findToReconcile). */
   toReconcile(now: Date, overdueAfterMs: number, limit: number): Promise<string[]> {
     return this.registrations.findToReconcile(now, overdueAfterMs, limit);
+  }
+
+  /** A call about the registration; SCORM Cloud's "no such registration" marks it deleted upstream (410). */
+  private async upstream<T>(registrationId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isGoneUpstream(error)) throw error;
+      await this.markDeletedUpstream(registrationId);
+      throw deletedUpstream(registrationId);
+    }
+  }
+
+  private async markDeletedUpstream(registrationId: string): Promise<void> {
+    this.logger.warn({ registration_id: registrationId }, 'SCORM Cloud no longer has this registration');
+    await this.registrations.markDeletedUpstream(registrationId, this.clock.now());
+  }
+
+  /** Refuses what needs SCORM Cloud's copy of a registration it no longer has. */
+  private live(registration: RegistrationEntity): void {
+    if (registration.deletedUpstreamAt) throw deletedUpstream(registration.id);
   }
 
   private async require(registrationId: string): Promise<RegistrationEntity> {
@@ -197,6 +227,16 @@ export class RegistrationsService {
     const progress = await this.progress.progressOf([registration.id]);
     return { progress: progress.get(registration.id) ?? [], registration };
   }
+}
+
+const isGoneUpstream = (error: unknown) => error instanceof NotFoundError && error.code === 'SCORM_CLOUD_NOT_FOUND';
+
+function deletedUpstream(id: string): DomainError {
+  return new DomainError(
+    'REGISTRATION_DELETED_UPSTREAM',
+    `SCORM Cloud no longer has registration ${id}; its last progress is kept here. Enrol the learner again.`,
+    'gone',
+  );
 }
 
 function registrationExists(id: string): ConflictError {

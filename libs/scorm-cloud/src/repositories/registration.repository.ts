@@ -55,9 +55,14 @@ export class RegistrationRepository {
     await this.registrations.update({ id }, { launchedAt: at, updatedAt: at });
   }
 
-  /** Records an API check that found nothing to apply, so reconciliation does not ask again and again. */
-  async markChecked(id: string, at: Date): Promise<void> {
-    await this.registrations.update({ id }, { lastSyncedAt: at, updatedAt: at });
+  /** SCORM Cloud no longer has it: kept with its progress, and never asked about again. */
+  async markDeletedUpstream(id: string, at: Date): Promise<void> {
+    await this.registrations
+      .createQueryBuilder()
+      .update()
+      .set({ deletedUpstreamAt: at, lastSyncedAt: at, updatedAt: at })
+      .where('id = :id AND deleted_upstream_at IS NULL', { id })
+      .execute();
   }
 
   /**
@@ -68,21 +73,27 @@ export class RegistrationRepository {
     const rows = await this.registrations
       .createQueryBuilder('r')
       .select('r.id', 'id')
-      .where(
-        new Brackets((unconfirmed) =>
-          unconfirmed
-            .where("r.progress_source = 'postback'")
-            .andWhere('(r.last_synced_at IS NULL OR r.last_synced_at < r.last_postback_at)'),
-        ),
-      )
-      .orWhere(
-        new Brackets((overdue) =>
-          overdue
-            .where('r.launched_at IS NOT NULL')
-            .andWhere('r.launched_at <= :overdueBefore')
-            .andWhere('r.launched_at >= :windowStart')
-            .andWhere('(r.last_postback_at IS NULL OR r.last_postback_at < r.launched_at)')
-            .andWhere('(r.last_synced_at IS NULL OR r.last_synced_at <= :overdueBefore)'),
+      .where('r.deleted_upstream_at IS NULL')
+      .andWhere(
+        new Brackets((due) =>
+          due
+            .where(
+              new Brackets((unconfirmed) =>
+                unconfirmed
+                  .where("r.progress_source = 'postback'")
+                  .andWhere('(r.last_synced_at IS NULL OR r.last_synced_at < r.last_postback_at)'),
+              ),
+            )
+            .orWhere(
+              new Brackets((overdue) =>
+                overdue
+                  .where('r.launched_at IS NOT NULL')
+                  .andWhere('r.launched_at <= :overdueBefore')
+                  .andWhere('r.launched_at >= :windowStart')
+                  .andWhere('(r.last_postback_at IS NULL OR r.last_postback_at < r.launched_at)')
+                  .andWhere('(r.last_synced_at IS NULL OR r.last_synced_at <= :overdueBefore)'),
+              ),
+            ),
         ),
       )
       .orderBy('COALESCE(r.last_synced_at, r.created_at)', 'ASC')

@@ -298,9 +298,16 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     );
   }
 
-  /** A signed `rustici.registration.launch` URL for the browser; like every signed v1 URL it is valid 15 minutes. */
+  /**
+   * A signed `rustici.registration.launch` URL for the browser; like every signed v1 URL it is valid 15 minutes.
+   * The URL is built here, so SCORM Cloud is asked first whether it still has the registration: otherwise a
+   * registration deleted there would only fail in the learner's browser.
+   */
   async launchLink(registrationId: string, request: LaunchRequest): Promise<LaunchLink> {
     if (!this.clockChecked) await this.syncClock().catch(() => undefined);
+    if (!(await this.registrationExists(registrationId))) {
+      throw new NotFoundError('SCORM_CLOUD_NOT_FOUND', `SCORM Cloud has no registration ${registrationId}`);
+    }
     const query = this.signer.signedQuery({
       method: 'rustici.registration.launch',
       regid: registrationId,
