@@ -1,9 +1,6 @@
-export * from './api-key.registry';
-export * from './auth-failure.limiter';
+export { AuthFailureLimiter } from './auth-failure.limiter';
 export * from './auth.decorators';
 export * from './auth.module';
 export * from './caller';
 export * from './caller.policy';
-export * from './constant-time';
-export * from './lms-jwt.verifier';
-export * from './webhook-credentials.verifier';
+export { WebhookCredentialsVerifier } from './webhook-credentials.verifier';

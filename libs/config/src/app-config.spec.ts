@@ -1,4 +1,5 @@
-import { ConfigValidationError, loadAppConfig } from './index';
+import { loadAppConfig } from './app-config';
+import { ConfigValidationError } from './environment.schema';
 
 const fail = (env: Record<string, string>) => {
   try {

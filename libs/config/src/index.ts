@@ -1,4 +1,3 @@
 export * from './app-config';
 export * from './app-config.module';
 export * from './app-config.service';
-export * from './environment.schema';
