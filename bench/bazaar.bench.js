@@ -116,6 +116,7 @@ async function main() {
     SANDBOX_GATEWAY_URL: gatewayUrl,
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_PUBLIC_URL: sandboxUrl,
+    SANDBOX_STATE_FILE: '',
   });
   const gateway = startNode(GATEWAY_MAIN, {
     ALLOWED_RETURN_ORIGINS: sandboxUrl,

@@ -5,8 +5,8 @@
  * environment win, so real credentials switch the gateway to the real services. Ctrl-C stops both.
  */
 const { spawn, spawnSync } = require('node:child_process');
-const { existsSync, readFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { existsSync, readFileSync, rmSync } = require('node:fs');
+const { dirname, join, resolve } = require('node:path');
 
 const root = join(__dirname, '..');
 const fileEnv = existsSync(join(root, '.env')) ? require('dotenv').parse(readFileSync(join(root, '.env'))) : {};
@@ -42,6 +42,22 @@ const sandboxEnv = {
   SANDBOX_PORT: String(sandboxPort),
   SANDBOX_PUBLIC_URL: userEnv.SANDBOX_PUBLIC_URL || sandboxUrl,
 };
+
+// The sandbox keeps its SCORM Cloud state beside the gateway's SQLite file, so a second start continues where the
+// last left off, and `npm start -- --reset` starts both afresh.
+const sqliteFile = /^sqlite:(?!:memory:)(.+)$/.exec(gatewayEnv.DATABASE_URL || 'sqlite:data/gateway.sqlite')?.[1];
+sandboxEnv.SANDBOX_STATE_FILE ??= join(sqliteFile ? dirname(resolve(root, sqliteFile)) : join(root, 'data'), 'sandbox.json');
+if (process.argv.includes('--reset')) {
+  if (!sqliteFile) {
+    console.error('--reset deletes only a SQLite database; DATABASE_URL is not one, so nothing was deleted.');
+    process.exit(1);
+  }
+  for (const file of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`].map((f) => resolve(root, f))) rmSync(file, { force: true });
+  if (sandboxEnv.SANDBOX_STATE_FILE && sandboxEnv.SANDBOX_STATE_FILE !== ':memory:') {
+    rmSync(resolve(root, sandboxEnv.SANDBOX_STATE_FILE), { force: true });
+  }
+  console.log('Reset: the gateway database and the sandbox state start empty.');
+}
 
 if (!process.env.SKIP_BUILD) {
   console.log('Building the gateway and the sandbox…');

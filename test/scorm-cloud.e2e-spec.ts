@@ -139,7 +139,7 @@ describe.each(['v2', 'v1'] as const)('SCORM Cloud end to end over the %s transpo
     expect(upstream?.learner).toEqual({ firstName: 'Aino', id: learner, lastName: 'Virtanen' });
     const postback = upstream?.postback;
     expect(postback).toMatchObject({
-      authType: api === 'v2' ? 'httpbasic' : 'form',
+      authType: api === 'v2' ? 'HTTPBASIC' : 'form',
       password: TEST_SECRETS.webhookPassword,
       userName: TEST_SECRETS.webhookUsername,
     });

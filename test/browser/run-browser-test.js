@@ -115,6 +115,7 @@ async function startStack() {
     SANDBOX_HOST: '127.0.0.1',
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_PUBLIC_URL: sandboxUrl,
+    SANDBOX_STATE_FILE: '',
   });
   const gateway = startChild('gateway', GATEWAY_MAIN, {
     ...baseEnv(),

@@ -111,6 +111,7 @@ async function main() {
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_PUBLIC_URL: sandboxUrl,
     SANDBOX_SCORM_APPS: `${SCORM.id}:${SCORM.secret}`,
+    SANDBOX_STATE_FILE: '',
   });
   const gateway = start(GATEWAY_MAIN, {
     ALLOWED_RETURN_ORIGINS: sandboxUrl,

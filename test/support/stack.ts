@@ -45,6 +45,8 @@ export async function startSandbox(env: Record<string, string> = {}, port?: numb
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_PUBLIC_URL: `http://127.0.0.1:${sandboxPort}`,
     SANDBOX_SCORM_APPS: `${TEST_SECRETS.scormAppId}:${TEST_SECRETS.scormSecret}`,
+    // Tests keep the sandbox's state in memory unless they pass a file of their own.
+    SANDBOX_STATE_FILE: '',
     ...env,
   });
   const app = await createSandboxApp(config, { logger: false });

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /**
  * The sandbox is the other party: it reads its own settings and shares no code with the gateway, so a bug
  * in a gateway signer cannot hide behind the same bug in the sandbox's verifier.
@@ -17,6 +19,8 @@ export interface SandboxConfig {
   scormCloud: {
     /** appId -> secret key */
     apps: Record<string, string>;
+    /** Where courses, registrations, import jobs and progress survive a restart; undefined keeps them in memory. */
+    stateFile?: string;
   };
   demo: {
     lmsJwtSecret: string;
@@ -35,6 +39,13 @@ function pairs(value: string | undefined, fallback: Record<string, string>): Rec
   return result;
 }
 
+/** Unset: `data/sandbox.json` beside `npm start`'s SQLite file; empty or `:memory:`: nothing on disk. */
+function stateFile(value: string | undefined): string | undefined {
+  if (value === undefined) return resolve('data/sandbox.json');
+  const trimmed = value.trim();
+  return trimmed === '' || trimmed === ':memory:' ? undefined : resolve(trimmed);
+}
+
 export function loadSandboxConfig(env: Record<string, string | undefined> = process.env): SandboxConfig {
   const port = Number(env.SANDBOX_PORT ?? 3100);
   const host = env.SANDBOX_HOST ?? '127.0.0.1';
@@ -48,6 +59,9 @@ export function loadSandboxConfig(env: Record<string, string | undefined> = proc
     host,
     port,
     publicUrl: (env.SANDBOX_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
-    scormCloud: { apps: pairs(env.SANDBOX_SCORM_APPS, { DEMOAPP: 'demo-scorm-secret-key-0123456789' }) },
+    scormCloud: {
+      apps: pairs(env.SANDBOX_SCORM_APPS, { DEMOAPP: 'demo-scorm-secret-key-0123456789' }),
+      stateFile: stateFile(env.SANDBOX_STATE_FILE),
+    },
   };
 }

@@ -5,4 +5,4 @@ export type { ProgressApplyResult, RegistrationProgressUpdate } from './registra
 export * from './registrations/registrations.service';
 export * from './scorm-cloud.module';
 export * from './tokens/postback-token.service';
-export { ScormCloudV1Signer } from './transport/scorm-cloud-v1.signer';
+export { ScormCloudV1Signer, computeV1Signature, formatV1Timestamp } from './transport/scorm-cloud-v1.signer';

@@ -1,5 +1,6 @@
 import { Clock, SystemClock } from '@app/common';
 import { AppConfigService } from '@app/config';
+import { HttpModule } from '@nestjs/axios';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -33,7 +34,7 @@ export class ScormCloudModule {
     return {
       controllers: [CoursesController, RegistrationsController, ScormTokenController],
       exports: [PostbackTokenService, RegistrationProgressService, RegistrationsService, ScormTokenService],
-      imports: [TypeOrmModule.forFeature([RegistrationEntity, RegistrationProgressEntity])],
+      imports: [HttpModule, TypeOrmModule.forFeature([RegistrationEntity, RegistrationProgressEntity])],
       module: ScormCloudModule,
       providers: [
         CoursesService,
@@ -43,17 +44,23 @@ export class ScormCloudModule {
         RegistrationProgressService,
         RegistrationRepository,
         RegistrationsService,
+        ScormCloudV1Client,
         ScormCloudV1Signer,
+        ScormCloudV2Client,
         ScormKeyStore,
         ScormTokenService,
         { provide: Clock, useClass: SystemClock },
         { provide: SCORM_CLOUD_OPTIONS, useValue: options },
         {
-          inject: [AppConfigService, ScormCloudV1Signer],
+          // SCORM_CLOUD_API picks the transport once at start-up, an alias of one of the two clients above (a
+          // static useExisting cannot branch on configuration that is validated only when the app boots).
+          inject: [AppConfigService, ScormCloudV1Client, ScormCloudV2Client],
           provide: SCORM_CLOUD_TRANSPORT,
-          // SCORM_CLOUD_API picks the transport once; the REST API is the same on both.
-          useFactory: (config: AppConfigService, signer: ScormCloudV1Signer): ScormCloudTransport =>
-            config.scormCloud.api === 'v1' ? new ScormCloudV1Client(config, signer) : new ScormCloudV2Client(config),
+          useFactory: (
+            config: AppConfigService,
+            v1: ScormCloudV1Client,
+            v2: ScormCloudV2Client,
+          ): ScormCloudTransport => (config.scormCloud.api === 'v1' ? v1 : v2),
         },
       ],
     };

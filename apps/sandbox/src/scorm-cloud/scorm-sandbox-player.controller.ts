@@ -89,9 +89,11 @@ export class ScormSandboxPlayerController {
     const delivery = outcome.delivered
       ? `The LMS answered HTTP ${outcome.status}.`
       : `Delivery failed: ${outcome.status ? `HTTP ${outcome.status}` : (outcome.error ?? 'unknown error')}.`;
-    const back = launch.redirectUrl
-      ? `<p><a id="sandbox-return" href="${html(launch.redirectUrl)}">Return to the LMS</a></p>`
-      : '';
+    // An empty redirectOnExitUrl means the account's setting, and closer, blank and message are keywords: no link.
+    const back =
+      launch.redirectUrl && /^https?:\/\//i.test(launch.redirectUrl)
+        ? `<p><a id="sandbox-return" href="${html(launch.redirectUrl)}">Return to the LMS</a></p>`
+        : '';
     return page(
       'Results sent',
       `<h1 id="sandbox-results-sent">Results sent</h1>

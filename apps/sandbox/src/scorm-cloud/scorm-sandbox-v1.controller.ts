@@ -20,6 +20,85 @@ class V1Error extends Error {
 const TS_WINDOW_MS = 15 * 60_000;
 const UNAUTHENTICATED = new Set(['rustici.debug.getTime', 'rustici.debug.ping']);
 
+/**
+ * Every call carries method, appid, ts and sig (seed 002, the v1 "Communication Format"); Rustici's own v1
+ * libraries also send origin (.NET, PHP: SCORMCloud_NetLibrary ServiceRequest.cs, SCORMCloud_PHPLibrary
+ * ServiceRequest.php) and applib (Java, .NET, PHP) with every call, so the service accepts those too.
+ */
+const COMMON_PARAMETERS = ['appid', 'applib', 'method', 'origin', 'sig', 'ts'];
+
+/**
+ * The parameters each v1 method documents, in their exact case; any other name is refused. Sources: the v1
+ * reference (cloud.scorm.com/docs/api_reference/v1: "Required/Optional Arguments") and Rustici's v1 libraries
+ * where the reference is silent (SCORMCloud_JavaLibrary, SCORMCloud_NetLibrary, SCORMCloud_PHPLibrary,
+ * SCORMCloud_PythonLibrary: CourseService, RegistrationService). Where the libraries spell a name two ways, both are
+ * listed.
+ */
+const METHOD_PARAMETERS: Record<string, readonly string[]> = {
+  // Debug service: no arguments (reference; DebugService in every library).
+  'rustici.debug.authPing': [],
+  'rustici.debug.getTime': [],
+  'rustici.debug.ping': [],
+  // Reference: courseid. Libraries: versionid (Java, .NET DeleteCourseVersion), email (Java).
+  'rustici.course.deleteCourse': ['courseid', 'email', 'versionid'],
+  // Reference: courseid (Java/.NET/PHP/Python Exists).
+  'rustici.course.exists': ['courseid'],
+  // Reference: token (every library's GetAsyncImportResult).
+  'rustici.course.getAsyncImportResult': ['token'],
+  // Reference: filter, tags (Java GetCourseList; .NET, PHP, Python send filter).
+  'rustici.course.getCourseList': ['filter', 'tags'],
+  // Reference: courseid; optional redirecturl, email, culture, itemid. Libraries: pd, finalize (Java, .NET).
+  // No version parameter: importing an existing course id makes a new version (reference, "Versioning").
+  'rustici.course.importCourseAsync': ['courseid', 'culture', 'email', 'finalize', 'itemid', 'pd', 'redirecturl'],
+  // Reference: courseid, regid, fname, lname, learnerid; optional email, postbackurl, authtype, urlname, urlpass,
+  // resultsformat. Libraries: versionid (Java, .NET), learnerTags, courseTags, registrationTags (Java, .NET, Python).
+  'rustici.registration.createRegistration': [
+    'authtype',
+    'courseTags',
+    'courseid',
+    'email',
+    'fname',
+    'learnerTags',
+    'learnerid',
+    'lname',
+    'postbackurl',
+    'regid',
+    'registrationTags',
+    'resultsformat',
+    'urlname',
+    'urlpass',
+    'versionid',
+  ],
+  // Reference: regid. Library: instanceid (.NET DeleteRegistrationInstance).
+  'rustici.registration.deleteRegistration': ['instanceid', 'regid'],
+  // Reference: regid (every library's Exists).
+  'rustici.registration.exists': ['regid'],
+  // Libraries: filter, coursefilter (Java, .NET, Python); courseid (exact), after, until (.NET GetRegistrationList).
+  'rustici.registration.getRegistrationList': ['after', 'courseid', 'coursefilter', 'filter', 'until'],
+  // Reference: regid; optional resultsformat, format (Java), dataformat (.NET).
+  'rustici.registration.getRegistrationResult': ['dataformat', 'format', 'regid', 'resultsformat'],
+  // Reference: regid; optional redirecturl, cssurl, saveDebugLogPointerUrl, disableTracking, learnerTags, courseTags,
+  // registrationTags (Java GetLaunchUrl); the Python library spells learnertags and coursetags in lower case.
+  'rustici.registration.launch': [
+    'courseTags',
+    'coursetags',
+    'cssurl',
+    'disableTracking',
+    'learnerTags',
+    'learnertags',
+    'redirecturl',
+    'regid',
+    'registrationTags',
+    'saveDebugLogPointerUrl',
+  ],
+  // Reference: regid (every library's ResetRegistration).
+  'rustici.registration.resetRegistration': ['regid'],
+};
+
+/** The v1 reference's enumerated values, lower case as documented; sent in another case they are refused. */
+const AUTH_TYPES = ['form', 'httpbasic'];
+const RESULTS_FORMATS = ['course', 'activity', 'full'];
+
 const esc = (value: string) =>
   value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -61,7 +140,16 @@ export class ScormSandboxV1Controller {
     }
     try {
       const method = params.method ?? '';
+      const allowed = METHOD_PARAMETERS[method];
+      if (!allowed) throw new V1Error(101, `Invalid or unknown method: ${method || '(none)'}`);
       const appId = UNAUTHENTICATED.has(method) ? '' : this.verify(params);
+      const unknown = Object.keys(params).filter((k) => !allowed.includes(k) && !COMMON_PARAMETERS.includes(k));
+      if (unknown.length) {
+        throw new V1Error(
+          4,
+          `The parameter ${unknown.join(', ')} is not an argument of ${method} (names are case-sensitive)`,
+        );
+      }
       if (method === 'rustici.registration.launch') {
         res.redirect(302, this.launch(appId, params));
         return;
@@ -132,10 +220,8 @@ export class ScormSandboxV1Controller {
         }
         return '<success />';
       case 'rustici.course.importCourseAsync': {
+        // An existing course id gets a new version (v1 reference, "Versioning"); there is no parameter to refuse it.
         const courseId = this.need(p, 'courseid');
-        if (this.store.course(appId, courseId) && p.mayCreateNewVersion !== 'true') {
-          throw new V1Error(2, `The course ${courseId} already exists`);
-        }
         const file = await readUploadedFile(req);
         if (!file || !file.data.length) throw new V1Error(4, 'A course zip must be posted as multipart form data');
         return `<token><id>${this.store.startImport(appId, courseId, file.data.length, manifestTitle(file.data))}</id></token>`;
@@ -157,8 +243,8 @@ export class ScormSandboxV1Controller {
         const courseId = this.need(p, 'courseid');
         if (!this.store.course(appId, courseId)) throw new V1Error(1, `The course ${courseId} does not exist`);
         if (this.store.registration(appId, regid)) throw new V1Error(2, `The registration ${regid} already exists`);
-        const authType = (p.authtype ?? 'form').toLowerCase();
-        if (authType !== 'form' && authType !== 'httpbasic') throw new V1Error(4, 'authtype must be form or httpbasic');
+        const authType = this.oneOf(p, 'authtype', AUTH_TYPES) ?? 'form';
+        const resultsFormat = this.oneOf(p, 'resultsformat', RESULTS_FORMATS) ?? 'course';
         this.store.addRegistration({
           appId,
           courseId,
@@ -169,7 +255,7 @@ export class ScormSandboxV1Controller {
                 api: 'v1',
                 authType,
                 password: p.urlpass ?? '',
-                resultsFormat: (p.resultsformat ?? 'course').toLowerCase(),
+                resultsFormat,
                 url: p.postbackurl,
                 userName: p.urlname ?? '',
               }
@@ -180,11 +266,11 @@ export class ScormSandboxV1Controller {
       case 'rustici.registration.exists':
         return `<result>${Boolean(this.store.registration(appId, this.need(p, 'regid')))}</result>`;
       case 'rustici.registration.getRegistrationResult':
+        this.oneOf(p, 'resultsformat', RESULTS_FORMATS);
         return v1RegistrationReport(this.requireRegistration(appId, p));
       case 'rustici.registration.getRegistrationList':
         return `<registrationlist>${[...this.store.registrations.values()]
           .filter((r) => r.appId === appId && (!p.courseid || r.courseId === p.courseid))
-          .filter((r) => !p.learnerid || r.learner.id === p.learnerid)
           .map(
             (r) =>
               `<registration id="${esc(r.id)}" courseid="${esc(r.courseId)}"><appId>${esc(appId)}</appId>` +
@@ -201,8 +287,16 @@ export class ScormSandboxV1Controller {
         this.store.resetRegistration(this.requireRegistration(appId, p));
         return '<success />';
       default:
-        throw new V1Error(101, `Invalid or unknown method: ${method || '(none)'}`);
+        throw new V1Error(101, `Invalid or unknown method: ${method}`);
     }
+  }
+
+  private oneOf(p: Record<string, string>, key: string, values: string[]): string | undefined {
+    const value = p[key];
+    if (value !== undefined && !values.includes(value)) {
+      throw new V1Error(4, `The parameter ${key} must be one of ${values.join(', ')}, got "${value}"`);
+    }
+    return value;
   }
 
   private need(p: Record<string, string>, key: string): string {

@@ -6,6 +6,7 @@ import { v2RegistrationJson } from './scorm-sandbox.postback';
 import { readUploadedFile } from './scorm-sandbox.upload';
 import { ScormSandboxStore } from './scorm-sandbox.store';
 import { manifestTitle } from './scorm-sandbox.zip';
+import { ContractOperation, ContractViolation, ScormV2Contract } from './scorm-v2-contract';
 
 /** Pages are small on purpose, so a client's `more` paging really runs against the sandbox. */
 const COURSE_PAGE_SIZE = 2;
@@ -25,10 +26,19 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** A subset of SCORM Cloud's REST API v2 (HTTP Basic appId:secretKey, JSON). */
+type Json = Record<string, unknown>;
+
+/**
+ * A subset of SCORM Cloud's REST API v2 (HTTP Basic appId:secretKey, JSON). Every request is first held to the
+ * official definition (ScormV2Contract): an unknown query parameter or body field, a missing required field, a
+ * wrong type or an enum value in another case is a 400 `{message}` naming it, and nothing is normalised.
+ */
 @Controller('scorm/api/v2')
 export class ScormSandboxV2Controller {
-  constructor(private readonly store: ScormSandboxStore) {}
+  constructor(
+    private readonly store: ScormSandboxStore,
+    private readonly contract: ScormV2Contract,
+  ) {}
 
   @Get('ping')
   ping(@Req() req: Request, @Res() res: Response) {
@@ -36,7 +46,12 @@ export class ScormSandboxV2Controller {
   }
 
   @Get('courses')
-  courses(@Req() req: Request, @Res() res: Response, @Query('more') more?: string) {
+  courses(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Query('more') more?: string,
+    @Query('includeRegistrationCount') withCount?: string,
+  ) {
     this.handle(req, res, (appId) => {
       const all = this.store.coursesOf(appId);
       const start = more ? Number(Buffer.from(more, 'base64url').toString()) : 0;
@@ -46,7 +61,10 @@ export class ScormSandboxV2Controller {
         start + COURSE_PAGE_SIZE < all.length
           ? Buffer.from(String(start + COURSE_PAGE_SIZE)).toString('base64url')
           : undefined;
-      return { courses: page.map((c) => this.courseJson(c)), ...(next ? { more: next } : {}) };
+      return {
+        courses: page.map((c) => this.courseJson(c, withCount === 'true')),
+        ...(next ? { more: next } : {}),
+      };
     });
   }
 
@@ -60,7 +78,7 @@ export class ScormSandboxV2Controller {
         jobId: job.id,
         status: job.status,
         ...(job.status === 'ERROR' ? { message: job.error } : {}),
-        ...(job.status === 'COMPLETE' && course ? { importResult: { course: this.courseJson(course) } } : {}),
+        ...(job.status === 'COMPLETE' && course ? { importResult: { course: this.courseJson(course, false) } } : {}),
       };
     });
   }
@@ -72,21 +90,30 @@ export class ScormSandboxV2Controller {
     @Query('courseId') courseId?: string,
     @Query('mayCreateNewVersion') mayCreateNewVersion?: string,
   ) {
-    await this.handleAsync(req, res, async (appId) => {
-      if (!courseId) throw new V2Error(400, 'courseId is required');
-      if (this.store.course(appId, courseId) && mayCreateNewVersion !== 'true') {
+    await this.handleAsync(req, res, async (appId, op) => {
+      if (this.store.course(appId, courseId ?? '') && mayCreateNewVersion !== 'true') {
         req.resume();
         throw new V2Error(409, `Course ${courseId} already exists and mayCreateNewVersion is false`);
       }
       const file = await readUploadedFile(req);
       if (!file || !file.data.length) throw new V2Error(400, 'A multipart file is required');
-      return { result: this.store.startImport(appId, courseId, file.data.length, manifestTitle(file.data)) };
+      if (!op.formParams.includes(file.field)) {
+        throw new V2Error(400, `${op.name}: unknown form field "${file.field}" (allowed: ${op.formParams.join(', ')})`);
+      }
+      return {
+        result: this.store.startImport(appId, courseId ?? '', file.data.length, manifestTitle(file.data)),
+      };
     });
   }
 
   @Get('courses/:id')
-  course(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    this.handle(req, res, (appId) => this.courseJson(this.requireCourse(appId, id)));
+  course(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Param('id') id: string,
+    @Query('includeRegistrationCount') withCount?: string,
+  ) {
+    this.handle(req, res, (appId) => this.courseJson(this.requireCourse(appId, id), withCount === 'true'));
   }
 
   @Delete('courses/:id')
@@ -98,39 +125,36 @@ export class ScormSandboxV2Controller {
   }
 
   @Post('registrations')
-  createRegistration(@Req() req: Request, @Res() res: Response, @Body() body: Record<string, unknown>) {
+  createRegistration(@Req() req: Request, @Res() res: Response, @Body() body: Json) {
     this.handle(req, res, (appId) => {
-      const learner = (body?.learner ?? {}) as Record<string, unknown>;
-      const postBack = (body?.postBack ?? undefined) as Record<string, unknown> | undefined;
-      const id = body?.registrationId;
-      if (typeof id !== 'string' || !id) throw new V2Error(400, 'registrationId is required');
-      if (typeof body.courseId !== 'string') throw new V2Error(400, 'courseId is required');
-      if (typeof learner.id !== 'string' || !learner.id) throw new V2Error(400, 'learner.id is required');
-      this.requireCourse(appId, body.courseId);
-      if (this.store.registration(appId, id)) throw new V2Error(409, `Registration ${id} already exists`);
-      const authType = String(postBack?.authType ?? 'UNDEFINED').toLowerCase();
-      if (postBack?.url && authType !== 'httpbasic' && authType !== 'form') {
-        throw new V2Error(400, 'postBack.authType must be FORM or HTTPBASIC');
-      }
+      // The definition has already checked shape, types and enum case; what is left is SCORM Cloud's own state.
+      // createRegistration documents only 400 for a refused create (409 belongs to course import).
+      const courseId = body.courseId as string;
+      const id = body.registrationId as string;
+      const learner = body.learner as Json;
+      const postBack = body.postBack as Json | undefined;
+      if (!this.store.course(appId, courseId)) throw new V2Error(400, `Course ${courseId} does not exist`);
+      if (this.store.registration(appId, id)) throw new V2Error(400, `Registration ${id} already exists`);
       this.store.addRegistration({
         appId,
-        courseId: body.courseId,
+        courseId,
         id,
         learner: {
-          firstName: String(learner.firstName ?? ''),
-          id: learner.id,
-          lastName: String(learner.lastName ?? ''),
+          firstName: (learner.firstName as string | undefined) ?? '',
+          id: learner.id as string,
+          lastName: (learner.lastName as string | undefined) ?? '',
         },
-        postback: postBack?.url
-          ? {
-              api: 'v2',
-              authType: authType as 'httpbasic' | 'form',
-              password: String(postBack.password ?? ''),
-              resultsFormat: String(postBack.resultsFormat ?? 'COURSE').toUpperCase(),
-              url: String(postBack.url),
-              userName: String(postBack.userName ?? ''),
-            }
-          : undefined,
+        postback:
+          typeof postBack?.url === 'string' && postBack.url
+            ? {
+                api: 'v2',
+                authType: (postBack.authType as string | undefined) ?? 'UNDEFINED',
+                password: (postBack.password as string | undefined) ?? '',
+                resultsFormat: (postBack.resultsFormat as string | undefined) ?? 'UNDEFINED',
+                url: postBack.url,
+                userName: (postBack.userName as string | undefined) ?? '',
+              }
+            : undefined,
       });
       return undefined;
     });
@@ -167,30 +191,32 @@ export class ScormSandboxV2Controller {
 
   @Post('registrations/:id/launchLink')
   @HttpCode(200)
-  launchLink(
-    @Req() req: Request,
-    @Res() res: Response,
-    @Param('id') id: string,
-    @Body() body: Record<string, unknown>,
-  ) {
+  launchLink(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Body() body: Json) {
     this.handle(req, res, (appId) => {
       const registration = this.requireRegistration(appId, id);
-      const expiry = body?.expiry === undefined ? 120 : Number(body.expiry);
+      // LaunchLinkRequestSchema: expiry defaults to 120 s, range 10-300; redirectOnExitUrl is required.
+      const expiry = (body.expiry as number | undefined) ?? 120;
       if (!Number.isInteger(expiry) || expiry < 10 || expiry > 300) {
-        throw new V2Error(400, 'expiry must be an integer from 10 to 300 seconds');
+        throw new V2Error(400, `expiry must be an integer from 10 to 300 seconds, got ${expiry}`);
       }
-      const redirect = typeof body?.redirectOnExitUrl === 'string' ? body.redirectOnExitUrl : undefined;
-      const token = this.store.createLaunch(registration, expiry, redirect);
+      const token = this.store.createLaunch(registration, expiry, body.redirectOnExitUrl as string);
       return { launchLink: this.store.playerUrl(token) };
     });
   }
 
-  private courseJson(c: { id: string; title: string; version: number; created: Date; updated: Date }) {
+  /** CourseSchema; `registrationCount` only when asked for with includeRegistrationCount=true, as the service does. */
+  private courseJson(
+    c: { appId: string; id: string; title: string; version: number; created: Date; updated: Date },
+    withCount: boolean,
+  ) {
+    const count = [...this.store.registrations.values()].filter(
+      (r) => r.appId === c.appId && r.courseId === c.id,
+    ).length;
     return {
       courseLearningStandard: 'SCORM12',
       created: c.created.toISOString(),
       id: c.id,
-      registrationCount: [...this.store.registrations.values()].filter((r) => r.courseId === c.id).length,
+      ...(withCount ? { registrationCount: count } : {}),
       title: c.title,
       updated: c.updated.toISOString(),
       version: c.version,
@@ -221,17 +247,40 @@ export class ScormSandboxV2Controller {
     return appId;
   }
 
-  private handle(req: Request, res: Response, fn: (appId: string) => unknown): void {
+  /** The operation this request is, after holding its query and body to the official definition. */
+  private checkContract(req: Request): ContractOperation {
+    const url = new URL(req.originalUrl, 'http://sandbox');
+    const path = url.pathname.replace(/^\/scorm\/api\/v2/, '') || '/';
+    const op = this.contract.operation(req.method, path);
+    if (!op) throw new V2Error(404, `The v2 API has no ${req.method} ${path}`);
+    const raw = (req as Request & { rawBody?: Buffer }).rawBody;
+    const hasBody = /^application\/json\b/i.test(req.headers['content-type'] ?? '') && Boolean(raw?.length);
     try {
-      this.send(res, fn(this.authenticate(req)));
+      this.contract.check(op, url.searchParams, req.body, hasBody);
+    } catch (error) {
+      if (error instanceof ContractViolation) throw new V2Error(400, error.message);
+      throw error;
+    }
+    return op;
+  }
+
+  private handle(req: Request, res: Response, fn: (appId: string, op: ContractOperation) => unknown): void {
+    try {
+      const appId = this.authenticate(req);
+      this.send(res, fn(appId, this.checkContract(req)));
     } catch (error) {
       this.fail(res, error);
     }
   }
 
-  private async handleAsync(req: Request, res: Response, fn: (appId: string) => Promise<unknown>): Promise<void> {
+  private async handleAsync(
+    req: Request,
+    res: Response,
+    fn: (appId: string, op: ContractOperation) => Promise<unknown>,
+  ): Promise<void> {
     try {
-      this.send(res, await fn(this.authenticate(req)));
+      const appId = this.authenticate(req);
+      this.send(res, await fn(appId, this.checkContract(req)));
     } catch (error) {
       req.resume();
       this.fail(res, error);

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { ScormSandboxStore, SandboxRegistration } from './scorm-sandbox.store';
+import { ScormSandboxStore, SandboxRegistration, postsWithHttpBasic } from './scorm-sandbox.store';
 
 export interface DeliveryOutcome {
   delivered: boolean;
@@ -55,24 +55,23 @@ export class ScormSandboxPostbackSender {
     if (!postback?.url) return { delivered: false, error: 'the registration has no postback URL' };
     const basic = `Basic ${Buffer.from(`${postback.userName}:${postback.password}`).toString('base64')}`;
     let init: RequestInit;
+    const httpBasic = postsWithHttpBasic(postback);
     if (postback.api === 'v2') {
       const json = JSON.stringify(v2RegistrationJson(this.store, registration));
-      init =
-        postback.authType === 'httpbasic'
-          ? { body: json, headers: { Authorization: basic, 'Content-Type': 'application/json' } }
-          : {
-              body: new URLSearchParams({ data: json, password: postback.password, userName: postback.userName }),
-              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-            };
+      init = httpBasic
+        ? { body: json, headers: { Authorization: basic, 'Content-Type': 'application/json' } }
+        : {
+            body: new URLSearchParams({ data: json, password: postback.password, userName: postback.userName }),
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          };
     } else {
       const xml = `<?xml version="1.0" encoding="utf-8" ?>${v1RegistrationReport(registration)}`;
-      init =
-        postback.authType === 'httpbasic'
-          ? { body: xml, headers: { Authorization: basic, 'Content-Type': 'text/xml' } }
-          : {
-              body: new URLSearchParams({ data: xml, password: postback.password, username: postback.userName }),
-              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-            };
+      init = httpBasic
+        ? { body: xml, headers: { Authorization: basic, 'Content-Type': 'text/xml' } }
+        : {
+            body: new URLSearchParams({ data: xml, password: postback.password, username: postback.userName }),
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          };
     }
     try {
       const response = await fetch(postback.url, {

@@ -1,5 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { SANDBOX_CONFIG, SandboxConfig } from '../sandbox.config';
 
@@ -25,12 +27,17 @@ export interface SandboxImportJob {
 
 export interface SandboxPostback {
   url: string;
-  /** v2: HTTPBASIC | FORM; v1: httpbasic | form. */
-  authType: 'httpbasic' | 'form';
+  /** Exactly as the registration was created with: v2 UNDEFINED | FORM | HTTPBASIC, v1 form | httpbasic. */
+  authType: string;
   userName: string;
   password: string;
   resultsFormat: string;
   api: 'v1' | 'v2';
+}
+
+/** v2 documents FORM as what an unset (UNDEFINED) authType means; v1 documents form as its default. */
+export function postsWithHttpBasic(postback: SandboxPostback): boolean {
+  return postback.authType === (postback.api === 'v2' ? 'HTTPBASIC' : 'httpbasic');
 }
 
 export interface SandboxRegistration {
@@ -60,8 +67,22 @@ export interface SandboxLaunch {
 }
 
 const IMPORT_RUN_MS = 150;
+const STATE_VERSION = 1;
+const DATE_FIELDS = ['created', 'updated', 'firstAccess', 'lastAccess', 'completedDate'] as const;
 
-/** The sandbox SCORM Cloud's whole state, in memory. Its clock can be skewed to exercise v1 `ts` handling. */
+interface StateFile {
+  version: number;
+  courses: SandboxCourse[];
+  jobs: SandboxImportJob[];
+  registrations: SandboxRegistration[];
+  launches: [string, SandboxLaunch][];
+}
+
+/**
+ * The sandbox SCORM Cloud's whole state. With SANDBOX_STATE_FILE it is also kept in that JSON file (written to a
+ * temporary file and renamed over it, so a crash never leaves half a file), so a restarted sandbox still has the
+ * courses and registrations the gateway's database remembers. Its clock can be skewed to exercise v1 `ts` handling.
+ */
 @Injectable()
 export class ScormSandboxStore {
   readonly courses = new Map<string, SandboxCourse>();
@@ -69,8 +90,73 @@ export class ScormSandboxStore {
   readonly registrations = new Map<string, SandboxRegistration>();
   readonly launches = new Map<string, SandboxLaunch>();
   clockOffsetMs = 0;
+  private readonly logger = new Logger('SandboxScormState');
+  private lastWritten?: string;
+  private writeFailed = false;
 
-  constructor(@Inject(SANDBOX_CONFIG) readonly config: SandboxConfig) {}
+  constructor(@Inject(SANDBOX_CONFIG) readonly config: SandboxConfig) {
+    const file = config.scormCloud.stateFile;
+    if (file && existsSync(file)) this.restore(file);
+  }
+
+  /** Writes the state file when something changed since the last write; a no-op without SANDBOX_STATE_FILE. */
+  persist(): void {
+    const file = this.config.scormCloud.stateFile;
+    if (!file) return;
+    const state: StateFile = {
+      courses: [...this.courses.values()],
+      jobs: [...this.jobs.values()],
+      launches: [...this.launches.entries()],
+      registrations: [...this.registrations.values()],
+      version: STATE_VERSION,
+    };
+    const text = JSON.stringify(state);
+    if (text === this.lastWritten) return;
+    const temporary = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(temporary, text);
+      renameSync(temporary, file);
+      this.lastWritten = text;
+      this.writeFailed = false;
+    } catch (error) {
+      if (!this.writeFailed) this.logger.warn(`Cannot write ${file}: ${(error as Error).message}`);
+      this.writeFailed = true;
+    }
+  }
+
+  private restore(file: string): void {
+    let state: StateFile;
+    try {
+      state = JSON.parse(readFileSync(file, 'utf8')) as StateFile;
+      if (state.version !== STATE_VERSION) throw new Error(`version ${String(state.version)} is not ${STATE_VERSION}`);
+    } catch (error) {
+      throw new Error(
+        `SANDBOX_STATE_FILE ${file} cannot be read (${(error as Error).message}); ` +
+          'delete it, or run `npm start -- --reset` to start the gateway and the sandbox afresh',
+      );
+    }
+    const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
+    for (const course of state.courses) {
+      this.courses.set(this.key(course.appId, course.id), {
+        ...course,
+        created: new Date(course.created),
+        updated: new Date(course.updated),
+      });
+    }
+    for (const job of state.jobs) this.jobs.set(job.id, job);
+    for (const registration of state.registrations) {
+      const revived = { ...registration } as SandboxRegistration;
+      for (const field of DATE_FIELDS)
+        (revived as unknown as Record<string, Date | null>)[field] = date(registration[field]);
+      this.registrations.set(this.key(revived.appId, revived.id), revived);
+    }
+    for (const [token, launch] of state.launches) this.launches.set(token, launch);
+    this.lastWritten = JSON.stringify(state);
+    this.logger.log(
+      `Restored ${this.courses.size} course(s) and ${this.registrations.size} registration(s) from ${file}`,
+    );
+  }
 
   now(): Date {
     return new Date(Date.now() + this.clockOffsetMs);

@@ -3,8 +3,15 @@ import type { Request } from 'express';
 
 const MAX_ZIP_BYTES = 250 * 1024 * 1024;
 
-/** Collects the first file of a multipart upload (any field name); the sandbox may hold it in memory. */
-export function readUploadedFile(req: Request): Promise<{ data: Buffer; filename: string } | undefined> {
+export interface UploadedFile {
+  data: Buffer;
+  filename: string;
+  /** The multipart field it came in, so a caller can hold it to the field names its contract allows. */
+  field: string;
+}
+
+/** Collects the first file of a multipart upload; the sandbox may hold it in memory. */
+export function readUploadedFile(req: Request): Promise<UploadedFile | undefined> {
   return new Promise((resolve, reject) => {
     if (!/^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
       resolve(undefined);
@@ -17,12 +24,12 @@ export function readUploadedFile(req: Request): Promise<{ data: Buffer; filename
       reject(error);
       return;
     }
-    let result: { data: Buffer; filename: string } | undefined;
-    parser.on('file', (_name, stream, info) => {
+    let result: UploadedFile | undefined;
+    parser.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
-        result = { data: Buffer.concat(chunks), filename: info.filename ?? 'course.zip' };
+        result = { data: Buffer.concat(chunks), field, filename: info.filename ?? 'course.zip' };
       });
     });
     parser.on('error', reject);

@@ -37,7 +37,12 @@ export class ImportCourseQueryDto {
   })
   course_id?: string;
 
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Allow importing over an existing course id' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description:
+      'true imports the zip as a new version of an existing course id; otherwise an existing id is refused with 409 ' +
+      'SCORM_CLOUD_CONFLICT (v2 by SCORM Cloud, v1 by the gateway, since v1 always versions an existing id)',
+  })
   @IsOptional()
   @IsIn(['true', 'false'])
   may_create_new_version?: 'true' | 'false';

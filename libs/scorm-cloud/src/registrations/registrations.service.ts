@@ -80,18 +80,16 @@ export class RegistrationsService {
     }
     try {
       const token = await this.postbackTokens.sign(id);
-      await this.transport
-        .createRegistration({
-          courseId: input.courseId,
-          learner: { firstName: input.learnerFirstName, id: input.learnerId, lastName: input.learnerLastName },
-          postback: {
-            password: this.config.webhook.password,
-            url: `${this.config.http.publicBaseUrl}${this.options.postbackPath}?token=${encodeURIComponent(token)}`,
-            username: this.config.webhook.username,
-          },
-          registrationId: id,
-        })
-        .catch((error: unknown) => this.adoptEarlierAttempt(error, id, input));
+      await this.transport.createRegistration({
+        courseId: input.courseId,
+        learner: { firstName: input.learnerFirstName, id: input.learnerId, lastName: input.learnerLastName },
+        postback: {
+          password: this.config.webhook.password,
+          url: `${this.config.http.publicBaseUrl}${this.options.postbackPath}?token=${encodeURIComponent(token)}`,
+          username: this.config.webhook.username,
+        },
+        registrationId: id,
+      });
     } catch (error) {
       await this.registrations.delete([id]);
       if (error instanceof NotFoundError && error.code === 'SCORM_CLOUD_NOT_FOUND') {
@@ -100,24 +98,6 @@ export class RegistrationsService {
       throw error;
     }
     return { progress: [], registration };
-  }
-
-  /**
-   * A create that timed out may still have landed on SCORM Cloud; when the caller retries the same id and SCORM
-   * Cloud says it exists for the same course and learner, that earlier attempt is the registration asked for
-   * (its postback URL carries the same registration's token and our credentials).
-   */
-  private async adoptEarlierAttempt(error: unknown, id: string, input: CreateRegistrationInput): Promise<void> {
-    if (!(error instanceof ConflictError)) throw error;
-    const owner = await this.transport.registrationOwner(id, { courseId: input.courseId, learnerId: input.learnerId });
-    if (owner?.courseId === input.courseId && owner.learnerId === input.learnerId) {
-      this.logger.warn(`Registration ${id} already existed on SCORM Cloud for the same course and learner; adopted`);
-      return;
-    }
-    throw new ConflictError(
-      'REGISTRATION_EXISTS_UPSTREAM',
-      `SCORM Cloud already has a registration ${id} for another course or learner`,
-    );
   }
 
   async get(caller: Caller, registrationId: string, refresh = false): Promise<RegistrationView> {

@@ -1,4 +1,19 @@
-import { ScormCloudV1Failure, mapV1Failure, parseV1Response, v1ReportToProgress } from './scorm-cloud-v1.client';
+import { SystemClock } from '@app/common';
+import type { AppConfigService } from '@app/config';
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
+import { Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+
+import {
+  ScormCloudV1Client,
+  ScormCloudV1Failure,
+  mapV1Failure,
+  parseV1Response,
+  v1ReportToProgress,
+} from './scorm-cloud-v1.client';
+import { ScormCloudV1Signer, computeV1Signature, formatV1Timestamp } from './scorm-cloud-v1.signer';
 
 describe('SCORM Cloud v1 XML answers', () => {
   it('returns the <rsp> element of an ok answer', () => {
@@ -62,5 +77,80 @@ describe('SCORM Cloud v1 XML answers', () => {
       score: null,
       success: 'UNKNOWN',
     });
+  });
+});
+
+describe('ScormCloudV1Client against a local HTTP server', () => {
+  let server: Server;
+  let baseUrl: string;
+  let seen: { method?: string; url?: string; type?: string; params: Record<string, string> }[];
+  let answer: (params: Record<string, string>) => string;
+  const config = (url: string) =>
+    ({ scormCloud: { appId: 'APP', baseUrl: url, secretKey: 'secret-key', timeoutMs: 1000 } }) as AppConfigService;
+  const client = () =>
+    new ScormCloudV1Client(
+      new HttpService(axios.create()),
+      config(baseUrl),
+      new ScormCloudV1Signer(config(baseUrl), new SystemClock()),
+    );
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        const query = new URL(req.url ?? '', 'http://x').searchParams;
+        const form = /x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') ? new URLSearchParams(body) : [];
+        const params = Object.fromEntries([...query, ...form]);
+        seen.push({ method: req.method, params, type: req.headers['content-type'], url: req.url });
+        res
+          .writeHead(200, { 'Content-Type': 'text/xml' })
+          .end(`<?xml version="1.0"?><rsp stat="ok">${answer(params)}</rsp>`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    seen = [];
+    answer = () => '<success />';
+  });
+
+  it('sends a signed call as a POST form, never with the webhook password in the URL', async () => {
+    await client().createRegistration({
+      courseId: 'c',
+      learner: { firstName: 'A', id: 'l', lastName: 'B' },
+      postback: { password: 'p@ss&word=1', url: 'https://gw.example/pb?token=t', username: 'u' },
+      registrationId: 'r',
+    });
+    expect(seen).toHaveLength(1);
+    const [{ method, params, type, url }] = seen;
+    expect({ method, type, url }).toEqual({ method: 'POST', type: 'application/x-www-form-urlencoded', url: '/api' });
+    expect(params).toMatchObject({ method: 'rustici.registration.createRegistration', urlpass: 'p@ss&word=1' });
+    const { sig, ...signed } = params;
+    expect(sig).toBe(computeV1Signature('secret-key', signed));
+  });
+
+  it('refuses an existing course without asking for a new version, and sends no version parameter', async () => {
+    answer = (params) =>
+      params.method === 'rustici.debug.getTime'
+        ? `<currenttime tz="UTC">${formatV1Timestamp(new Date())}</currenttime>`
+        : params.method === 'rustici.course.exists'
+          ? '<result>true</result>'
+          : '<token><id>job-1</id></token>';
+    const upload = (mayCreateNewVersion: boolean) =>
+      client().startImport({
+        courseId: 'c1',
+        file: Readable.from([Buffer.from('PK\u0003\u0004zip')]),
+        filename: 'c1.zip',
+        mayCreateNewVersion,
+      });
+    await expect(upload(false)).rejects.toMatchObject({ code: 'SCORM_CLOUD_CONFLICT', kind: 'conflict' });
+    expect(seen.map((s) => s.params.method)).toEqual(['rustici.debug.getTime', 'rustici.course.exists']);
+    seen = [];
+    await expect(upload(true)).resolves.toEqual({ jobId: 'job-1' });
+    const importCall = seen.find((s) => s.params.method === 'rustici.course.importCourseAsync');
+    expect(Object.keys(importCall?.params ?? {}).sort()).toEqual(['appid', 'courseid', 'method', 'sig', 'ts']);
   });
 });

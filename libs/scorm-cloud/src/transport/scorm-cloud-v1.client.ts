@@ -1,7 +1,8 @@
 import { ConflictError, DomainError, NotFoundError } from '@app/common';
 import { AppConfigService } from '@app/config';
+import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
-import axios, { AxiosInstance, AxiosRequestConfig } from 'axios';
+import { AxiosRequestConfig } from 'axios';
 import { XMLParser } from 'fast-xml-parser';
 import FormData from 'form-data';
 
@@ -10,6 +11,7 @@ import type {
   RegistrationProgressUpdate,
   SuccessStatus,
 } from '../registrations/registration-progress.types';
+import { RegistrationOwner, adoptEarlierCreate } from './registration-adoption';
 import { ScormCloudV1Signer, V1Params } from './scorm-cloud-v1.signer';
 import {
   ScormCloudRejectedError,
@@ -112,36 +114,34 @@ const text = (value: unknown): string =>
       ? String((value as XmlNode)['#text'] ?? '')
       : String(value);
 
-/** SCORM Cloud's signed v1 API (the v1 spec), behind the same transport interface as v2. */
+/**
+ * SCORM Cloud's signed v1 API (the v1 spec), behind the same transport interface as v2. Every authenticated call is
+ * a POST of an application/x-www-form-urlencoded body signed over the same parameters ("An API call is a GET or
+ * POST", the v1 spec), so secrets such as createRegistration's urlpass never sit in a URL that proxies and access
+ * logs keep. Only the course upload (multipart: the file is the body) and the browser's launch URL carry parameters
+ * in a URL.
+ */
 @Injectable()
 export class ScormCloudV1Client implements ScormCloudTransport {
-  readonly api = 'v1' as const;
   private readonly logger = new Logger(ScormCloudV1Client.name);
-  private readonly http: AxiosInstance;
+  private readonly defaults: AxiosRequestConfig;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private clockChecked = false;
 
   constructor(
+    private readonly http: HttpService,
     config: AppConfigService,
     private readonly signer: ScormCloudV1Signer,
   ) {
     ({ baseUrl: this.baseUrl, timeoutMs: this.timeoutMs } = config.scormCloud);
-    this.http = axios.create({
+    this.defaults = {
       maxRedirects: 0,
       responseType: 'text',
       timeout: this.timeoutMs,
       transformResponse: (data: unknown) => data,
       validateStatus: () => true,
-    });
-  }
-
-  async ping(): Promise<void> {
-    await this.unauthenticated('rustici.debug.ping');
-  }
-
-  async authPing(): Promise<void> {
-    await this.call({ method: 'rustici.debug.authPing' }, 'authenticated ping');
+    };
   }
 
   /** SCORM Cloud's clock (`rustici.debug.getTime`, unauthenticated). */
@@ -167,7 +167,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     }));
   }
 
-  async courseExists(courseId: string): Promise<boolean> {
+  private async courseExists(courseId: string): Promise<boolean> {
     const rsp = await this.call({ courseid: courseId, method: 'rustici.course.exists' }, `course ${courseId}`);
     return text(rsp.result) === 'true';
   }
@@ -179,6 +179,14 @@ export class ScormCloudV1Client implements ScormCloudTransport {
   async startImport(upload: CourseUpload): Promise<{ jobId: string }> {
     // The zip stream cannot be sent twice, so learn SCORM Cloud's clock before the first upload instead of after a 107.
     if (!this.clockChecked) await this.syncClock().catch(() => undefined);
+    // v1's importCourseAsync has no version parameter: an existing course id always gets a new version (v1
+    // reference, "Versioning"). So a caller who did not ask for one is refused here, as v2 refuses it itself.
+    if (!upload.mayCreateNewVersion && (await this.courseExists(upload.courseId))) {
+      throw new ConflictError(
+        'SCORM_CLOUD_CONFLICT',
+        `SCORM Cloud says the course ${upload.courseId} already exists (pass may_create_new_version=true for a new version)`,
+      );
+    }
     const form = new FormData();
     form.append('filedata', upload.file, {
       contentType: 'application/zip',
@@ -186,11 +194,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
       ...(upload.size !== undefined ? { knownLength: upload.size } : {}),
     });
     const rsp = await this.call(
-      {
-        courseid: upload.courseId,
-        method: 'rustici.course.importCourseAsync',
-        mayCreateNewVersion: String(upload.mayCreateNewVersion),
-      },
+      { courseid: upload.courseId, method: 'rustici.course.importCourseAsync' },
       'course import',
       { data: form, headers: form.getHeaders(), maxBodyLength: Infinity, method: 'POST', timeout: UPLOAD_TIMEOUT_MS },
       false,
@@ -215,30 +219,34 @@ export class ScormCloudV1Client implements ScormCloudTransport {
   }
 
   async createRegistration(registration: NewRegistration): Promise<void> {
-    await this.call(
-      {
-        authtype: 'form',
-        courseid: registration.courseId,
-        fname: registration.learner.firstName,
-        learnerid: registration.learner.id,
-        lname: registration.learner.lastName,
-        method: 'rustici.registration.createRegistration',
-        postbackurl: registration.postback.url,
-        regid: registration.registrationId,
-        resultsformat: 'course',
-        urlname: registration.postback.username,
-        urlpass: registration.postback.password,
-      },
-      `registration ${registration.registrationId}`,
-    );
-  }
-
-  async registrationExists(registrationId: string): Promise<boolean> {
-    const rsp = await this.call(
-      { method: 'rustici.registration.exists', regid: registrationId },
-      `registration ${registrationId}`,
-    );
-    return text(rsp.result) === 'true';
+    const id = registration.registrationId;
+    try {
+      await this.call(
+        {
+          authtype: 'form',
+          courseid: registration.courseId,
+          fname: registration.learner.firstName,
+          learnerid: registration.learner.id,
+          lname: registration.learner.lastName,
+          method: 'rustici.registration.createRegistration',
+          postbackurl: registration.postback.url,
+          regid: id,
+          resultsformat: 'course',
+          urlname: registration.postback.username,
+          urlpass: registration.postback.password,
+        },
+        `registration ${id}`,
+      );
+    } catch (error) {
+      // Error 2: the id exists. Error 1 (no such course) and the rest are answered as they are.
+      if (!(error instanceof ConflictError)) throw error;
+      await adoptEarlierCreate(
+        error,
+        registration,
+        () => this.registrationOwner(id, registration.courseId),
+        this.logger,
+      );
+    }
   }
 
   async registrationProgress(registrationId: string): Promise<RegistrationProgressUpdate> {
@@ -251,37 +259,26 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     return v1ReportToProgress(registrationId, report);
   }
 
-  async listRegistrations(
-    filter: { courseId?: string; learnerId?: string } = {},
-  ): Promise<{ id: string; courseId: string; learnerId: string }[]> {
+  /**
+   * v1 has no single-registration read that names its learner: the course's registration list does
+   * (`courseid`, an exact filter in Rustici's .NET library).
+   */
+  private async registrationOwner(registrationId: string, courseId: string): Promise<RegistrationOwner | null> {
     const rsp = await this.call(
-      {
-        method: 'rustici.registration.getRegistrationList',
-        ...(filter.courseId ? { courseid: filter.courseId } : {}),
-        ...(filter.learnerId ? { learnerid: filter.learnerId } : {}),
-      },
+      { courseid: courseId, method: 'rustici.registration.getRegistrationList' },
       'registration list',
     );
     const list = rsp.registrationlist;
-    if (list === undefined)
+    if (list === undefined) {
       throw mapV1Failure(new ScormCloudV1Failure(-1, 'no <registrationlist>'), 'registration list');
+    }
     // An empty <registrationlist/> parses to an empty string.
     const items =
       typeof list === 'object' && list ? ((list as XmlNode).registration as XmlNode[] | undefined) : undefined;
-    return (items ?? []).map((item) => ({
-      courseId: String(item['@_courseid'] ?? text(item.courseId)),
-      id: String(item['@_id'] ?? text(item.registrationId)),
-      learnerId: text(item.learnerId),
-    }));
-  }
-
-  /** v1 has no single-registration read with its learner: the list filtered by course and learner tells. */
-  async registrationOwner(
-    registrationId: string,
-    hint: { courseId: string; learnerId: string },
-  ): Promise<{ courseId: string; learnerId: string } | null> {
-    const found = (await this.listRegistrations(hint)).find((item) => item.id === registrationId);
-    return found ? { courseId: found.courseId, learnerId: found.learnerId || hint.learnerId } : null;
+    const found = (items ?? []).find((item) => String(item['@_id'] ?? text(item.registrationId)) === registrationId);
+    return found
+      ? { courseId: String(found['@_courseid'] ?? text(found.courseId)), learnerId: text(found.learnerId) }
+      : null;
   }
 
   async deleteRegistration(registrationId: string): Promise<void> {
@@ -296,6 +293,14 @@ export class ScormCloudV1Client implements ScormCloudTransport {
       { method: 'rustici.registration.resetRegistration', regid: registrationId },
       `registration ${registrationId}`,
     );
+  }
+
+  private async registrationExists(registrationId: string): Promise<boolean> {
+    const rsp = await this.call(
+      { method: 'rustici.registration.exists', regid: registrationId },
+      `registration ${registrationId}`,
+    );
+    return text(rsp.result) === 'true';
   }
 
   /**
@@ -343,8 +348,21 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     replayable = true,
   ): Promise<XmlNode> {
     for (let attempt = 1; ; attempt++) {
-      const url = `${this.baseUrl}?${this.signer.signedQuery(params)}`;
-      const body = await this.send(url, options, what);
+      const signed = new URLSearchParams(this.signer.sign(params)).toString();
+      // A multipart upload's body is the file, so its (secret-free) parameters go in the query string.
+      const body =
+        options.data !== undefined
+          ? await this.send(`${this.baseUrl}?${signed}`, { method: 'POST', ...options }, what)
+          : await this.send(
+              this.baseUrl,
+              {
+                ...options,
+                data: signed,
+                headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+                method: 'POST',
+              },
+              what,
+            );
       try {
         return parseV1Response(body);
       } catch (error) {
@@ -372,7 +390,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     let status: number;
     let data: unknown;
     try {
-      ({ data, status } = await this.http.request({ method: 'GET', ...options, url }));
+      ({ data, status } = await this.http.axiosRef.request({ ...this.defaults, method: 'GET', ...options, url }));
     } catch (error) {
       throw scormCloudTransportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
     }

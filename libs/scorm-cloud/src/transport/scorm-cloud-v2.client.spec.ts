@@ -1,4 +1,6 @@
 import type { AppConfigService } from '@app/config';
+import { HttpService } from '@nestjs/axios';
+import axios from 'axios';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -37,7 +39,7 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
   });
 
   const client = (url = baseUrl) =>
-    new ScormCloudV2Client({
+    new ScormCloudV2Client(new HttpService(axios.create()), {
       scormCloud: { appId: 'APP', baseUrl: url, secretKey: 'secret-key', timeoutMs: 300 },
     } as AppConfigService);
   const json =
@@ -45,17 +47,26 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
     (_req, res) =>
       res.writeHead(status, { 'Content-Type': 'application/json' }).end(body === undefined ? '' : JSON.stringify(body));
 
-  it('sends HTTP Basic appId:secretKey and follows `more` paging', async () => {
-    handlers.push(json(200, { courses: [{ id: 'a', title: 'A' }], more: 'p2' }), json(200, { courses: [{ id: 'b' }] }));
+  it('sends HTTP Basic appId:secretKey, asks for registration counts and follows `more` paging', async () => {
+    handlers.push(
+      json(200, { courses: [{ id: 'a', registrationCount: 3, title: 'A' }], more: 'p2' }),
+      json(200, { courses: [{ id: 'b' }] }),
+    );
     const courses = await client().listCourses();
-    expect(courses.map((c) => c.id)).toEqual(['a', 'b']);
+    expect(courses.map((c) => [c.id, c.registrationCount])).toEqual([
+      ['a', 3],
+      ['b', null],
+    ]);
     expect(seen[0].auth).toBe(`Basic ${Buffer.from('APP:secret-key').toString('base64')}`);
-    expect(seen.map((s) => s.url)).toEqual(['/api/v2/courses', '/api/v2/courses?more=p2']);
+    expect(seen.map((s) => s.url)).toEqual([
+      '/api/v2/courses?includeRegistrationCount=true',
+      '/api/v2/courses?includeRegistrationCount=true&more=p2',
+    ]);
   });
 
   it('retries a safe call on 503 and 429, then succeeds', async () => {
-    handlers.push(json(503), json(429), json(200, { apiMessage: 'pong' }));
-    await client().ping();
+    handlers.push(json(503), json(429), json(200, { courses: [] }));
+    await client().listCourses();
     expect(seen).toHaveLength(3);
   });
 
@@ -71,7 +82,7 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
   it('maps 401 to a 502-kind error saying our credentials were rejected', async () => {
     handlers.push(json(401, { message: 'nope' }));
     const error = await client()
-      .ping()
+      .listCourses()
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SCORM_CLOUD_AUTH_REJECTED', kind: 'upstream_rejected' });
     expect((error as Error).message).toMatch(/SCORM Cloud rejected our credentials/);
@@ -90,7 +101,10 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
   it('times out (504 kind) without retrying: the caller has already waited the whole time-out', async () => {
     for (let i = 0; i < 3; i++) handlers.push(() => undefined);
     const started = Date.now();
-    await expect(client().ping()).rejects.toMatchObject({ code: 'SCORM_CLOUD_TIMEOUT', kind: 'upstream_timeout' });
+    await expect(client().listCourses()).rejects.toMatchObject({
+      code: 'SCORM_CLOUD_TIMEOUT',
+      kind: 'upstream_timeout',
+    });
     expect(seen).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(1000);
   });
@@ -108,7 +122,7 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
   });
 
   it('reports a refused connection as unreachable', async () => {
-    await expect(client('http://127.0.0.1:9/api/v2').ping()).rejects.toMatchObject({
+    await expect(client('http://127.0.0.1:9/api/v2').listCourses()).rejects.toMatchObject({
       code: 'SCORM_CLOUD_UNREACHABLE',
     });
   });
@@ -122,6 +136,16 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
     const link = await client().launchLink('r1', { expirySeconds: 3600, redirectUrl: 'https://lms/x' });
     expect(link.url).toBe('https://player/x');
     expect(JSON.parse(body)).toEqual({ expiry: 300, redirectOnExitUrl: 'https://lms/x' });
+  });
+
+  it("always sends redirectOnExitUrl, empty for the account's setting when the caller gives none", async () => {
+    let body = '';
+    handlers.push((req, res) => {
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => json(200, { launchLink: 'https://player/y' })(req, res));
+    });
+    await client().launchLink('r1', { expirySeconds: 120 });
+    expect(JSON.parse(body)).toEqual({ expiry: 120, redirectOnExitUrl: '' });
   });
 
   it('reads a v2 registration into an API progress update', () => {

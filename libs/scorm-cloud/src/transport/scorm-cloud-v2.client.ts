@@ -1,7 +1,8 @@
 import { ConflictError, DomainError, NotFoundError } from '@app/common';
 import { AppConfigService } from '@app/config';
-import { Injectable } from '@nestjs/common';
-import axios, { AxiosInstance, AxiosRequestConfig, Method } from 'axios';
+import { HttpService } from '@nestjs/axios';
+import { Injectable, Logger } from '@nestjs/common';
+import { AxiosRequestConfig, Method } from 'axios';
 import FormData from 'form-data';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -10,6 +11,7 @@ import type {
   RegistrationProgressUpdate,
   SuccessStatus,
 } from '../registrations/registration-progress.types';
+import { RegistrationOwner, adoptEarlierCreate } from './registration-adoption';
 import {
   ScormCloudRejectedError,
   ScormCloudUnavailableError,
@@ -48,28 +50,30 @@ interface V2Registration {
   completedDate?: string;
 }
 
-/** SCORM Cloud REST API v2: HTTP Basic appId:secretKey, JSON; the only code that knows its URLs. */
+/**
+ * SCORM Cloud REST API v2: HTTP Basic appId:secretKey, JSON; the only code that knows its URLs. Requests follow
+ * Rustici's generated v2 client (@rusticisoftware/scormcloud-api-v2-client-javascript), which the sandbox enforces.
+ */
 @Injectable()
 export class ScormCloudV2Client implements ScormCloudTransport {
-  readonly api = 'v2' as const;
-  private readonly http: AxiosInstance;
+  private readonly logger = new Logger(ScormCloudV2Client.name);
+  private readonly defaults: AxiosRequestConfig;
   private readonly timeoutMs: number;
 
-  constructor(config: AppConfigService) {
+  constructor(
+    private readonly http: HttpService,
+    config: AppConfigService,
+  ) {
     const { appId, baseUrl, secretKey, timeoutMs } = config.scormCloud;
     this.timeoutMs = timeoutMs;
-    this.http = axios.create({
+    this.defaults = {
       auth: { password: secretKey, username: appId },
       baseURL: `${baseUrl}/`,
       headers: { Accept: 'application/json' },
       maxRedirects: 0,
       timeout: timeoutMs,
       validateStatus: () => true,
-    });
-  }
-
-  async ping(): Promise<void> {
-    await this.request('GET', 'ping', 'ping');
+    };
   }
 
   async listCourses(): Promise<ScormCourse[]> {
@@ -80,9 +84,8 @@ export class ScormCloudV2Client implements ScormCloudTransport {
         'GET',
         'courses',
         'courses',
-        {
-          params: more ? { more } : undefined,
-        },
+        // registrationCount is in the answer only when asked for.
+        { params: { includeRegistrationCount: true, ...(more ? { more } : {}) } },
       );
       if (!Array.isArray(body?.courses)) throw malformed('the course list has no courses array');
       for (const course of body.courses) courses.push(toCourse(course));
@@ -136,31 +139,59 @@ export class ScormCloudV2Client implements ScormCloudTransport {
   }
 
   async createRegistration(registration: NewRegistration): Promise<void> {
-    const body = await this.request('POST', 'registrations', `registration ${registration.registrationId}`, {
-      data: {
-        courseId: registration.courseId,
-        learner: {
-          firstName: registration.learner.firstName,
-          id: registration.learner.id,
-          lastName: registration.learner.lastName,
+    const id = registration.registrationId;
+    let body: unknown;
+    try {
+      body = await this.request('POST', 'registrations', `registration ${id}`, {
+        data: {
+          courseId: registration.courseId,
+          learner: {
+            firstName: registration.learner.firstName,
+            id: registration.learner.id,
+            lastName: registration.learner.lastName,
+          },
+          // Every postback setting explicitly: an unset one falls back to app-level settings we do not control.
+          postBack: {
+            authType: 'HTTPBASIC',
+            password: registration.postback.password,
+            resultsFormat: 'FULL',
+            url: registration.postback.url,
+            userName: registration.postback.username,
+          },
+          registrationId: id,
         },
-        // Every postback setting explicitly: an unset one falls back to app-level settings we do not control.
-        postBack: {
-          authType: 'HTTPBASIC',
-          password: registration.postback.password,
-          resultsFormat: 'FULL',
-          url: registration.postback.url,
-          userName: registration.postback.username,
-        },
-        registrationId: registration.registrationId,
-      },
-    });
+      });
+    } catch (error) {
+      // createRegistration documents only 400 for a refused create; 409 is accepted too, as a conflict's own status.
+      const refused =
+        error instanceof ConflictError || (error instanceof DomainError && error.code === 'SCORM_CLOUD_BAD_REQUEST');
+      if (!refused) throw error;
+      try {
+        await adoptEarlierCreate(error, registration, () => this.registrationOwner(id), this.logger);
+        return;
+      } catch (final) {
+        // The same 400 answers an unknown course: name it, as v1's error 1 does.
+        if (final === error && (await this.courseMissing(registration.courseId))) {
+          throw new NotFoundError('SCORM_CLOUD_NOT_FOUND', `SCORM Cloud has no course ${registration.courseId}`);
+        }
+        throw final;
+      }
+    }
     // SCORM Cloud answers 204 No Content; a 2xx with a body is something else (a proxy, an error page).
     if (body !== undefined) throw malformed('the registration answer has a body where none was expected');
   }
 
-  async registrationOwner(registrationId: string): Promise<{ courseId: string; learnerId: string } | null> {
-    // v2 reads the registration itself; the hint is for v1's list filter.
+  private async courseMissing(courseId: string): Promise<boolean> {
+    try {
+      await this.request('GET', `courses/${encodeURIComponent(courseId)}`, `course ${courseId}`);
+      return false;
+    } catch (error) {
+      return error instanceof NotFoundError;
+    }
+  }
+
+  /** Course and learner of an existing registration, or null when SCORM Cloud has none. */
+  private async registrationOwner(registrationId: string): Promise<RegistrationOwner | null> {
     try {
       const body = await this.request<{ course?: { id?: string }; learner?: { id?: string } }>(
         'GET',
@@ -173,20 +204,6 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       return { courseId: body.course.id, learnerId: body.learner.id };
     } catch (error) {
       if (error instanceof NotFoundError) return null;
-      throw error;
-    }
-  }
-
-  async registrationExists(registrationId: string): Promise<boolean> {
-    try {
-      await this.request(
-        'HEAD',
-        `registrations/${encodeURIComponent(registrationId)}`,
-        `registration ${registrationId}`,
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof NotFoundError) return false;
       throw error;
     }
   }
@@ -225,7 +242,8 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       'POST',
       `registrations/${encodeURIComponent(registrationId)}/launchLink`,
       `registration ${registrationId}`,
-      { data: { expiry, ...(request.redirectUrl ? { redirectOnExitUrl: request.redirectUrl } : {}) } },
+      // redirectOnExitUrl is required (LaunchLinkRequestSchema); an empty string means the account's setting.
+      { data: { expiry, redirectOnExitUrl: request.redirectUrl ?? '' } },
     );
     if (typeof body?.launchLink !== 'string' || !/^https?:\/\//.test(body.launchLink)) {
       throw malformed('the launch link answer has no launchLink URL');
@@ -245,7 +263,13 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       let data: unknown;
       let headers: Record<string, unknown> = {};
       try {
-        const response = await this.http.request({ ...options, method, url: path });
+        const response = await this.http.axiosRef.request({
+          ...this.defaults,
+          ...options,
+          headers: { ...this.defaults.headers, ...options.headers },
+          method,
+          url: path,
+        });
         ({ data, headers, status } = response);
       } catch (error) {
         const mapped = scormCloudTransportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);

@@ -48,24 +48,21 @@ export interface LaunchLink {
   expiresAt: Date;
 }
 
-/** What the gateway needs from SCORM Cloud; the v2 REST client and the v1 signed-API client both provide it. */
+/**
+ * What the gateway needs from SCORM Cloud; the v2 REST client and the v1 signed-API client both provide it. Where the
+ * two APIs differ (see README, "v1 and v2"), each client does what its own API documents.
+ */
 export interface ScormCloudTransport {
-  readonly api: 'v1' | 'v2';
-  ping(): Promise<void>;
   listCourses(): Promise<ScormCourse[]>;
   deleteCourse(courseId: string): Promise<void>;
+  /** Refuses (409 SCORM_CLOUD_CONFLICT) an existing course id unless `mayCreateNewVersion`. */
   startImport(upload: CourseUpload): Promise<{ jobId: string }>;
   importJob(jobId: string): Promise<ImportJob>;
+  /**
+   * Creates the registration, or adopts the one an earlier attempt with the same id left on SCORM Cloud when its
+   * course and learner match (REGISTRATION_EXISTS_UPSTREAM when they do not).
+   */
   createRegistration(registration: NewRegistration): Promise<void>;
-  registrationExists(registrationId: string): Promise<boolean>;
-  /** Course and learner of an existing registration (null when it does not exist). */
-  registrationOwner(
-    registrationId: string,
-    hint: { courseId: string; learnerId: string },
-  ): Promise<{
-    courseId: string;
-    learnerId: string;
-  } | null>;
   /** Progress of the latest instance, as an API-sourced update. */
   registrationProgress(registrationId: string): Promise<RegistrationProgressUpdate>;
   deleteRegistration(registrationId: string): Promise<void>;
