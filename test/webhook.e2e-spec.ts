@@ -222,6 +222,28 @@ describe('results webhook', () => {
       expect(await count(id)).toBe(0);
       expect(await progressOf(id)).toBeUndefined();
     });
+    it('answers a postback without credentials 401 whatever its body, before reading it', async () => {
+      const bodies: [string, string][] = [
+        ['application/json', '{}'],
+        ['application/json', '{not json'],
+        ['text/xml', '<broken'],
+        ['application/x-www-form-urlencoded', 'nothing=here'],
+        ['text/plain', '{}'],
+      ];
+      const stored = await count();
+      for (const route of ROUTES) {
+        for (const [type, body] of bodies) {
+          const res = await request(gateway.url).post(route).set('Content-Type', type).send(body);
+          expect({ code: res.body.code, route, status: res.status, type }).toEqual({
+            code: 'WEBHOOK_CREDENTIALS_INVALID',
+            route,
+            status: 401,
+            type,
+          });
+        }
+      }
+      expect(await count()).toBe(stored);
+    });
   });
 
   describe('failed-authentication limit', () => {

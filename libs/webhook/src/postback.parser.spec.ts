@@ -66,7 +66,10 @@ describe('PostbackParser', () => {
     const body = form({ data: JSON.stringify(V2), password: 'secret', userName: 'scorm' });
     const parsed = parser.parse(post('application/x-www-form-urlencoded', body));
     expect(parsed.shape).toBe('v2_form');
-    expect(parsed.fieldCredentials).toEqual({ password: 'secret', username: 'scorm' });
+    expect(parser.credentialsOf(post('application/x-www-form-urlencoded', body))).toEqual({
+      password: 'secret',
+      username: 'scorm',
+    });
     expect(parsed.progress.registrationId).toBe('reg-123');
     expect(parsed.redactedRaw).not.toContain('secret');
     expect(parsed.redactedRaw).toContain('userName=scorm');

@@ -40,6 +40,22 @@ export class PostbackParser {
     trimValues: true,
   });
 
+  /**
+   * The webhook credentials a request carries outside the Authorization header: the GET query's or a form's
+   * `userName`/`username` and `password` fields. JSON and XML bodies carry none (SCORM Cloud sends those with HTTP
+   * Basic), so they are checked before anything in the body is parsed.
+   */
+  credentialsOf(req: PostbackRequest): { username: string | undefined; password: string | undefined } {
+    const method = req.method.toUpperCase();
+    const form = method === 'POST' && FORM_TYPES.has(mediaTypeOf(req));
+    const fields =
+      method === 'GET' ? parseFields(req.rawQuery) : form ? parseFields(bodyOf(req)) : new Map<string, string>();
+    return {
+      password: fields.get('password'),
+      username: fields.get('userName') ?? fields.get('username') ?? fields.get('urlname'),
+    };
+  }
+
   parse(req: PostbackRequest): ParsedPostback {
     const method = req.method.toUpperCase();
     const query = parseFields(req.rawQuery);
@@ -49,8 +65,8 @@ export class PostbackParser {
       throw new DomainError('POSTBACK_METHOD_NOT_ALLOWED', `Postbacks use GET or POST, not ${method}`, 'bad_request');
     }
 
-    const mediaType = (req.contentType ?? '').split(';')[0].trim().toLowerCase();
-    const body = (req.rawBody ?? Buffer.alloc(0)).toString('utf8');
+    const mediaType = mediaTypeOf(req);
+    const body = bodyOf(req);
     if (JSON_TYPES.has(mediaType) || mediaType.endsWith('+json')) {
       return this.withRaw('v2_json', this.fromV2Json(parseJson(body, 'body')), body, token);
     }
@@ -74,10 +90,6 @@ export class PostbackParser {
 
   /** v2 form, v1 form, or the webhook guide's GET query (with or without a `data` field). */
   private fromFields(fields: Fields, kind: 'form' | 'query', raw: string, urlToken: string | undefined) {
-    const fieldCredentials = {
-      password: fields.get('password'),
-      username: fields.get('userName') ?? fields.get('username') ?? fields.get('urlname'),
-    };
     const token = urlToken ?? (fields.get('token') || undefined);
     const redactedRaw = redactFields(raw);
     const data = fields.get('data');
@@ -85,10 +97,10 @@ export class PostbackParser {
       const first = data.trimStart()[0];
       if (first === '<') {
         const shape: PostbackShape = kind === 'form' ? 'v1_form' : 'query';
-        return { fieldCredentials, progress: this.fromV1Xml(data, 'data'), redactedRaw, shape, token };
+        return { progress: this.fromV1Xml(data, 'data'), redactedRaw, shape, token };
       }
       const shape: PostbackShape = kind === 'form' ? 'v2_form' : 'query';
-      return { fieldCredentials, progress: this.fromV2Json(parseJson(data, 'data')), redactedRaw, shape, token };
+      return { progress: this.fromV2Json(parseJson(data, 'data')), redactedRaw, shape, token };
     }
     if (kind === 'form') {
       throw new ValidationFailedError(
@@ -97,11 +109,11 @@ export class PostbackParser {
         'POSTBACK_DATA_MISSING',
       );
     }
-    return { fieldCredentials, progress: fromQuery(fields), redactedRaw, shape: 'query' as const, token };
+    return { progress: fromQuery(fields), redactedRaw, shape: 'query' as const, token };
   }
 
   private withRaw(shape: PostbackShape, progress: PostbackProgress, raw: string, token: string | undefined) {
-    return { fieldCredentials: undefined, progress, redactedRaw: raw, shape, token };
+    return { progress, redactedRaw: raw, shape, token };
   }
 
   /** SCORM Cloud v2 RegistrationSchema (optionally wrapped as `{registration: {...}}`). */
@@ -154,6 +166,9 @@ export class PostbackParser {
     };
   }
 }
+
+const mediaTypeOf = (req: PostbackRequest) => (req.contentType ?? '').split(';')[0].trim().toLowerCase();
+const bodyOf = (req: PostbackRequest) => (req.rawBody ?? Buffer.alloc(0)).toString('utf8');
 
 function fromQuery(fields: Fields): PostbackProgress {
   const get = (...names: string[]) => names.map((name) => fields.get(name)).find((v) => v !== undefined && v !== '');

@@ -38,8 +38,6 @@ export interface PostbackProgress {
 export interface ParsedPostback {
   shape: PostbackShape;
   progress: PostbackProgress;
-  /** Credentials carried in form or query fields (basic auth travels in the header instead). */
-  fieldCredentials: { username: string | undefined; password: string | undefined } | undefined;
   /** The per-registration token from the postback URL, if any. */
   token: string | undefined;
   /** What gets stored: the body (or query string) with password and token fields removed. */

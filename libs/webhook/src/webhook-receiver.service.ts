@@ -103,16 +103,18 @@ export class WebhookReceiverService {
     return { ...stored, registrationId: progress.registrationId };
   }
 
-  /** Webhook credentials always, the URL token when present; parses the body on the way (form credentials live in it). */
+  /**
+   * Webhook credentials first (HTTP Basic, or form/query fields), before the body is even parsed: a postback
+   * without them is a 401 whatever its body. Then the payload, then the URL token when present.
+   */
   private async authenticate(req: PostbackRequest): Promise<ParsedPostback> {
-    // Basic auth is checked before the body is even parsed.
-    const basic = req.authorization !== undefined;
-    if (basic && !this.credentials.verifyBasicHeader(req.authorization)) throw badCredentials();
-    const parsed = this.parser.parse(req);
-    if (!basic) {
-      const { username, password } = parsed.fieldCredentials ?? {};
+    if (req.authorization !== undefined) {
+      if (!this.credentials.verifyBasicHeader(req.authorization)) throw badCredentials();
+    } else {
+      const { username, password } = this.parser.credentialsOf(req);
       if (!this.credentials.verify(username, password)) throw badCredentials();
     }
+    const parsed = this.parser.parse(req);
     if (parsed.token !== undefined) await this.checkToken(parsed.token, parsed.progress.registrationId);
     return parsed;
   }
