@@ -117,6 +117,44 @@ describe('platform (auth, errors, health, docs)', () => {
   });
 
   describe('errors', () => {
+    const browse = {
+      ...bazaarUser({ role: 'teacher', user_id: 'teacher-1' }),
+      return_url: 'https://lms.example.edu/c/21',
+    };
+
+    it('says "is required" for a missing field, before any other rule', async () => {
+      const { first_name: _dropped, ...withoutName } = browse as Record<string, unknown>;
+      const res = await request(gateway.url)
+        .post('/api/v1/bazaar/browse')
+        .set(bearer(TEST_API_KEY))
+        .send({ ...withoutName, role: 'teacher' })
+        .expect(400);
+      expect(res.body.details.first_name).toEqual(['first_name is required (rule: isDefined)']);
+      expect(res.body.message).toBe('first_name is required (rule: isDefined)');
+    });
+
+    it('answers a JSON body without Content-Type: application/json with 415 naming the header', async () => {
+      const body = JSON.stringify({ ...browse, role: 'teacher' });
+      for (const type of ['text/plain', undefined]) {
+        const sent = request(gateway.url).post('/api/v1/bazaar/browse').set(bearer(TEST_API_KEY));
+        const res = await (type ? sent.set('Content-Type', type) : sent.unset('Content-Type')).send(
+          type ? body : Buffer.from(body),
+        );
+        expect({ status: res.status, type }).toEqual({ status: 415, type });
+        expectErrorShape(res.body, 415, 'UNSUPPORTED_MEDIA_TYPE');
+        expect(res.body.message).toMatch(/^Content-Type must be application\/json/);
+        expect(res.body.details['Content-Type']).toHaveLength(1);
+      }
+    });
+
+    it('answers a wrong method on a known path with 405 and Allow', async () => {
+      const put = await request(gateway.url).put('/api/v1/scorm/registrations').set(bearer(TEST_API_KEY)).expect(405);
+      expectErrorShape(put.body, 405, 'METHOD_NOT_ALLOWED');
+      expect(put.headers.allow).toBe('POST');
+      const del = await request(gateway.url).delete('/health').expect(405);
+      expect(del.headers.allow).toBe('GET, HEAD');
+    });
+
     it('answers an unknown route with 404 in the error shape', async () => {
       const res = await request(gateway.url).get('/api/v1/nothing-here').set(bearer(TEST_API_KEY)).expect(404);
       expectErrorShape(res.body, 404, 'ROUTE_NOT_FOUND');

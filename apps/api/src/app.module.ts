@@ -1,12 +1,19 @@
 import { AuthModule } from '@app/auth';
 import { BAZAAR_MIGRATIONS, BazaarModule } from '@app/bazaar';
-import { AllExceptionsFilter, LoggingModule, TunnelModule, TunnelProvider, createValidationPipe } from '@app/common';
+import {
+  AllExceptionsFilter,
+  ContentTypeInterceptor,
+  LoggingModule,
+  TunnelModule,
+  TunnelProvider,
+  createValidationPipe,
+} from '@app/common';
 import { AppConfigModule, AppConfigOptions } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { SCORM_CLOUD_MIGRATIONS } from '@app/scorm-cloud';
 import { WEBHOOK_MIGRATIONS, WebhookModule } from '@app/webhook';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 
 import { HealthController } from './health/health.controller';
@@ -36,6 +43,7 @@ export class AppModule {
       module: AppModule,
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: ContentTypeInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

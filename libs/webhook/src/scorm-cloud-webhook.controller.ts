@@ -1,4 +1,5 @@
 import { Public } from '@app/auth';
+import { ReadsOwnBody } from '@app/common';
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBasicAuth,
@@ -30,6 +31,7 @@ const DESCRIPTION =
 @ApiBasicAuth('webhook')
 @ApiSecurity('webhook')
 @Public()
+@ReadsOwnBody()
 @Controller()
 export class ScormCloudWebhookController {
   constructor(private readonly receiver: WebhookReceiverService) {}
@@ -37,7 +39,7 @@ export class ScormCloudWebhookController {
   @Post(ROUTES)
   @HttpCode(200)
   @ApiOperation({ description: DESCRIPTION, summary: 'Receive a SCORM Cloud results postback' })
-  @ApiConsumes('application/json', 'application/x-www-form-urlencoded', 'text/xml', 'application/xml')
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded', 'text/xml', 'application/xml', 'text/plain')
   @ApiBody({ description: 'v2 RegistrationSchema JSON, a form with field data, or a v1 registration report' })
   @ApiQuery({ description: 'Per-registration postback token', name: 'token', required: false })
   @ApiOkResponse({ type: PostbackAcceptedDto })

@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'gone'
+  | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
@@ -81,6 +82,24 @@ export class RateLimitedError extends DomainError {
   ) {
     super(code, message, 'rate_limited');
   }
+}
+
+/** 405: the path exists, with other methods; the HTTP layer sends `Allow`. */
+export class MethodNotAllowedError extends DomainError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allowed: string[],
+  ) {
+    super('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${allowed.join(', ')}`, 'method_not_allowed');
+  }
+}
+
+/** 415: the request body's Content-Type is not one this route reads. */
+export function unsupportedContentType(received: string, accepted: readonly string[]): DomainError {
+  const rule = `Content-Type must be ${accepted.join(' or ')}`;
+  const message = `${rule} (the request sent ${received || 'none'})`;
+  return new DomainError('UNSUPPORTED_MEDIA_TYPE', message, 'unsupported_media_type', { 'Content-Type': [message] });
 }
 
 /** Too many failed authentications from one client address, on any route that authenticates. */

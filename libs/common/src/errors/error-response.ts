@@ -2,7 +2,14 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 
 import { bodyTooLarge } from '../http/body-limits';
-import { BEARER_CHALLENGE, DomainError, ErrorDetails, RateLimitedError, UnauthenticatedError } from './domain.error';
+import {
+  BEARER_CHALLENGE,
+  DomainError,
+  ErrorDetails,
+  MethodNotAllowedError,
+  RateLimitedError,
+  UnauthenticatedError,
+} from './domain.error';
 import { ERROR_STATUS } from './error-status.table';
 
 /** Every 4xx/5xx body: `{statusCode, error, message, code, request_id, details?}` (ApiErrorDto in OpenAPI). */
@@ -59,6 +66,7 @@ export function errorResponse(thrown: unknown, requestId: string): ErrorResponse
     const seconds = error instanceof RateLimitedError ? error.retryAfterSeconds : DEFAULT_RETRY_AFTER_SECONDS;
     headers['Retry-After'] = String(seconds);
   }
+  if (error instanceof MethodNotAllowedError) headers.Allow = error.allowed.join(', ');
   // A refused body may still be arriving: close the connection rather than read it to the end.
   if (body.statusCode === HttpStatus.PAYLOAD_TOO_LARGE) headers.Connection = 'close';
   return { body, error, headers, status: body.statusCode };

@@ -9,6 +9,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorKind, HttpStatus>> = {
   forbidden: HttpStatus.FORBIDDEN,
   gone: HttpStatus.GONE,
   internal: HttpStatus.INTERNAL_SERVER_ERROR,
+  method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
   not_found: HttpStatus.NOT_FOUND,
   payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,

@@ -7,11 +7,16 @@ export function validationDetails(errors: ValidationError[], parent = ''): Error
   const details: ErrorDetails = {};
   for (const error of errors) {
     const path = parent ? `${parent}.${error.property}` : error.property;
-    const messages = Object.entries(error.constraints ?? {}).map(([rule, message]) =>
-      rule === 'whitelistValidation'
-        ? `${path} is not an allowed field (rule: whitelist)`
-        : `${message} (rule: ${rule})`,
-    );
+    const rules = Object.entries(error.constraints ?? {});
+    // Optional fields skip validation when absent, so an absent value that broke a rule is a required field.
+    const missing = error.value === undefined && rules.length > 0 && !('whitelistValidation' in error.constraints!);
+    const messages = missing
+      ? [`${path} is required (rule: isDefined)`]
+      : rules.map(([rule, message]) =>
+          rule === 'whitelistValidation'
+            ? `${path} is not an allowed field (rule: whitelist)`
+            : `${message} (rule: ${rule})`,
+        );
     if (messages.length) details[path] = messages;
     Object.assign(details, validationDetails(error.children ?? [], path));
   }
@@ -33,7 +38,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
+    // Values are kept only to tell a missing field from a wrong one; messages never echo them.
+    validationError: { target: false, value: true },
     whitelist: true,
   });
 }
