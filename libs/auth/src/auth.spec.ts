@@ -1,5 +1,6 @@
 import { UnauthenticatedError } from '@app/common';
 import { AppConfigService, loadAppConfig } from '@app/config';
+import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { SignJWT } from 'jose';
 
@@ -55,6 +56,9 @@ describe('AuthFailureLimiter', () => {
 
 describe('LmsJwtVerifier', () => {
   const verifier = new LmsJwtVerifier(configWith({ LMS_JWT_SECRET: SECRET }));
+  // These tokens are unscoped on purpose; their warning is tested below.
+  beforeAll(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterAll(() => jest.restoreAllMocks());
   const exp = () => Math.floor(Date.now() / 1000) + 300;
 
   it('returns the user id and role of a good token', async () => {
@@ -81,6 +85,63 @@ describe('LmsJwtVerifier', () => {
     await expect(
       verifier.verify(await sign({ exp: exp(), role: 'admin', sub: 'x' }, SECRET + SECRET, 'HS512')),
     ).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+});
+
+describe('LmsJwtVerifier scope', () => {
+  const exp = () => Math.floor(Date.now() / 1000) + 300;
+  const scope = { city_id: '091', contexts: ['bio-7a'], school_id: '00913' };
+  const verifierIn = (env: string) =>
+    new LmsJwtVerifier({ auth: { lmsJwtSecret: SECRET }, env } as unknown as AppConfigService);
+
+  it('hands the scope claims to the caller', async () => {
+    const token = await sign({ ...scope, exp: exp(), given_name: 'Sami', role: 'student', sub: 's-1' });
+    await expect(verifierIn('production').verify(token)).resolves.toMatchObject({
+      cityId: '091',
+      contexts: ['bio-7a'],
+      givenName: 'Sami',
+      schoolId: '00913',
+      userId: 's-1',
+    });
+  });
+
+  it('refuses an unscoped token in production with 401 naming the missing claims', async () => {
+    const token = await sign({ city_id: '091', exp: exp(), role: 'teacher', sub: 't-1' });
+    await expect(verifierIn('production').verify(token)).rejects.toMatchObject({
+      code: 'TOKEN_SCOPE_MISSING',
+      message: expect.stringMatching(/no "school_id", "contexts" claims/),
+    });
+  });
+
+  it('refuses a malformed claim in any environment', async () => {
+    const token = await sign({
+      ...scope,
+      contexts: [{ id: 'bio-7a', role: 'teacher' }],
+      exp: exp(),
+      role: 'teacher',
+      sub: 't',
+    });
+    await expect(verifierIn('development').verify(token)).rejects.toMatchObject({
+      code: 'TOKEN_INVALID',
+      message: expect.stringContaining('"contexts"'),
+    });
+  });
+
+  it('accepts an unscoped token outside production, warning once per subject', async () => {
+    const verifier = verifierIn('development');
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      for (const sub of ['t-1', 't-1', 't-1', 't-2']) {
+        await expect(verifier.verify(await sign({ exp: exp(), role: 'teacher', sub }))).resolves.toEqual({
+          role: 'teacher',
+          userId: sub,
+        });
+      }
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn.mock.calls.map(([fields]) => fields)).toEqual([{ sub: 't-1' }, { sub: 't-2' }]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 
