@@ -62,7 +62,25 @@ describe('platform (auth, errors, health, docs)', () => {
         .get('/api/v1/me')
         .set(bearer(await userToken('teacher-7', 'teacher')))
         .expect(200);
-      expect(res.body).toEqual({ kind: 'user', role: 'teacher', user_id: 'teacher-7' });
+      expect(res.body).toEqual({ kind: 'user', role: 'teacher', unscoped: true, user_id: 'teacher-7' });
+    });
+
+    it('hands the handler the scope of a scoped user JWT', async () => {
+      const res = await request(gateway.url)
+        .get('/api/v1/me')
+        .set(bearer(await userToken('teacher-7', 'teacher', { scope: { contexts: ['c-1', 42], email: undefined } })))
+        .expect(200);
+      expect(res.body).toEqual({
+        city_id: '091',
+        contexts: ['c-1', '42'],
+        family_name: 'Öhman',
+        given_name: 'Tiina',
+        kind: 'user',
+        role: 'teacher',
+        school_id: '00913',
+        unscoped: false,
+        user_id: 'teacher-7',
+      });
     });
 
     it('rate-limits repeated authentication failures from one address', async () => {
