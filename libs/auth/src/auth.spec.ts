@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 
 import { ApiKeyRegistry } from './api-key.registry';
 import { AuthFailureLimiter } from './auth-failure.limiter';
-import { assertCallerIs, hasRole } from './caller.policy';
+import { bindToToken, hasRole } from './caller.policy';
 import { constantTimeEqual } from './constant-time';
 import { LmsJwtVerifier } from './lms-jwt.verifier';
 import { WebhookCredentialsVerifier, parseBasicAuth } from './webhook-credentials.verifier';
@@ -168,13 +168,15 @@ describe('webhook credentials', () => {
 
 describe('caller policy and constant-time comparison', () => {
   it('lets API keys act for anyone and users only for themselves', () => {
-    expect(() =>
-      assertCallerIs({ keyName: 'k', kind: 'api_key', role: 'admin' }, { role: 'x', userId: 'y' }),
-    ).not.toThrow();
+    const claimed = (userId: string, role?: string) => ({
+      role: { claim: 'role' as const, value: role },
+      user_id: { claim: 'sub' as const, value: userId },
+    });
+    expect(() => bindToToken({ keyName: 'k', kind: 'api_key', role: 'admin' }, claimed('y', 'x'))).not.toThrow();
     const student = { kind: 'user' as const, role: 'student' as const, userId: 's-1' };
-    expect(() => assertCallerIs(student, { role: 'student', userId: 's-1' })).not.toThrow();
-    expect(() => assertCallerIs(student, { role: 'teacher', userId: 's-1' })).toThrow(/role must be/);
-    expect(() => assertCallerIs(student, { userId: 's-2' })).toThrow(/user_id must be/);
+    expect(() => bindToToken(student, claimed('s-1', 'student'))).not.toThrow();
+    expect(() => bindToToken(student, claimed('s-1', 'teacher'))).toThrow(/role must be/);
+    expect(() => bindToToken(student, claimed('s-2'))).toThrow(/user_id must be/);
     expect(hasRole(student, 'teacher', 'admin')).toBe(false);
   });
 

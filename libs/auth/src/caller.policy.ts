@@ -146,17 +146,6 @@ export function mayObserve(caller: Caller, subject: ObservedSubject): boolean {
   return mayActInContext(caller, subject.contextId);
 }
 
-/**
- * With a user JWT, the user a request body speaks for must be the token's user with the token's role:
- * a student cannot claim to be a teacher, nor act for another student. API keys are full trust.
- */
-export function assertCallerIs(caller: Caller, claimed: { userId?: string | number; role?: string }): void {
-  bindToToken(caller, {
-    user_id: { claim: 'sub', value: claimed.userId },
-    role: { claim: 'role', value: claimed.role },
-  });
-}
-
 export function hasRole(caller: Caller, ...roles: UserRole[]): boolean {
   return caller.kind === 'api_key' || roles.includes(caller.role);
 }
