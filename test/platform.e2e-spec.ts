@@ -184,6 +184,20 @@ describe('platform (auth, errors, health, docs)', () => {
         expect.arrayContaining(['statusCode', 'error', 'message', 'code', 'request_id']),
       );
       expect(res.body.paths['/api/v1/me'].get.responses['4XX']).toBeDefined();
+      // The bearer scheme says what a user token carries and what binding refuses.
+      const bearerScheme = res.body.components.securitySchemes.bearer.description as string;
+      for (const words of [
+        'school_id',
+        'city_id',
+        'contexts',
+        'given_name',
+        'TOKEN_SCOPE_MISSING',
+        'CONTEXT_NOT_IN_TOKEN',
+      ])
+        expect(bearerScheme).toContain(words);
+      const create = res.body.paths['/api/v1/scorm/registrations'].post;
+      expect(create.responses['403'].description).toMatch(/CONTEXT_NOT_IN_TOKEN/);
+      expect(create.responses['403'].content).toBeDefined();
     });
 
     it('sends security headers and allows CORS only from the configured origins', async () => {
