@@ -325,9 +325,16 @@ describe('Bazaar round trip (gateway + sandbox Bazaar over HTTP)', () => {
         '/api/v1/contexts/{context_id}/materials/{uid}',
       ]),
     );
-    expect(res.body.components.schemas.BrowseRequestDto.required).toEqual(
-      expect.arrayContaining(['first_name', 'school_id', 'return_url']),
-    );
+    const schema = res.body.components.schemas.BrowseRequestDto;
+    expect(schema.required).toEqual(expect.arrayContaining(['context_id', 'context_title', 'return_url']));
+    // Filled from a user token when left out (an API key's missing one is a 400 naming it).
+    for (const field of ['first_name', 'last_name', 'school_id', 'city_id', 'user_id', 'role']) {
+      expect(schema.required).not.toContain(field);
+      expect(schema.properties[field].description).toMatch(/Required with an API key/);
+    }
+    expect(schema.properties.school_id.description).toMatch(/SCHOOL_ID_MISMATCH/);
+    const browseOp = res.body.paths['/api/v1/bazaar/browse'].post;
+    expect(browseOp.responses['403'].description).toMatch(/CONTEXT_NOT_IN_TOKEN/);
   });
 
   describe('argument rules (the Bazaar spec tables)', () => {

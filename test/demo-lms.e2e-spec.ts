@@ -66,10 +66,10 @@ describe('demo LMS page (sandbox) against the gateway', () => {
     expect(courses.body.courses).toEqual([expect.objectContaining({ id: 'demo-photosynthesis' })]);
   });
 
-  it('mints user tokens that the gateway accepts with the right user and role', async () => {
-    for (const [key, userId, role] of [
-      ['teacher', 'tiina.teacher', 'teacher'],
-      ['student', 'sami.student', 'student'],
+  it('mints scoped user tokens that the gateway accepts with the right user, role and scope', async () => {
+    for (const [key, userId, role, givenName] of [
+      ['teacher', 'tiina.teacher', 'teacher', 'Tiina'],
+      ['student', 'sami.student', 'student', 'Sami'],
     ]) {
       const minted = await request(stack.sandbox.url).get(`/demo/token?user=${key}`).expect(200);
       expect(Date.parse(minted.body.expires_at)).toBeGreaterThan(Date.now());
@@ -77,7 +77,18 @@ describe('demo LMS page (sandbox) against the gateway', () => {
         .get('/api/v1/me')
         .set('Authorization', `Bearer ${minted.body.token}`)
         .expect(200);
-      expect(me.body).toEqual({ kind: 'user', role, user_id: userId });
+      expect(me.body).toEqual({
+        city_id: '091',
+        contexts: ['bio-7a-2026', 'hist-8b-2026'],
+        email: minted.body.user.email,
+        family_name: minted.body.user.last_name,
+        given_name: givenName,
+        kind: 'user',
+        role,
+        school_id: '00913',
+        unscoped: false,
+        user_id: userId,
+      });
     }
     await request(stack.sandbox.url).get('/demo/token?user=nobody').expect(404);
   });

@@ -62,7 +62,25 @@ describe('platform (auth, errors, health, docs)', () => {
         .get('/api/v1/me')
         .set(bearer(await userToken('teacher-7', 'teacher')))
         .expect(200);
-      expect(res.body).toEqual({ kind: 'user', role: 'teacher', user_id: 'teacher-7' });
+      expect(res.body).toEqual({ kind: 'user', role: 'teacher', unscoped: true, user_id: 'teacher-7' });
+    });
+
+    it('hands the handler the scope of a scoped user JWT', async () => {
+      const res = await request(gateway.url)
+        .get('/api/v1/me')
+        .set(bearer(await userToken('teacher-7', 'teacher', { scope: { contexts: ['c-1', 42], email: undefined } })))
+        .expect(200);
+      expect(res.body).toEqual({
+        city_id: '091',
+        contexts: ['c-1', '42'],
+        family_name: 'Öhman',
+        given_name: 'Tiina',
+        kind: 'user',
+        role: 'teacher',
+        school_id: '00913',
+        unscoped: false,
+        user_id: 'teacher-7',
+      });
     });
 
     it('rate-limits repeated authentication failures from one address', async () => {
@@ -123,14 +141,14 @@ describe('platform (auth, errors, health, docs)', () => {
     };
 
     it('says "is required" for a missing field, before any other rule', async () => {
-      const { first_name: _dropped, ...withoutName } = browse as Record<string, unknown>;
+      const { context_title: _dropped, ...withoutTitle } = browse as Record<string, unknown>;
       const res = await request(gateway.url)
         .post('/api/v1/bazaar/browse')
         .set(bearer(TEST_API_KEY))
-        .send({ ...withoutName, role: 'teacher' })
+        .send({ ...withoutTitle, role: 'teacher' })
         .expect(400);
-      expect(res.body.details.first_name).toEqual(['first_name is required (rule: isDefined)']);
-      expect(res.body.message).toBe('first_name is required (rule: isDefined)');
+      expect(res.body.details.context_title).toEqual(['context_title is required (rule: isDefined)']);
+      expect(res.body.message).toBe('context_title is required (rule: isDefined)');
     });
 
     it('answers a JSON body without Content-Type: application/json with 415 naming the header', async () => {
@@ -204,6 +222,20 @@ describe('platform (auth, errors, health, docs)', () => {
         expect.arrayContaining(['statusCode', 'error', 'message', 'code', 'request_id']),
       );
       expect(res.body.paths['/api/v1/me'].get.responses['4XX']).toBeDefined();
+      // The bearer scheme says what a user token carries and what binding refuses.
+      const bearerScheme = res.body.components.securitySchemes.bearer.description as string;
+      for (const words of [
+        'school_id',
+        'city_id',
+        'contexts',
+        'given_name',
+        'TOKEN_SCOPE_MISSING',
+        'CONTEXT_NOT_IN_TOKEN',
+      ])
+        expect(bearerScheme).toContain(words);
+      const create = res.body.paths['/api/v1/scorm/registrations'].post;
+      expect(create.responses['403'].description).toMatch(/CONTEXT_NOT_IN_TOKEN/);
+      expect(create.responses['403'].content).toBeDefined();
     });
 
     it('sends security headers and allows CORS only from the configured origins', async () => {

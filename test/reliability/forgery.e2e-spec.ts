@@ -7,6 +7,7 @@ import { countChanges } from '../support/database-inspector';
 import { HOSTILE_TRAFFIC_OVERRIDES, InspectedStack, startInspectedStack } from '../support/inspected-stack';
 import { errorShapeProblem, rawRequest } from '../support/raw-http';
 import { insertRegistration } from '../support/registrations';
+import { sandboxRequestCount } from '../support/sandbox-faults';
 import { TEST_SECRETS } from '../support/stack';
 import { TEST_API_KEY, TEST_JWT_SECRET, userToken } from '../support/tokens';
 
@@ -146,6 +147,305 @@ describe('forgery and replay are refused and store nothing', () => {
         }),
       );
       expect(res.status).toBe(403);
+    });
+  });
+
+  describe('a scoped user token acts only in its own school and courses', () => {
+    const OTHER = 'course-other';
+    const teacherScope = { scope: true } as const;
+    const studentScope = {
+      scope: { email: 'sami.oppilas@koulu.example.fi', family_name: 'Student', given_name: 'Sami' },
+    } as const;
+    const studentFields = {
+      email: 'sami.oppilas@koulu.example.fi',
+      first_name: 'Sami',
+      last_name: 'Student',
+      role: 'student',
+      user_id: 'student-1',
+    };
+    let teacher: string;
+    let student: string;
+    let uid: string;
+
+    beforeAll(async () => {
+      teacher = await userToken('teacher-1', 'teacher', teacherScope);
+      student = await userToken('student-1', 'student', studentScope);
+      // The same material in the token's course and in another one, so only the scope can refuse a view.
+      for (const context_id of ['course-21', OTHER]) {
+        const session = await newSession(stack.gateway, stack.sandbox, TEST_API_KEY, bazaarUser({ context_id }));
+        expect((await postForm(session.addUrl, { params: session.forms[0].params })).status).toBe(303);
+        uid = session.forms[0].uid;
+      }
+      await insertRegistration(stack.gateway, 'reg-other-course', { contextId: OTHER, learnerId: 'student-2' });
+      await insertRegistration(stack.gateway, 'reg-own-course', { contextId: 'course-21', learnerId: 'student-2' });
+      await insertRegistration(stack.gateway, 'reg-no-course', { contextId: null, learnerId: 'student-2' });
+    });
+
+    const browseBody = (override: Record<string, unknown>) =>
+      JSON.stringify({ ...bazaarUser(), return_url: `${stack.sandbox.url}/demo`, ...override });
+    const viewBody = (override: Record<string, unknown>) =>
+      JSON.stringify({ ...bazaarUser(studentFields), resource_uid: uid, ...override });
+    const enrol = (override: Record<string, unknown>) =>
+      JSON.stringify({ context_id: 'course-21', course_id: 'safety-101', ...override });
+    const teacherEnrols = (override: Record<string, unknown>) =>
+      enrol({ learner_first_name: 'Aino', learner_id: 'student-2', learner_last_name: 'Virtanen', ...override });
+
+    /** [label, who, method, path, body, code] */
+    const spoofs: () => [string, string, string, string, string | undefined, string][] = () => [
+      [
+        'browse: another school',
+        teacher,
+        'POST',
+        '/api/v1/bazaar/browse',
+        browseBody({ school_id: '00914' }),
+        'SCHOOL_ID_MISMATCH',
+      ],
+      [
+        'browse: another city',
+        teacher,
+        'POST',
+        '/api/v1/bazaar/browse',
+        browseBody({ city_id: '092' }),
+        'CITY_ID_MISMATCH',
+      ],
+      [
+        'browse: another course',
+        teacher,
+        'POST',
+        '/api/v1/bazaar/browse',
+        browseBody({ context_id: OTHER }),
+        'CONTEXT_NOT_IN_TOKEN',
+      ],
+      [
+        'browse: another first name',
+        teacher,
+        'POST',
+        '/api/v1/bazaar/browse',
+        browseBody({ first_name: 'Mallory' }),
+        'FIRST_NAME_MISMATCH',
+      ],
+      [
+        'browse: another last name',
+        teacher,
+        'POST',
+        '/api/v1/bazaar/browse',
+        browseBody({ last_name: 'Mallory' }),
+        'LAST_NAME_MISMATCH',
+      ],
+      [
+        'browse: another email',
+        teacher,
+        'POST',
+        '/api/v1/bazaar/browse',
+        browseBody({ email: 'mallory@evil.example' }),
+        'EMAIL_MISMATCH',
+      ],
+      [
+        'browse: another user',
+        teacher,
+        'POST',
+        '/api/v1/bazaar/browse',
+        browseBody({ user_id: 'teacher-2' }),
+        'USER_MISMATCH',
+      ],
+      [
+        'view: another school',
+        student,
+        'POST',
+        '/api/v1/bazaar/view',
+        viewBody({ school_id: '00914' }),
+        'SCHOOL_ID_MISMATCH',
+      ],
+      ['view: another city', student, 'POST', '/api/v1/bazaar/view', viewBody({ city_id: 92 }), 'CITY_ID_MISMATCH'],
+      [
+        'view: another course',
+        student,
+        'POST',
+        '/api/v1/bazaar/view',
+        viewBody({ context_id: OTHER }),
+        'CONTEXT_NOT_IN_TOKEN',
+      ],
+      [
+        'view: another first name',
+        student,
+        'POST',
+        '/api/v1/bazaar/view',
+        viewBody({ first_name: 'Tiina' }),
+        'FIRST_NAME_MISMATCH',
+      ],
+      [
+        'view: another last name',
+        student,
+        'POST',
+        '/api/v1/bazaar/view',
+        viewBody({ last_name: 'Öhman' }),
+        'LAST_NAME_MISMATCH',
+      ],
+      [
+        'view: another email',
+        student,
+        'POST',
+        '/api/v1/bazaar/view',
+        viewBody({ email: 'tiina.opettaja@koulu.example.fi' }),
+        'EMAIL_MISMATCH',
+      ],
+      ['view: another role', student, 'POST', '/api/v1/bazaar/view', viewBody({ role: 'teacher' }), 'ROLE_MISMATCH'],
+      [
+        'materials: list another course',
+        teacher,
+        'GET',
+        `/api/v1/contexts/${OTHER}/materials`,
+        undefined,
+        'CONTEXT_NOT_IN_TOKEN',
+      ],
+      [
+        'materials: remove from another course',
+        teacher,
+        'DELETE',
+        `/api/v1/contexts/${OTHER}/materials/${encodeURIComponent(uid)}`,
+        undefined,
+        'CONTEXT_NOT_IN_TOKEN',
+      ],
+      [
+        'enrol: a student in another course',
+        student,
+        'POST',
+        '/api/v1/scorm/registrations',
+        enrol({ context_id: OTHER }),
+        'CONTEXT_NOT_IN_TOKEN',
+      ],
+      [
+        'enrol: a student under another first name',
+        student,
+        'POST',
+        '/api/v1/scorm/registrations',
+        enrol({ learner_first_name: 'Mallory' }),
+        'FIRST_NAME_MISMATCH',
+      ],
+      [
+        'enrol: a student under another last name',
+        student,
+        'POST',
+        '/api/v1/scorm/registrations',
+        enrol({ learner_last_name: 'Mallory' }),
+        'LAST_NAME_MISMATCH',
+      ],
+      [
+        'enrol: a student enrolling someone else',
+        student,
+        'POST',
+        '/api/v1/scorm/registrations',
+        enrol({ learner_first_name: 'A', learner_id: 'student-2', learner_last_name: 'B' }),
+        'REGISTRATION_FORBIDDEN',
+      ],
+      [
+        'enrol: a teacher in another course',
+        teacher,
+        'POST',
+        '/api/v1/scorm/registrations',
+        teacherEnrols({ context_id: OTHER }),
+        'CONTEXT_NOT_IN_TOKEN',
+      ],
+      [
+        'read: a registration in another course',
+        teacher,
+        'GET',
+        '/api/v1/scorm/registrations/reg-other-course',
+        undefined,
+        'REGISTRATION_FORBIDDEN',
+      ],
+      [
+        'read: refreshing one in another course',
+        teacher,
+        'GET',
+        '/api/v1/scorm/registrations/reg-other-course?refresh=true',
+        undefined,
+        'REGISTRATION_FORBIDDEN',
+      ],
+      [
+        'read: a registration in no course',
+        teacher,
+        'GET',
+        '/api/v1/scorm/registrations/reg-no-course',
+        undefined,
+        'REGISTRATION_FORBIDDEN',
+      ],
+      [
+        "read: a classmate's registration",
+        student,
+        'GET',
+        '/api/v1/scorm/registrations/reg-own-course',
+        undefined,
+        'REGISTRATION_FORBIDDEN',
+      ],
+      [
+        'reset: a registration in another course',
+        teacher,
+        'POST',
+        '/api/v1/scorm/registrations/reg-other-course/reset',
+        undefined,
+        'REGISTRATION_FORBIDDEN',
+      ],
+      [
+        'delete: a registration in another course',
+        teacher,
+        'DELETE',
+        '/api/v1/scorm/registrations/reg-other-course',
+        undefined,
+        'REGISTRATION_FORBIDDEN',
+      ],
+      [
+        "progress: a classmate's",
+        student,
+        'GET',
+        '/api/v1/scorm/learners/student-2/progress',
+        undefined,
+        'REGISTRATION_FORBIDDEN',
+      ],
+    ];
+
+    it('refuses each spoof with 403 naming the field, storing nothing and sending nothing to the sandbox', async () => {
+      const attempts = spoofs();
+      expect(attempts.length).toBeGreaterThanOrEqual(25);
+      for (const [label, token, method, path, body, code] of attempts) {
+        const sent = await sandboxRequestCount(stack.sandbox);
+        const res = await unchanged(() =>
+          rawRequest(stack.gateway.url, {
+            body,
+            headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            method,
+            path,
+          }),
+        );
+        expect({ code: res.json?.code, label, status: res.status }).toEqual({ code, label, status: 403 });
+        expect(errorShapeProblem(res)).toBeUndefined();
+        expect({ label, sent: await sandboxRequestCount(stack.sandbox) }).toEqual({ label, sent });
+      }
+    });
+
+    it("lists only the registrations of the teacher's own courses in a learner's progress", async () => {
+      const res = await unchanged(() =>
+        rawRequest(stack.gateway.url, {
+          headers: { Authorization: `Bearer ${teacher}` },
+          method: 'GET',
+          path: '/api/v1/scorm/learners/student-2/progress',
+        }),
+      );
+      expect(res.status).toBe(200);
+      const ids = (res.json?.registrations as { id: string }[]).map((registration) => registration.id);
+      expect(ids).toEqual(['reg-own-course']);
+    });
+
+    it('counts what reaches the sandbox (the check above is not vacuous)', async () => {
+      const sent = await sandboxRequestCount(stack.sandbox);
+      const res = await rawRequest(stack.gateway.url, {
+        body: viewBody({}),
+        headers: { Authorization: `Bearer ${student}`, 'Content-Type': 'application/json' },
+        method: 'POST',
+        path: '/api/v1/bazaar/view',
+      });
+      expect(res.status).toBe(200);
+      expect(await sandboxRequestCount(stack.sandbox)).toBe(sent + 1);
     });
   });
 

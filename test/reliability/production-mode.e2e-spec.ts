@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../support/free-port';
 import { GatewayProcess, spawnGateway } from '../support/gateway-process';
 import { assertNoSecrets, secretsFromEnv } from '../support/secret-scan';
+import { userToken } from '../support/tokens';
 
 const KEYS = join(__dirname, '..', 'fixtures', 'keys');
 
@@ -116,6 +117,31 @@ describe('production mode refuses unsafe configurations at start-up', () => {
 
   it('refuses return origins that are only the loopback sandbox (the default)', async () => {
     expect(await refused((env) => delete env.ALLOWED_RETURN_ORIGINS)).toMatch(/ALLOWED_RETURN_ORIGINS must list/);
+  });
+
+  it('refuses a user token without its scope claims (401 naming them), and serves a scoped one', async () => {
+    const gateway = await start(() => undefined);
+    await gateway.waitHealthy();
+    const secret = productionEnv(0, dir).LMS_JWT_SECRET;
+    const me = async (token: string) => {
+      const res = await fetch(`${gateway.url}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+      return { body: (await res.json()) as Record<string, unknown>, status: res.status };
+    };
+    const unscoped = await me(await userToken('teacher-1', 'teacher', { secret }));
+    expect(unscoped.status).toBe(401);
+    expect(unscoped.body).toMatchObject({ code: 'TOKEN_SCOPE_MISSING' });
+    expect(unscoped.body.message).toMatch(/no "school_id", "city_id", "contexts" claims/);
+    const noContexts = await me(await userToken('teacher-1', 'teacher', { scope: { contexts: undefined }, secret }));
+    expect(noContexts).toMatchObject({
+      body: { code: 'TOKEN_SCOPE_MISSING', message: expect.stringMatching(/no "contexts" claim:/) },
+      status: 401,
+    });
+    const scoped = await me(await userToken('teacher-1', 'teacher', { scope: true, secret }));
+    expect(scoped).toMatchObject({
+      body: { contexts: ['course-21'], school_id: '00913', unscoped: false },
+      status: 200,
+    });
+    await gateway.stop('SIGTERM');
   });
 
   it('starts with a complete production configuration, serves health, and logs no secret', async () => {

@@ -22,3 +22,10 @@ export async function clearFaults(sandbox: RunningSandbox): Promise<void> {
   const res = await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'DELETE' });
   if (res.status !== 204) throw new Error(`clearing faults failed: ${res.status}`);
 }
+
+/** How many requests the sandbox has received outside its `/_sandbox/` controls (Bazaar, SCORM Cloud, pages). */
+export async function sandboxRequestCount(sandbox: RunningSandbox): Promise<number> {
+  const res = await fetch(`${sandbox.url}/_sandbox/requests`);
+  if (res.status !== 200) throw new Error(`reading the request count failed: ${res.status}`);
+  return ((await res.json()) as { total: number }).total;
+}

@@ -1,3 +1,4 @@
+import { BEARER_SCHEME_DESCRIPTION } from '@app/auth';
 import { ApiErrorDto, BODY_LIMIT_BYTES, TunnelService, bodyTooDeep, errorBody, parsedBodyTooDeep } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { PostbackFastPathMiddleware, TrustProxy } from '@app/webhook';
@@ -129,7 +130,12 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
           '`Authorization: Bearer <API key or LMS user JWT>`. Every error answers the ApiError shape.',
       )
       .setVersion('1.0')
-      .addBearerAuth({ bearerFormat: 'API key or HS256 JWT', scheme: 'bearer', type: 'http' })
+      .addBearerAuth({
+        bearerFormat: 'API key or HS256 JWT',
+        description: BEARER_SCHEME_DESCRIPTION,
+        scheme: 'bearer',
+        type: 'http',
+      })
       .addBasicAuth({ description: 'SCORM Cloud postback credentials', scheme: 'basic', type: 'http' }, 'webhook')
       .addSecurityRequirements('bearer')
       .build(),

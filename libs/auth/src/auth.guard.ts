@@ -60,7 +60,6 @@ export class AuthGuard implements CanActivate {
     if (token.split('.').length !== 3) {
       throw new UnauthenticatedError('TOKEN_INVALID', 'The bearer token is not a valid API key or LMS token');
     }
-    const user = await this.jwt.verify(token);
-    return { kind: 'user', role: user.role, userId: user.userId };
+    return { ...(await this.jwt.verify(token)), kind: 'user' };
   }
 }

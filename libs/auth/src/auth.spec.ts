@@ -1,11 +1,12 @@
 import { UnauthenticatedError } from '@app/common';
 import { AppConfigService, loadAppConfig } from '@app/config';
+import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { SignJWT } from 'jose';
 
 import { ApiKeyRegistry } from './api-key.registry';
 import { AuthFailureLimiter } from './auth-failure.limiter';
-import { assertCallerIs, hasRole } from './caller.policy';
+import { bindToToken, hasRole } from './caller.policy';
 import { constantTimeEqual } from './constant-time';
 import { LmsJwtVerifier } from './lms-jwt.verifier';
 import { WebhookCredentialsVerifier, parseBasicAuth } from './webhook-credentials.verifier';
@@ -55,6 +56,9 @@ describe('AuthFailureLimiter', () => {
 
 describe('LmsJwtVerifier', () => {
   const verifier = new LmsJwtVerifier(configWith({ LMS_JWT_SECRET: SECRET }));
+  // These tokens are unscoped on purpose; their warning is tested below.
+  beforeAll(() => jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined));
+  afterAll(() => jest.restoreAllMocks());
   const exp = () => Math.floor(Date.now() / 1000) + 300;
 
   it('returns the user id and role of a good token', async () => {
@@ -84,6 +88,63 @@ describe('LmsJwtVerifier', () => {
   });
 });
 
+describe('LmsJwtVerifier scope', () => {
+  const exp = () => Math.floor(Date.now() / 1000) + 300;
+  const scope = { city_id: '091', contexts: ['bio-7a'], school_id: '00913' };
+  const verifierIn = (env: string) =>
+    new LmsJwtVerifier({ auth: { lmsJwtSecret: SECRET }, env } as unknown as AppConfigService);
+
+  it('hands the scope claims to the caller', async () => {
+    const token = await sign({ ...scope, exp: exp(), given_name: 'Sami', role: 'student', sub: 's-1' });
+    await expect(verifierIn('production').verify(token)).resolves.toMatchObject({
+      cityId: '091',
+      contexts: ['bio-7a'],
+      givenName: 'Sami',
+      schoolId: '00913',
+      userId: 's-1',
+    });
+  });
+
+  it('refuses an unscoped token in production with 401 naming the missing claims', async () => {
+    const token = await sign({ city_id: '091', exp: exp(), role: 'teacher', sub: 't-1' });
+    await expect(verifierIn('production').verify(token)).rejects.toMatchObject({
+      code: 'TOKEN_SCOPE_MISSING',
+      message: expect.stringMatching(/no "school_id", "contexts" claims/),
+    });
+  });
+
+  it('refuses a malformed claim in any environment', async () => {
+    const token = await sign({
+      ...scope,
+      contexts: [{ id: 'bio-7a', role: 'teacher' }],
+      exp: exp(),
+      role: 'teacher',
+      sub: 't',
+    });
+    await expect(verifierIn('development').verify(token)).rejects.toMatchObject({
+      code: 'TOKEN_INVALID',
+      message: expect.stringContaining('"contexts"'),
+    });
+  });
+
+  it('accepts an unscoped token outside production, warning once per subject', async () => {
+    const verifier = verifierIn('development');
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      for (const sub of ['t-1', 't-1', 't-1', 't-2']) {
+        await expect(verifier.verify(await sign({ exp: exp(), role: 'teacher', sub }))).resolves.toEqual({
+          role: 'teacher',
+          userId: sub,
+        });
+      }
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn.mock.calls.map(([fields]) => fields)).toEqual([{ sub: 't-1' }, { sub: 't-2' }]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
 describe('webhook credentials', () => {
   const verifier = new WebhookCredentialsVerifier(
     configWith({ WEBHOOK_PASSWORD: 'pw-0123456789abcdef', WEBHOOK_USERNAME: 'scorm' }),
@@ -107,13 +168,15 @@ describe('webhook credentials', () => {
 
 describe('caller policy and constant-time comparison', () => {
   it('lets API keys act for anyone and users only for themselves', () => {
-    expect(() =>
-      assertCallerIs({ keyName: 'k', kind: 'api_key', role: 'admin' }, { role: 'x', userId: 'y' }),
-    ).not.toThrow();
+    const claimed = (userId: string, role?: string) => ({
+      role: { claim: 'role' as const, value: role },
+      user_id: { claim: 'sub' as const, value: userId },
+    });
+    expect(() => bindToToken({ keyName: 'k', kind: 'api_key', role: 'admin' }, claimed('y', 'x'))).not.toThrow();
     const student = { kind: 'user' as const, role: 'student' as const, userId: 's-1' };
-    expect(() => assertCallerIs(student, { role: 'student', userId: 's-1' })).not.toThrow();
-    expect(() => assertCallerIs(student, { role: 'teacher', userId: 's-1' })).toThrow(/role must be/);
-    expect(() => assertCallerIs(student, { userId: 's-2' })).toThrow(/user_id must be/);
+    expect(() => bindToToken(student, claimed('s-1', 'student'))).not.toThrow();
+    expect(() => bindToToken(student, claimed('s-1', 'teacher'))).toThrow(/role must be/);
+    expect(() => bindToToken(student, claimed('s-2'))).toThrow(/user_id must be/);
     expect(hasRole(student, 'teacher', 'admin')).toBe(false);
   });
 

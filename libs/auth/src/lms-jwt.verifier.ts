@@ -1,22 +1,29 @@
 import { AppConfigService } from '@app/config';
 import { UnauthenticatedError } from '@app/common';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { errors, jwtVerify } from 'jose';
 
-import { USER_ROLES, UserRole } from './caller';
+import { USER_ROLES, UserRole, UserScope } from './caller';
+import { parseScopeClaims } from './scope-claims.parser';
 
-export interface LmsUser {
-  userId: string;
-  role: UserRole;
-}
+export type LmsUser = { userId: string; role: UserRole } & UserScope;
 
-/** Verifies the short-lived HS256 user tokens the LMS issues with `LMS_JWT_SECRET`. */
+/** An unscoped token outside production is logged once per subject in this window, not on every request. */
+const UNSCOPED_WARNING_EVERY_MS = 60 * 60_000;
+/** Bounds the memory of warned subjects; past it the oldest are forgotten (and may be warned about again). */
+const UNSCOPED_WARNING_SUBJECTS = 1000;
+
+/** Verifies the short-lived HS256 user tokens the LMS issues with `LMS_JWT_SECRET`, and reads their scope. */
 @Injectable()
 export class LmsJwtVerifier {
+  private readonly logger = new Logger(LmsJwtVerifier.name);
   private readonly secret: Uint8Array;
+  private readonly production: boolean;
+  private readonly warned = new Map<string, number>();
 
   constructor(config: AppConfigService) {
     this.secret = new TextEncoder().encode(config.auth.lmsJwtSecret);
+    this.production = config.env === 'production';
   }
 
   async verify(token: string): Promise<LmsUser> {
@@ -48,6 +55,33 @@ export class LmsJwtVerifier {
         'The bearer token "role" claim must be student, teacher or admin',
       );
     }
-    return { role: role as UserRole, userId: sub };
+    const { scope, missing } = parseScopeClaims(payload);
+    if (missing.length) {
+      const names = missing.map((claim) => `"${claim}"`).join(', ');
+      if (this.production) {
+        throw new UnauthenticatedError(
+          'TOKEN_SCOPE_MISSING',
+          `The bearer token has no ${names} claim${missing.length > 1 ? 's' : ''}: a user token must carry its ` +
+            'scope (school_id, city_id, contexts)',
+        );
+      }
+      this.warnUnscoped(sub, names);
+    }
+    return { ...scope, role: role as UserRole, userId: sub };
+  }
+
+  /** Existing demos keep working outside production; the log says what production would refuse. */
+  private warnUnscoped(sub: string, names: string): void {
+    const now = Date.now();
+    const last = this.warned.get(sub);
+    if (last !== undefined && now - last < UNSCOPED_WARNING_EVERY_MS) return;
+    this.warned.delete(sub);
+    this.warned.set(sub, now);
+    if (this.warned.size > UNSCOPED_WARNING_SUBJECTS) this.warned.delete(this.warned.keys().next().value as string);
+    this.logger.warn(
+      { sub },
+      `A user token without the ${names} scope claim(s) was accepted unscoped (not in production, where it is ` +
+        'refused with 401 TOKEN_SCOPE_MISSING). Its user is bound only by user_id and role.',
+    );
   }
 }

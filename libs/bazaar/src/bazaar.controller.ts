@@ -1,6 +1,6 @@
-import { Caller, CurrentCaller, Roles } from '@app/auth';
+import { Caller, CurrentCaller, Roles, TOKEN_BINDING_FORBIDDEN } from '@app/auth';
 import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { BazaarService } from './bazaar.service';
 import { BrowseRequestDto, BrowseResponseDto } from './dto/browse-request.dto';
@@ -20,10 +20,12 @@ export class BazaarController {
     description:
       'Calls Bazaar lms/browse with callback URLs bound to a fresh single-use state (1 h) and answers the ' +
       'one-time store URL (60 s). Bazaar then posts the picked material to the gateway, which stores it in ' +
-      'the course and sends the browser to return_url.',
+      "the course and sends the browser to return_url. A teacher's token must list the course in its contexts; " +
+      "the user, school, city, names and email Bazaar receives are the token's.",
     summary: 'Start browsing the Bazaar store for a course',
   })
   @ApiOkResponse({ type: BrowseResponseDto })
+  @ApiForbiddenResponse({ description: TOKEN_BINDING_FORBIDDEN })
   browse(@CurrentCaller() caller: Caller, @Body() dto: BrowseRequestDto): Promise<BrowseResponseDto> {
     return this.bazaar.browse(caller, dto);
   }
@@ -34,10 +36,13 @@ export class BazaarController {
   @ApiOperation({
     description:
       'The material must be stored in the course (else 404). Every call is a fresh Bazaar lms/view request; ' +
-      "Bazaar's licensing refusal answers 403 with Bazaar's text. Each view is logged (who, what, when).",
+      "Bazaar's licensing refusal answers 403 with Bazaar's text. Each view is logged (who, what, when). A user " +
+      'token must list the course in its contexts; the user, school, city, names and email Bazaar receives are ' +
+      "the token's.",
     summary: 'Get a one-time URL to open a course material',
   })
   @ApiOkResponse({ type: ViewResponseDto })
+  @ApiForbiddenResponse({ description: `${TOKEN_BINDING_FORBIDDEN}; BAZAAR_ACCESS_DENIED (Bazaar's licensing)` })
   view(@CurrentCaller() caller: Caller, @Body() dto: ViewRequestDto): Promise<ViewResponseDto> {
     return this.bazaar.view(caller, dto);
   }

@@ -1,6 +1,13 @@
-import { Roles } from '@app/auth';
+import { Caller, CurrentCaller, Roles, assertMayActInContext } from '@app/auth';
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 
 import { ContextParamsDto, MaterialParamsDto } from './dto/material-params.dto';
 import { MaterialListDto } from './dto/material.dto';
@@ -13,18 +20,31 @@ export class MaterialsController {
   constructor(private readonly materials: MaterialsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Bazaar materials stored in a course' })
+  @ApiOperation({
+    description: "A student's or teacher's token must list the course in its contexts (403 CONTEXT_NOT_IN_TOKEN)",
+    summary: 'Bazaar materials stored in a course',
+  })
   @ApiOkResponse({ type: MaterialListDto })
-  list(@Param() { context_id: contextId }: ContextParamsDto): Promise<MaterialListDto> {
+  @ApiForbiddenResponse({ description: 'CONTEXT_NOT_IN_TOKEN' })
+  list(
+    @CurrentCaller() caller: Caller,
+    @Param() { context_id: contextId }: ContextParamsDto,
+  ): Promise<MaterialListDto> {
+    assertMayActInContext(caller, contextId);
     return this.materials.list(contextId);
   }
 
   @Delete(':uid')
   @HttpCode(204)
   @Roles('teacher', 'admin')
-  @ApiOperation({ summary: 'Remove a Bazaar material from a course' })
+  @ApiOperation({
+    description: "A teacher's token must list the course in its contexts (403 CONTEXT_NOT_IN_TOKEN)",
+    summary: 'Remove a Bazaar material from a course',
+  })
   @ApiNoContentResponse({ description: 'Removed' })
-  remove(@Param() { context_id: contextId, uid }: MaterialParamsDto): Promise<void> {
+  @ApiForbiddenResponse({ description: 'ROLE_FORBIDDEN, CONTEXT_NOT_IN_TOKEN' })
+  remove(@CurrentCaller() caller: Caller, @Param() { context_id: contextId, uid }: MaterialParamsDto): Promise<void> {
+    assertMayActInContext(caller, contextId);
     return this.materials.remove(contextId, uid);
   }
 }

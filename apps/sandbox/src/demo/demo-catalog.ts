@@ -12,6 +12,8 @@ export interface DemoUser {
   city: string;
   /** National city id, at most 10 characters (seed 001). */
   city_id: string;
+  /** The courses the user belongs to, with `role` in each: the token's `contexts` claim. */
+  contexts: string[];
 }
 
 export interface DemoCourse {
@@ -19,11 +21,23 @@ export interface DemoCourse {
   context_title: string;
 }
 
-const school = { city: 'Helsinki', city_id: '091', school: 'Kallion yhtenäiskoulu', school_id: '00913' };
+export const DEMO_COURSES: readonly DemoCourse[] = [
+  { context_id: 'bio-7a-2026', context_title: 'Biology 7A' },
+  { context_id: 'hist-8b-2026', context_title: 'History 8B' },
+];
+
+/** The demo school: every demo user belongs to it and to both demo courses. */
+export const DEMO_SCHOOL = {
+  city: 'Helsinki',
+  city_id: '091',
+  contexts: DEMO_COURSES.map((course) => course.context_id),
+  school: 'Kallion yhtenäiskoulu',
+  school_id: '00913',
+};
 
 export const DEMO_USERS: readonly DemoUser[] = [
   {
-    ...school,
+    ...DEMO_SCHOOL,
     email: 'tiina.teacher@kallio.example.fi',
     first_name: 'Tiina',
     key: 'teacher',
@@ -32,7 +46,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     user_id: 'tiina.teacher',
   },
   {
-    ...school,
+    ...DEMO_SCHOOL,
     email: 'sami.student@kallio.example.fi',
     first_name: 'Sami',
     key: 'student',
@@ -41,7 +55,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
     user_id: 'sami.student',
   },
   {
-    ...school,
+    ...DEMO_SCHOOL,
     email: 'sara.student@kallio.example.fi',
     first_name: 'Sara',
     key: 'student2',
@@ -49,11 +63,6 @@ export const DEMO_USERS: readonly DemoUser[] = [
     role: 'student',
     user_id: 'sara.student',
   },
-];
-
-export const DEMO_COURSES: readonly DemoCourse[] = [
-  { context_id: 'bio-7a-2026', context_title: 'Biology 7A' },
-  { context_id: 'hist-8b-2026', context_title: 'History 8B' },
 ];
 
 export function findDemoUser(key: string | undefined): DemoUser | undefined {

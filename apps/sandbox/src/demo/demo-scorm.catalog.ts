@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { SANDBOX_CONFIG, SandboxConfig } from '../sandbox.config';
+import { DEMO_SCHOOL } from './demo-catalog';
 import { DemoTokenSigner, TokenSubject } from './demo-token.signer';
 import { SAMPLE_COURSE_ID, SAMPLE_COURSE_TITLE, buildSampleCourseZip } from './sample-course.zip';
 
@@ -16,7 +17,14 @@ export interface DemoScormCourses {
 }
 
 /** The LMS's own back end: an admin identity only this server uses, never handed to a browser. */
-const LMS_BACKEND: TokenSubject = { first_name: 'Demo', last_name: 'LMS', role: 'admin', user_id: 'demo-lms-backend' };
+const LMS_BACKEND: TokenSubject = {
+  ...DEMO_SCHOOL,
+  email: 'lms@kallio.example.fi',
+  first_name: 'Demo',
+  last_name: 'LMS',
+  role: 'admin',
+  user_id: 'demo-lms-backend',
+};
 const TIMEOUT_MS = 5000;
 
 /**

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 
 import { FAULT_MODES, Fault, FaultMode, FaultRegistry } from './fault.registry';
+import { RequestCounter } from './request.counter';
 
 interface FaultRequest {
   prefix?: unknown;
@@ -45,5 +46,16 @@ export class FaultsController {
   @HttpCode(204)
   clear(@Query('prefix') prefix?: string): void {
     this.faults.clear(prefix);
+  }
+}
+
+/** Test control: `GET /_sandbox/requests` counts what the sandbox received (`{total, by_path}`), e.g. none. */
+@Controller('_sandbox/requests')
+export class RequestsController {
+  constructor(private readonly counter: RequestCounter) {}
+
+  @Get()
+  count() {
+    return this.counter.snapshot();
   }
 }

@@ -1,3 +1,4 @@
+import { MISMATCH_CODES, TokenClaim } from '@app/auth';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
@@ -15,31 +16,53 @@ export const IdString = () =>
     typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value,
   );
 
+/** How a field relates to the user token (README, "Token scope"). */
+export const FROM_TOKEN = (claim: TokenClaim) =>
+  `With a user token carrying "${claim}", it is filled from the token when left out, and any other value is ` +
+  `refused (403 ${MISMATCH_CODES[claim]}).`;
+
 /**
  * The user and course fields common to `lms/browse` and `lms/view`, with the spec table's rules. The
  * table's "alpha m-n" means a string of m to n characters (the names, schools and city ids it describes
  * carry spaces, digits and hyphens).
  */
 export abstract class BazaarUserContextDto {
-  @ApiProperty({ example: 'Teppo', maxLength: 255, minLength: 1 })
+  @ApiPropertyOptional({
+    description: `Required with an API key. ${FROM_TOKEN('given_name')}`,
+    example: 'Teppo',
+    maxLength: 255,
+    minLength: 1,
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 255)
-  first_name: string;
+  first_name?: string;
 
-  @ApiProperty({ example: 'Testaaja', maxLength: 255, minLength: 1 })
+  @ApiPropertyOptional({
+    description: `Required with an API key. ${FROM_TOKEN('family_name')}`,
+    example: 'Testaaja',
+    maxLength: 255,
+    minLength: 1,
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 255)
-  last_name: string;
+  last_name?: string;
 
-  @ApiPropertyOptional({ example: 'teppo.testaaja@koulu.fi', format: 'email' })
+  @ApiPropertyOptional({ description: FROM_TOKEN('email'), example: 'teppo.testaaja@koulu.fi', format: 'email' })
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
   email?: string;
 
-  abstract user_id: string;
+  abstract user_id?: string;
 
-  @ApiProperty({ description: 'Course or page identifier (string; a JSON integer is accepted)', example: 'course-21' })
+  @ApiProperty({
+    description:
+      "Course or page identifier (string; a JSON integer is accepted). With a student's or teacher's token it " +
+      "must be one of the token's contexts (403 CONTEXT_NOT_IN_TOKEN)",
+    example: 'course-21',
+  })
   @IdString()
   @IsString()
   @Length(1, 128)
@@ -50,31 +73,48 @@ export abstract class BazaarUserContextDto {
   @Length(1, 128)
   context_title: string;
 
-  @ApiProperty({ enum: BAZAAR_ROLES, example: 'teacher' })
+  @ApiPropertyOptional({
+    description: `Required with an API key. ${FROM_TOKEN('role')}`,
+    enum: BAZAAR_ROLES,
+    example: 'teacher',
+  })
+  @IsOptional()
   @IsIn(BAZAAR_ROLES)
-  role: BazaarRole;
+  role?: BazaarRole;
 
   @ApiProperty({ example: 'Koulu', maxLength: 128, minLength: 1 })
   @IsString()
   @Length(1, 128)
   school: string;
 
-  @ApiProperty({ description: "School's national identifier", example: '12345', maxLength: 10, minLength: 5 })
+  @ApiPropertyOptional({
+    description: `School's national identifier. Required with an API key. ${FROM_TOKEN('school_id')}`,
+    example: '12345',
+    maxLength: 10,
+    minLength: 5,
+  })
+  @IsOptional()
   @IdString()
   @IsString()
   @Length(5, 10)
-  school_id: string;
+  school_id?: string;
 
   @ApiProperty({ example: 'Helsinki', maxLength: 64, minLength: 1 })
   @IsString()
   @Length(1, 64)
   city: string;
 
-  @ApiProperty({ description: "City's national identifier", example: '0123456-7', maxLength: 10, minLength: 1 })
+  @ApiPropertyOptional({
+    description: `City's national identifier. Required with an API key. ${FROM_TOKEN('city_id')}`,
+    example: '0123456-7',
+    maxLength: 10,
+    minLength: 1,
+  })
+  @IsOptional()
   @IdString()
   @IsString()
   @Length(1, 10)
-  city_id: string;
+  city_id?: string;
 
   @ApiPropertyOptional({ description: 'User oid', maxLength: 32, minLength: 1, nullable: true })
   @IsOptional()

@@ -1,18 +1,23 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
 
-import { BazaarUserContextDto, IdString } from './bazaar-user.dto';
+import { BazaarUserContextDto, FROM_TOKEN, IdString } from './bazaar-user.dto';
 
 /**
  * `lms/browse` arguments (the Bazaar spec) without the callback URLs, which the gateway builds itself around a
  * single-use state, plus where the browser goes back to afterwards.
  */
 export class BrowseRequestDto extends BazaarUserContextDto {
-  @ApiProperty({ description: 'LMS user id (string; a JSON integer is accepted)', example: 'u-1001', maxLength: 128 })
+  @ApiPropertyOptional({
+    description: `LMS user id (string; a JSON integer is accepted). Required with an API key. ${FROM_TOKEN('sub')}`,
+    example: 'u-1001',
+    maxLength: 128,
+  })
+  @IsOptional()
   @IdString()
   @IsString()
   @Length(1, 128)
-  user_id: string;
+  user_id?: string;
 
   @ApiProperty({
     description:

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, Length, Matches, MaxLength } from 'class-validator';
 
-import { BazaarUserContextDto, IdString } from './bazaar-user.dto';
+import { BazaarUserContextDto, FROM_TOKEN, IdString } from './bazaar-user.dto';
 
 /**
  * The Bazaar spec calls resource_uid a "128bit UUID", but the live store's uids are record ids
@@ -11,11 +11,16 @@ export const RESOURCE_UID_PATTERN = /^[^\s\p{Cc}]{1,128}$/u;
 
 /** `lms/view` arguments (the Bazaar spec). The material must already be stored in the course. */
 export class ViewRequestDto extends BazaarUserContextDto {
-  @ApiProperty({ description: 'LMS user id (string; a JSON integer is accepted)', example: 'u-1001', maxLength: 255 })
+  @ApiPropertyOptional({
+    description: `LMS user id (string; a JSON integer is accepted). Required with an API key. ${FROM_TOKEN('sub')}`,
+    example: 'u-1001',
+    maxLength: 255,
+  })
+  @IsOptional()
   @IdString()
   @IsString()
   @Length(1, 255)
-  user_id: string;
+  user_id?: string;
 
   @ApiProperty({
     description: 'Bazaar resource id: a UUID, or a record id (1-128 characters, no whitespace)',

@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 import type { RegistrationProgressEntity } from '../entities/registration-progress.entity';
-import type { CreateRegistrationInput, RegistrationView } from '../registrations/registrations.service';
+import type { RegistrationRequest } from '../registrations/registration-access.policy';
+import type { RegistrationView } from '../registrations/registrations.service';
 import { COURSE_ID_MAX_LENGTH, IsScormId, REGISTRATION_ID_MAX_LENGTH } from './scorm-id.validation';
 
 export class CreateRegistrationDto {
@@ -13,30 +14,51 @@ export class CreateRegistrationDto {
   })
   course_id: string;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     example: 'learner-9',
-    description: 'LMS user id of the learner (a student may register only themself)',
+    description:
+      'LMS user id of the learner (a student may register only themself). Required with an API key; with a user ' +
+      "token, left out means the token's user",
   })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  learner_id: string;
-
-  @ApiProperty({ example: 'Aino' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  learner_first_name: string;
-
-  @ApiProperty({ example: 'Virtanen' })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  learner_last_name: string;
-
-  @ApiPropertyOptional({ example: 'course-7', description: 'LMS course (context) the registration belongs to' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  learner_id?: string;
+
+  @ApiPropertyOptional({
+    example: 'Aino',
+    description:
+      "Required with an API key. When the learner is the token's user and the token carries given_name, it is " +
+      'filled from the token when left out, and any other value is refused (403 FIRST_NAME_MISMATCH)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  learner_first_name?: string;
+
+  @ApiPropertyOptional({
+    example: 'Virtanen',
+    description:
+      "Required with an API key. When the learner is the token's user and the token carries family_name, it is " +
+      'filled from the token when left out, and any other value is refused (403 LAST_NAME_MISMATCH)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  learner_last_name?: string;
+
+  @ApiPropertyOptional({
+    example: 'course-7',
+    description:
+      "LMS course (context) the registration belongs to. Required with a student's or teacher's scoped token, and " +
+      "then one of the token's contexts (403 CONTEXT_NOT_IN_TOKEN); teachers reach registrations through it",
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
   @MaxLength(255)
   context_id?: string;
 
@@ -172,7 +194,7 @@ export class LearnerProgressDto {
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The service's input from the REST body (snake_case to the domain's names). */
-export function toCreateRegistrationInput(body: CreateRegistrationDto): CreateRegistrationInput {
+export function toRegistrationRequest(body: CreateRegistrationDto): RegistrationRequest {
   return {
     contextId: body.context_id,
     courseId: body.course_id,

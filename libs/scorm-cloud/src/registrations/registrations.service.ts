@@ -10,18 +10,16 @@ import { RegistrationRepository } from '../repositories/registration.repository'
 import { SCORM_CLOUD_OPTIONS, ScormCloudModuleOptions } from '../scorm-cloud.options';
 import { PostbackTokenService } from '../tokens/postback-token.service';
 import { LaunchLink, SCORM_CLOUD_TRANSPORT, ScormCloudTransport } from '../transport/scorm-cloud.transport';
-import { assertMayAccessRegistration, RegistrationAction } from './registration-access.policy';
+import {
+  RegistrationAction,
+  RegistrationRequest,
+  assertMayAccessRegistration,
+  assertMayListLearner,
+  bindNewRegistration,
+  mayAccessRegistration,
+} from './registration-access.policy';
 import { RegistrationProgressService } from './registration-progress.service';
 import type { RegistrationProgressUpdate } from './registration-progress.types';
-
-export interface CreateRegistrationInput {
-  courseId: string;
-  learnerId: string;
-  learnerFirstName: string;
-  learnerLastName: string;
-  contextId?: string;
-  registrationId?: string;
-}
 
 export interface RegistrationView {
   registration: RegistrationEntity;
@@ -48,8 +46,8 @@ export class RegistrationsService {
     private readonly clock: Clock,
   ) {}
 
-  async create(caller: Caller, input: CreateRegistrationInput): Promise<RegistrationView> {
-    assertMayAccessRegistration(caller, 'create', input);
+  async create(caller: Caller, request: RegistrationRequest): Promise<RegistrationView> {
+    const input = bindNewRegistration(caller, request);
     const id = input.registrationId ?? randomUUID();
     if (await this.registrations.exists(id)) throw registrationExists(id);
     const now = this.clock.now();
@@ -138,8 +136,10 @@ export class RegistrationsService {
   }
 
   async learnerProgress(caller: Caller, learnerId: string): Promise<RegistrationView[]> {
-    assertMayAccessRegistration(caller, 'read', { learnerId });
-    const registrations = await this.registrations.findByLearner(learnerId);
+    assertMayListLearner(caller, learnerId);
+    const registrations = (await this.registrations.findByLearner(learnerId)).filter((registration) =>
+      mayAccessRegistration(caller, 'read', registration),
+    );
     const progress = await this.progress.progressOf(registrations.map((r) => r.id));
     return registrations.map((registration) => ({ progress: progress.get(registration.id) ?? [], registration }));
   }
