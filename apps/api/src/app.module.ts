@@ -4,6 +4,7 @@ import {
   AllExceptionsFilter,
   ContentTypeInterceptor,
   LoggingModule,
+  MetricsModule,
   TunnelModule,
   TunnelProvider,
   createValidationPipe,
@@ -33,6 +34,7 @@ export class AppModule {
         AuthModule,
         BazaarModule,
         LoggingModule,
+        MetricsModule,
         PersistenceModule.forRoot({
           migrations: [...BAZAAR_MIGRATIONS, ...SCORM_CLOUD_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
         }),
