@@ -246,9 +246,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
 }
 
 function flatten(errors: ValidationError[]): string[] {
-  return errors.flatMap((error) =>
+  const messages = errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
       message.startsWith(error.property) ? message : `${error.property}: ${message}`,
     ),
   );
+  // One rule may be checked by several constraints (a port: integer, minimum, maximum); say it once.
+  return [...new Set(messages)];
 }
