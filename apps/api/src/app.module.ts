@@ -18,6 +18,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 
 import { HealthController } from './health/health.controller';
+import { TraceFlushService } from './tracing/trace-flush.service';
 
 export interface AppModuleOptions extends AppConfigOptions {
   /** Replaces the ngrok tunnel provider (tests use a fake; there is no network). */
@@ -47,6 +48,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: ContentTypeInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        TraceFlushService,
       ],
     };
   }
