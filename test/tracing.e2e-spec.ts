@@ -73,10 +73,12 @@ describe('OpenTelemetry traces', () => {
     database = await createTestDatabase();
     logs = createLogCapture();
     const port = await freePort();
+    const metricsPort = await freePort();
     env = {
       ...gatewayEnv(port, sandbox.port, database.url),
       LOG_LEVEL: 'info',
       ...logs?.env,
+      METRICS_PORT: String(metricsPort),
       // Spans leave only at shutdown: proves the flush on SIGTERM.
       OTEL_BSP_SCHEDULE_DELAY: '600000',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`,
@@ -94,6 +96,9 @@ describe('OpenTelemetry traces', () => {
       headers: { ...headers, 'X-Request-Id': `${REQUEST_ID}-courses` },
     });
     expect(courses.status).toBe(200);
+    // Neither liveness probes nor scrapes make traces.
+    expect((await fetch(`${gateway.url}/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
 
     await gateway.stop('SIGTERM');
     logText = logs?.read() ?? '';
@@ -141,6 +146,13 @@ describe('OpenTelemetry traces', () => {
     );
     expect(client).toBeDefined();
     expect(String(attribute(client!, 'url.full'))).toContain(`127.0.0.1:${sandbox.port}/scorm/api/v2/courses`);
+  });
+
+  it('makes no trace of liveness probes and metric scrapes', () => {
+    const paths = spans.filter((s) => s.kind === SPAN_KIND_SERVER).map((s) => String(attribute(s, 'url.path')));
+    expect(paths).toContain('/api/v1/scorm/courses');
+    expect(paths).not.toContain('/health');
+    expect(paths).not.toContain('/metrics');
   });
 
   it('writes the request id and the trace id together in the log lines', () => {

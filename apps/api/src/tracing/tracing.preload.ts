@@ -5,18 +5,18 @@
  */
 import { AppConfig, loadAppConfig, readEnvironment } from '@app/config';
 
-function tracingConfig(): AppConfig['tracing'] | undefined {
+function configuration(): AppConfig | undefined {
   try {
-    return loadAppConfig(readEnvironment()).tracing;
+    return loadAppConfig(readEnvironment());
   } catch {
     // Bad configuration: main() reports it, naming the variable, and stops.
     return undefined;
   }
 }
 
-const tracing = tracingConfig();
-if (tracing?.endpoint) {
+const config = configuration();
+if (config?.tracing.endpoint) {
   // Required only now, so a gateway without tracing never loads the SDK.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require('./tracing.sdk') as typeof import('./tracing.sdk')).startTracing(tracing);
+  (require('./tracing.sdk') as typeof import('./tracing.sdk')).startTracing(config);
 }

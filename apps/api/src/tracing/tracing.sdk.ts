@@ -14,11 +14,14 @@ import type { ServerResponse } from 'node:http';
  * not the whole auto-instrumentations bundle (dozens of libraries the gateway does not use). Loaded by
  * tracing.preload.ts only when tracing is on: the SDK and its exporters hold about 35 MB.
  */
-export function startTracing(tracing: AppConfig['tracing']): NodeSDK {
+export function startTracing({ metrics, tracing }: Pick<AppConfig, 'metrics' | 'tracing'>): NodeSDK {
   const Exporter = tracing.protocol === 'http/json' ? OtlpJsonExporter : OtlpProtobufExporter;
   const sdk = new NodeSDK({
     instrumentations: [
       new HttpInstrumentation({
+        // Scrapes and liveness probes arrive every few seconds and say nothing about the gateway's work.
+        ignoreIncomingRequestHook: (req) =>
+          req.url === '/health' || (metrics.port !== undefined && req.socket.localPort === metrics.port),
         // The span carries the request id the response and the log lines carry, so each finds the other.
         applyCustomAttributesOnSpan: (span, _request, response) => {
           const id = (response as ServerResponse).getHeader?.('x-request-id');
