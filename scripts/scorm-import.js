@@ -76,6 +76,11 @@ function send(method, url, apiKey, form) {
   });
 }
 
+/** An argument as a POSIX shell reads it back unchanged. */
+function quoted(arg) {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
 function failure(response) {
   const { body, status } = response;
   return `${status} ${body.code ?? ''} ${body.message ?? JSON.stringify(body)}`.replace(/\s+/g, ' ');
@@ -117,6 +122,14 @@ async function main() {
   bar.stop();
   if (response.status !== 201 && response.status !== 202) {
     console.error(`Import refused: ${failure(response)}`);
+    // Without --course-id the gateway picks a fresh id, so a conflict always names the id given.
+    if (response.body.code === 'SCORM_CLOUD_CONFLICT' && options.courseId && !options.newVersion) {
+      const again = ['npm', 'run', 'scorm:import', '--', options.file, '--course-id', options.courseId, '--new-version'];
+      console.error(
+        `Course ${options.courseId} already exists on SCORM Cloud. To import this zip as its next version, run:\n` +
+          `  ${again.map(quoted).join(' ')}`,
+      );
+    }
     process.exit(1);
   }
 

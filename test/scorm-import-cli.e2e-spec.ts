@@ -39,6 +39,24 @@ describe('npm run scorm:import', () => {
     expect(list.body.courses.map((c: { id: string }) => c.id)).toContain('cli-course');
   });
 
+  it('suggests --new-version when the course id already exists, and imports a new version with it', async () => {
+    const file = join(dir, "it's v2.zip");
+    writeFileSync(file, scormPackage('CLI Course v2'));
+    const refused = await cli(file, '--course-id', 'cli-course').catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused).toMatchObject({ code: 1 });
+    const { stderr } = refused as { stderr: string };
+    expect(stderr).toContain('SCORM_CLOUD_CONFLICT');
+    expect(stderr).toContain('Course cli-course already exists on SCORM Cloud');
+    expect(stderr).toContain(
+      `npm run scorm:import -- '${file.replace("'", "'\\''")}' --course-id cli-course --new-version`,
+    );
+
+    const { stdout } = await cli(file, '--course-id', 'cli-course', '--new-version');
+    expect(stdout).toContain('Imported course cli-course "CLI Course v2"');
+  });
+
   it('exits non-zero with the gateway error for a file that is not a zip', async () => {
     const file = join(dir, 'notes.zip');
     writeFileSync(file, 'plain text');

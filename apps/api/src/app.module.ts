@@ -4,6 +4,7 @@ import {
   AllExceptionsFilter,
   ContentTypeInterceptor,
   LoggingModule,
+  MetricsModule,
   TunnelModule,
   TunnelProvider,
   createValidationPipe,
@@ -17,6 +18,7 @@ import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 
 import { HealthController } from './health/health.controller';
+import { TraceFlushService } from './tracing/trace-flush.service';
 
 export interface AppModuleOptions extends AppConfigOptions {
   /** Replaces the ngrok tunnel provider (tests use a fake; there is no network). */
@@ -33,6 +35,7 @@ export class AppModule {
         AuthModule,
         BazaarModule,
         LoggingModule,
+        MetricsModule,
         PersistenceModule.forRoot({
           migrations: [...BAZAAR_MIGRATIONS, ...SCORM_CLOUD_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
         }),
@@ -45,6 +48,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: ContentTypeInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        TraceFlushService,
       ],
     };
   }

@@ -1,5 +1,14 @@
 import { BEARER_SCHEME_DESCRIPTION } from '@app/auth';
-import { ApiErrorDto, BODY_LIMIT_BYTES, TunnelService, bodyTooDeep, errorBody, parsedBodyTooDeep } from '@app/common';
+import {
+  ApiErrorDto,
+  BODY_LIMIT_BYTES,
+  GatewayMetrics,
+  TunnelService,
+  bodyTooDeep,
+  errorBody,
+  httpMetricsMiddleware,
+  parsedBodyTooDeep,
+} from '@app/common';
 import { AppConfigService } from '@app/config';
 import { PostbackFastPathMiddleware, TrustProxy } from '@app/webhook';
 import { NestFactory } from '@nestjs/core';
@@ -39,6 +48,8 @@ export function configureApp(app: NestExpressApplication): void {
   // TRUST_PROXY (default loopback: a local proxy or the tunnel agent) may name the client in X-Forwarded-For.
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
+  // First, so every answer counts, including helmet's, body-parser's and the guards' refusals.
+  app.use(httpMetricsMiddleware(app.get(GatewayMetrics)));
   // SCORM Cloud's v2 JSON postbacks are answered ahead of Express and the stack below (see libs/webhook).
   app
     .get(PostbackFastPathMiddleware)

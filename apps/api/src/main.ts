@@ -1,3 +1,4 @@
+import './tracing/tracing.preload';
 import 'reflect-metadata';
 
 import { AppConfigService } from '@app/config';

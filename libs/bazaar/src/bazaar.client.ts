@@ -1,4 +1,4 @@
-import { DomainError } from '@app/common';
+import { DomainError, GatewayMetrics } from '@app/common';
 import { AppConfigService, isAllowedUpstream } from '@app/config';
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
@@ -29,6 +29,7 @@ export class BazaarClient {
     private readonly http: HttpService,
     private readonly signer: BazaarRequestSigner,
     private readonly config: AppConfigService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /** `lms/browse`: a one-time store URL. */
@@ -57,24 +58,26 @@ export class BazaarClient {
   ): Promise<AxiosResponse<string>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.http.axiosRef.request<string>({
-          data: body,
-          headers: {
-            Accept: 'application/json',
-            Authentication: authentication,
-            'Content-Type': 'application/json; charset=utf-8',
-          },
-          httpAgent: this.httpAgent,
-          httpsAgent: this.httpsAgent,
-          maxRedirects: 0,
-          method: 'POST',
-          responseType: 'text',
-          timeout: timeoutMs,
-          transformResponse: (data: unknown) => data,
-          transitional: { clarifyTimeoutError: true },
-          url,
-          validateStatus: () => true,
-        });
+        return await this.metrics.timeUpstream('bazaar', `lms/${endpoint}`, () =>
+          this.http.axiosRef.request<string>({
+            data: body,
+            headers: {
+              Accept: 'application/json',
+              Authentication: authentication,
+              'Content-Type': 'application/json; charset=utf-8',
+            },
+            httpAgent: this.httpAgent,
+            httpsAgent: this.httpsAgent,
+            maxRedirects: 0,
+            method: 'POST',
+            responseType: 'text',
+            timeout: timeoutMs,
+            transformResponse: (data: unknown) => data,
+            transitional: { clarifyTimeoutError: true },
+            url,
+            validateStatus: () => true,
+          }),
+        );
       } catch (error) {
         const code = (error as AxiosError).code ?? '';
         const beforeResponse = !(error as AxiosError).response;

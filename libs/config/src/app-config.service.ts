@@ -48,6 +48,14 @@ export class AppConfigService {
     return this.get('log');
   }
 
+  get metrics(): AppConfig['metrics'] {
+    return this.get('metrics');
+  }
+
+  get tracing(): AppConfig['tracing'] {
+    return this.get('tracing');
+  }
+
   /** A tunnel opened at start-up replaces the public base URL before the server listens. */
   setPublicBaseUrl(url: string): void {
     this.get('http').publicBaseUrl = url.replace(/\/+$/, '');

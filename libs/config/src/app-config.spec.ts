@@ -72,6 +72,40 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ BAZAAR_BASE_URL: 'http://localhost:9/x' }).bazaar.baseUrl).toBe('http://localhost:9/x');
   });
 
+  it('keeps metrics unserved and tracing off by default, and checks their variables', () => {
+    expect(loadAppConfig({}).metrics).toEqual({ host: '127.0.0.1', port: undefined, token: undefined });
+    expect(loadAppConfig({}).tracing).toEqual({
+      endpoint: undefined,
+      headers: {},
+      protocol: 'http/protobuf',
+      serviceName: 'lms-gateway',
+    });
+    expect(loadAppConfig({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9464' }).metrics).toMatchObject({
+      host: '0.0.0.0',
+      port: 9464,
+    });
+    const tracing = loadAppConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example:4318/',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D1, x-team = gw',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    }).tracing;
+    expect(tracing).toMatchObject({
+      endpoint: 'https://otel.example:4318',
+      headers: { 'x-api-key': 'abc=1', 'x-team': 'gw' },
+      protocol: 'http/json',
+    });
+    expect(fail({ METRICS_PORT: 'ninety' }).match(/METRICS_PORT must be a port number/g)).toHaveLength(1);
+    expect(fail({ METRICS_PORT: '70000' })).toMatch(/METRICS_PORT must be a port number/);
+    expect(fail({ METRICS_PORT: '3000' })).toMatch(/METRICS_PORT must differ from PORT/);
+    expect(fail({ METRICS_HOST: 'http://x/' })).toMatch(/METRICS_HOST must be an IP address or host name/);
+    expect(fail({ METRICS_TOKEN: 'short' })).toMatch(/METRICS_TOKEN must be at least 16 characters/);
+    expect(fail({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toMatch(/OTEL_EXPORTER_OTLP_ENDPOINT must be/);
+    expect(fail({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toMatch(/OTEL_EXPORTER_OTLP_PROTOCOL must be http\/protobuf/);
+    expect(fail({ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' })).toMatch(/OTEL_EXPORTER_OTLP_HEADERS must be/);
+    expect(fail({ OTEL_EXPORTER_OTLP_HEADERS: 'k=%E0%A4%A' })).toMatch(/OTEL_EXPORTER_OTLP_HEADERS: the value of "k"/);
+    expect(fail({ OTEL_SERVICE_NAME: 'lms gateway' })).toMatch(/OTEL_SERVICE_NAME/);
+  });
+
   it('refuses production with demo secrets, no keys, or plain-http upstreams', () => {
     const message = fail({ NODE_ENV: 'production' });
     for (const variable of [
@@ -86,6 +120,10 @@ describe('loadAppConfig', () => {
     expect(message).toMatch(/BAZAAR_BASE_URL must use https:\/\/ in production/);
     expect(message).toMatch(/PUBLIC_BASE_URL must be set in production/);
     expect(message).toMatch(/ALLOWED_RETURN_ORIGINS must list the LMS's own origins in production/);
+    expect(fail({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9464', NODE_ENV: 'production' })).toMatch(
+      /METRICS_TOKEN must be set in production when METRICS_HOST is not a loopback address/,
+    );
+    expect(fail({ METRICS_PORT: '9464', NODE_ENV: 'production' })).not.toMatch(/METRICS_TOKEN/);
   });
 
   it('accepts a complete production configuration', () => {

@@ -45,9 +45,22 @@ export interface AppConfig {
   tunnel: { provider: 'none' | 'ngrok'; authtoken?: string };
   sandbox: { port: number };
   log: { level: EnvironmentVariables['LOG_LEVEL']; file?: string };
+  /** Prometheus metrics on their own listener; `port` unset: not served (still recorded). */
+  metrics: { port?: number; host: string; token?: string };
+  /** OpenTelemetry traces over OTLP/HTTP; `endpoint` unset: off. */
+  tracing: {
+    endpoint?: string;
+    protocol: EnvironmentVariables['OTEL_EXPORTER_OTLP_PROTOCOL'];
+    headers: Record<string, string>;
+    serviceName: string;
+  };
 }
 
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.test(host) || host === '::1';
+}
 
 export function isLoopbackUrl(url: URL): boolean {
   return LOOPBACK_HOSTS.test(url.hostname);
@@ -105,6 +118,20 @@ function parseApiKeys(value: string, problems: string[]): ApiKeyConfig[] {
     }
     return [{ name, key }];
   });
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS as the OTLP exporter spec writes it: `key=value,…`, values URL-encoded. */
+function parseHeaders(value: string, problems: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const entry of list(value)) {
+    const eq = entry.indexOf('=');
+    try {
+      headers[entry.slice(0, eq).trim()] = decodeURIComponent(entry.slice(eq + 1).trim());
+    } catch {
+      problems.push(`OTEL_EXPORTER_OTLP_HEADERS: the value of "${entry.slice(0, eq).trim()}" is not URL-encoded`);
+    }
+  }
+  return headers;
 }
 
 export function parseDatabaseUrl(value: string): DatabaseConfig {
@@ -169,7 +196,17 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
     tunnel: { provider: env.TUNNEL, authtoken: env.NGROK_AUTHTOKEN },
     sandbox: { port: env.SANDBOX_PORT },
     log: { file: env.LOG_FILE ? resolve(env.LOG_FILE) : undefined, level: env.LOG_LEVEL },
+    metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
+    tracing: {
+      endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''),
+      headers: parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '', problems),
+      protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL,
+      serviceName: env.OTEL_SERVICE_NAME,
+    },
   };
+  if (config.metrics.port !== undefined && config.metrics.port === config.http.port) {
+    problems.push(`METRICS_PORT must differ from PORT (${config.http.port}): metrics stay off the public API`);
+  }
   if (config.tunnel.provider === 'ngrok' && !config.tunnel.authtoken) {
     problems.push('NGROK_AUTHTOKEN is required when TUNNEL=ngrok');
   }
@@ -190,6 +227,9 @@ function productionProblems(raw: Record<string, string | undefined>, config: App
     }
   }
   if (!config.auth.apiKeys.length) problems.push('API_KEYS must list at least one key in production');
+  if (config.metrics.port !== undefined && !config.metrics.token && !isLoopbackHost(config.metrics.host)) {
+    problems.push('METRICS_TOKEN must be set in production when METRICS_HOST is not a loopback address');
+  }
   if (config.webhook.password.length < 16)
     problems.push('WEBHOOK_PASSWORD must be at least 16 characters in production');
   for (const [variable, value] of [

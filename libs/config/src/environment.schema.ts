@@ -167,6 +167,51 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   LOG_FILE?: string;
+
+  /** Serve Prometheus metrics on this port (its own listener, never the public API); unset = off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'METRICS_PORT must be a port number (1-65535)' })
+  @Min(1, { message: 'METRICS_PORT must be a port number (1-65535)' })
+  @Max(65535, { message: 'METRICS_PORT must be a port number (1-65535)' })
+  METRICS_PORT?: number;
+
+  @Transform(trim)
+  @Matches(/^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/, {
+    message: 'METRICS_HOST must be an IP address or host name to bind the metrics listener to',
+  })
+  METRICS_HOST = '127.0.0.1';
+
+  /** When set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9\-._~+/]{16,}=*$/, {
+    message: 'METRICS_TOKEN must be at least 16 characters of letters, digits and - . _ ~ + / (a Bearer token)',
+  })
+  METRICS_TOKEN?: string;
+
+  /** OTLP/HTTP collector base URL (the exporter posts to <endpoint>/v1/traces); unset = tracing off. */
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL without query, e.g. http://127.0.0.1:4318',
+  })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  @IsIn(['http/protobuf', 'http/json'], {
+    message: 'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (gRPC is not supported)',
+  })
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' | 'http/json' = 'http/protobuf';
+
+  /** Extra headers for the collector, `key=value,key2=value2` (e.g. an API key of a hosted collector). */
+  @IsOptional()
+  @Matches(/^\s*[^\s=,]+\s*=[^,]*(,\s*[^\s=,]+\s*=[^,]*)*$/, {
+    message: 'OTEL_EXPORTER_OTLP_HEADERS must be a comma list of key=value pairs',
+  })
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+
+  @Transform(trim)
+  @Matches(/^\S{1,128}$/, { message: 'OTEL_SERVICE_NAME must be 1-128 characters without spaces' })
+  OTEL_SERVICE_NAME = 'lms-gateway';
 }
 
 export class ConfigValidationError extends Error {
@@ -180,7 +225,17 @@ export class ConfigValidationError extends Error {
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const known = Object.keys(new EnvironmentVariables());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'PUBLIC_BASE_URL', 'SCORM_CLOUD_BASE_URL', 'NGROK_AUTHTOKEN', 'LOG_FILE']) {
+  for (const key of [
+    ...known,
+    'PUBLIC_BASE_URL',
+    'SCORM_CLOUD_BASE_URL',
+    'NGROK_AUTHTOKEN',
+    'LOG_FILE',
+    'METRICS_PORT',
+    'METRICS_TOKEN',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_HEADERS',
+  ]) {
     const value = raw[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
@@ -191,9 +246,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
 }
 
 function flatten(errors: ValidationError[]): string[] {
-  return errors.flatMap((error) =>
+  const messages = errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) =>
       message.startsWith(error.property) ? message : `${error.property}: ${message}`,
     ),
   );
+  // One rule may be checked by several constraints (a port: integer, minimum, maximum); say it once.
+  return [...new Set(messages)];
 }

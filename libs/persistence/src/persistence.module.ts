@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions, MixedList } from 'typeorm';
 
+import { DatabasePoolMetrics } from './database-pool.metrics';
 import { SqlitePragmas } from './sqlite-pragmas';
 
 export interface PersistenceOptions {
@@ -82,6 +83,7 @@ export class PersistenceModule {
         }),
       ],
       module: PersistenceModule,
+      providers: [DatabasePoolMetrics],
     };
   }
 }

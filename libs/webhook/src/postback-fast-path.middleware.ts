@@ -3,12 +3,14 @@ import {
   bodyTooDeep,
   bodyTooLarge,
   errorResponse,
+  GatewayMetrics,
   generateRequestId,
   rawJsonTooDeep,
 } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 import { TrustProxy, toPostbackRequest } from './postback-request.mapper';
 import { POSTBACK_ROUTES } from './postback.routes';
@@ -32,6 +34,7 @@ export class PostbackFastPathMiddleware {
   constructor(
     config: AppConfigService,
     private readonly receiver: WebhookReceiverService,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.corsOrigins = new Set(config.http.corsOrigins);
   }
@@ -62,6 +65,7 @@ export class PostbackFastPathMiddleware {
   };
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     const requestId = generateRequestId(req, res);
     const origin = req.headers.origin;
     if (origin && this.corsOrigins.has(origin)) {
@@ -76,6 +80,8 @@ export class PostbackFastPathMiddleware {
     } catch (error) {
       this.fail(req, res, error, requestId);
     }
+    // Express never sees these requests, so its metrics middleware cannot time them; the path is a fixed route.
+    this.metrics.observeHttp('POST', pathOf(req), res.statusCode, started);
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, thrown: unknown, requestId: string): void {

@@ -1,4 +1,4 @@
-import { Clock } from '@app/common';
+import { Clock, GatewayMetrics } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { RegistrationsService } from '@app/scorm-cloud';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
@@ -31,6 +31,7 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
     private readonly config: AppConfigService,
     private readonly scheduler: SchedulerRegistry,
     private readonly registrations: RegistrationsService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -48,6 +49,7 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
   }
 
   private async reconcile(): Promise<ReconciliationRun> {
+    const started = Date.now();
     const ids = await this.registrations.toReconcile(this.clock.now(), this.config.webhook.postbackOverdueMs, BATCH);
     const run: ReconciliationRun = { checked: ids.length, deletedUpstream: 0, failed: 0, refreshed: 0 };
     for (const id of ids) {
@@ -61,6 +63,7 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
       }
     }
     if (ids.length) this.logger.log(run, 'Postback reconciliation pass');
+    this.metrics.recordReconciliation(run, Date.now() - started);
     return run;
   }
 }

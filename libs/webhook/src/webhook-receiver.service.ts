@@ -1,5 +1,12 @@
 import { AuthFailureLimiter, WebhookCredentialsVerifier } from '@app/auth';
-import { Clock, UnauthenticatedError, ValidationFailedError, authRateLimited } from '@app/common';
+import {
+  Clock,
+  DomainError,
+  GatewayMetrics,
+  UnauthenticatedError,
+  ValidationFailedError,
+  authRateLimited,
+} from '@app/common';
 import { AppConfigService } from '@app/config';
 import { PostbackTokenService } from '@app/scorm-cloud';
 import { Injectable } from '@nestjs/common';
@@ -8,7 +15,7 @@ import * as crypto from 'node:crypto';
 import { PostbackAcceptedDto } from './dto/postback-accepted.dto';
 import { PostbackBatchWriter, StoredPostback } from './postback-batch.writer';
 import { PostbackParser } from './postback.parser';
-import type { ParsedPostback, PostbackRequest } from './postback.types';
+import type { ParsedPostback, PostbackRequest, PostbackShape } from './postback.types';
 
 /** How long a token that verified stays trusted without re-checking its RS256 signature. */
 const TOKEN_CACHE_MS = 60_000;
@@ -21,6 +28,7 @@ const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 export interface ReceivedPostback extends StoredPostback {
   registrationId: string;
+  shape: PostbackShape;
 }
 
 /** SCORM Cloud authenticates postbacks with HTTP Basic (or the same credentials as form fields). */
@@ -43,13 +51,26 @@ export class WebhookReceiverService {
     private readonly parser: PostbackParser,
     private readonly tokens: PostbackTokenService,
     private readonly writer: PostbackBatchWriter,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.password = config.webhook.password;
   }
 
   /** `receive`, answered in the REST shape. */
   async accept(req: PostbackRequest): Promise<PostbackAcceptedDto> {
-    const { duplicate, outcome, registrationId } = await this.receive(req);
+    let received: ReceivedPostback;
+    try {
+      received = await this.receive(req);
+    } catch (error) {
+      // A refused postback's body is not trusted (an unauthenticated one is not even parsed): no shape.
+      this.metrics.recordPostback(
+        'unknown',
+        error instanceof DomainError ? error.code.toLowerCase() : 'internal_error',
+      );
+      throw error;
+    }
+    const { duplicate, outcome, registrationId, shape } = received;
+    this.metrics.recordPostback(shape, duplicate ? 'duplicate' : outcome);
     return { duplicate, outcome, registration_id: registrationId, status: 'success' };
   }
 
@@ -100,7 +121,7 @@ export class WebhookReceiverService {
       shape: parsed.shape,
       tokenVerified: parsed.token !== undefined,
     });
-    return { ...stored, registrationId: progress.registrationId };
+    return { ...stored, registrationId: progress.registrationId, shape: parsed.shape };
   }
 
   /**

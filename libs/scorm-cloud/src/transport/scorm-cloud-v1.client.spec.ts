@@ -1,4 +1,4 @@
-import { SystemClock } from '@app/common';
+import { GatewayMetrics, SystemClock } from '@app/common';
 import type { AppConfigService } from '@app/config';
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
@@ -92,6 +92,7 @@ describe('ScormCloudV1Client against a local HTTP server', () => {
       new HttpService(axios.create()),
       config(baseUrl),
       new ScormCloudV1Signer(config(baseUrl), new SystemClock()),
+      new GatewayMetrics(),
     );
 
   beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { ConflictError, DomainError, NotFoundError } from '@app/common';
+import { ConflictError, DomainError, GatewayMetrics, NotFoundError } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
@@ -133,6 +133,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     private readonly http: HttpService,
     config: AppConfigService,
     private readonly signer: ScormCloudV1Signer,
+    private readonly metrics: GatewayMetrics,
   ) {
     ({ baseUrl: this.baseUrl, timeoutMs: this.timeoutMs } = config.scormCloud);
     this.defaults = {
@@ -337,7 +338,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
   }
 
   private async unauthenticated(method: string): Promise<XmlNode> {
-    const body = await this.send(`${this.baseUrl}?${new URLSearchParams({ method }).toString()}`, {}, method);
+    const body = await this.send(`${this.baseUrl}?${new URLSearchParams({ method }).toString()}`, {}, method, method);
     return this.parse(body, method);
   }
 
@@ -352,7 +353,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
       // A multipart upload's body is the file, so its (secret-free) parameters go in the query string.
       const body =
         options.data !== undefined
-          ? await this.send(`${this.baseUrl}?${signed}`, { method: 'POST', ...options }, what)
+          ? await this.send(`${this.baseUrl}?${signed}`, { method: 'POST', ...options }, what, params.method)
           : await this.send(
               this.baseUrl,
               {
@@ -362,6 +363,7 @@ export class ScormCloudV1Client implements ScormCloudTransport {
                 method: 'POST',
               },
               what,
+              params.method,
             );
       try {
         return parseV1Response(body);
@@ -386,11 +388,14 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     }
   }
 
-  private async send(url: string, options: AxiosRequestConfig, what: string): Promise<string> {
+  /** `method`: the v1 API method (rustici.course.exists), the operation its metrics are labelled with. */
+  private async send(url: string, options: AxiosRequestConfig, what: string, method: string): Promise<string> {
     let status: number;
     let data: unknown;
     try {
-      ({ data, status } = await this.http.axiosRef.request({ ...this.defaults, method: 'GET', ...options, url }));
+      ({ data, status } = await this.metrics.timeUpstream('scorm_cloud', method, () =>
+        this.http.axiosRef.request({ ...this.defaults, method: 'GET', ...options, url }),
+      ));
     } catch (error) {
       throw scormCloudTransportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
     }

@@ -1,3 +1,4 @@
+import { GatewayMetrics } from '@app/common';
 import type { AppConfigService } from '@app/config';
 import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
@@ -38,10 +39,12 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
     seen = [];
   });
 
-  const client = (url = baseUrl) =>
-    new ScormCloudV2Client(new HttpService(axios.create()), {
-      scormCloud: { appId: 'APP', baseUrl: url, secretKey: 'secret-key', timeoutMs: 300 },
-    } as AppConfigService);
+  const client = (url = baseUrl, metrics = new GatewayMetrics()) =>
+    new ScormCloudV2Client(
+      new HttpService(axios.create()),
+      { scormCloud: { appId: 'APP', baseUrl: url, secretKey: 'secret-key', timeoutMs: 300 } } as AppConfigService,
+      metrics,
+    );
   const json =
     (status: number, body?: unknown): Handler =>
     (_req, res) =>
@@ -125,6 +128,30 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
     await expect(client('http://127.0.0.1:9/api/v2').listCourses()).rejects.toMatchObject({
       code: 'SCORM_CLOUD_UNREACHABLE',
     });
+  });
+
+  it('times every attempt by operation template and status, ids never in a label', async () => {
+    const metrics = new GatewayMetrics();
+    handlers.push(json(503), json(200, { id: 'r1' }), json(404), () => undefined);
+    await client(baseUrl, metrics).registrationProgress('r1');
+    await expect(client(baseUrl, metrics).deleteRegistration('r-42')).rejects.toMatchObject({
+      code: 'SCORM_CLOUD_NOT_FOUND',
+    });
+    await expect(client(baseUrl, metrics).listCourses()).rejects.toMatchObject({ code: 'SCORM_CLOUD_TIMEOUT' });
+    const text = await metrics.scrape();
+    const count = (operation: string, status: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('gateway_upstream_request_duration_seconds_count{'))
+        .filter((line) =>
+          [`operation="${operation}"`, `status="${status}"`, 'system="scorm_cloud"'].every((l) => line.includes(l)),
+        )
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    expect(count('GET registrations/{id}', '503')).toBe(1);
+    expect(count('GET registrations/{id}', '200')).toBe(1);
+    expect(count('DELETE registrations/{id}', '404')).toBe(1);
+    expect(count('GET courses', 'timeout')).toBe(1);
+    expect(text).not.toMatch(/r-42|r1/);
   });
 
   it('clamps the launch link expiry to 10-300 s', async () => {

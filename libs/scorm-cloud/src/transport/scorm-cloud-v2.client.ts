@@ -1,4 +1,4 @@
-import { ConflictError, DomainError, NotFoundError } from '@app/common';
+import { ConflictError, DomainError, GatewayMetrics, NotFoundError } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
@@ -63,6 +63,7 @@ export class ScormCloudV2Client implements ScormCloudTransport {
   constructor(
     private readonly http: HttpService,
     config: AppConfigService,
+    private readonly metrics: GatewayMetrics,
   ) {
     const { appId, baseUrl, secretKey, timeoutMs } = config.scormCloud;
     this.timeoutMs = timeoutMs;
@@ -263,13 +264,15 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       let data: unknown;
       let headers: Record<string, unknown> = {};
       try {
-        const response = await this.http.axiosRef.request({
-          ...this.defaults,
-          ...options,
-          headers: { ...this.defaults.headers, ...options.headers },
-          method,
-          url: path,
-        });
+        const response = await this.metrics.timeUpstream('scorm_cloud', operationOf(method, path), () =>
+          this.http.axiosRef.request({
+            ...this.defaults,
+            ...options,
+            headers: { ...this.defaults.headers, ...options.headers },
+            method,
+            url: path,
+          }),
+        );
         ({ data, headers, status } = response);
       } catch (error) {
         const mapped = scormCloudTransportError(error, (options.timeout as number | undefined) ?? this.timeoutMs);
@@ -295,6 +298,14 @@ export class ScormCloudV2Client implements ScormCloudTransport {
       throw statusError(status, data, what);
     }
   }
+}
+
+/** Words of the v2 API's paths; any other segment is an id, so `GET registrations/{id}` is one series. */
+const V2_PATH_WORDS = new Set(['courses', 'importJobs', 'launchLink', 'progress', 'registrations', 'upload']);
+
+function operationOf(method: string, path: string): string {
+  const template = path.split('/').map((segment) => (V2_PATH_WORDS.has(segment) ? segment : '{id}'));
+  return `${method.toUpperCase()} ${template.join('/')}`;
 }
 
 function backoff(attempt: number): number {
