@@ -74,6 +74,24 @@ export class EnvironmentVariables {
   @IsString()
   TRUST_PROXY = 'loopback';
 
+  /** Several instances: the auth-failure limit is counted in Redis when set (else in PostgreSQL, or in memory). */
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WEB_CONCURRENCY = 1;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  JOB_LEASE_MS = 60_000;
+
   @IsString()
   ALLOWED_RETURN_ORIGINS = 'http://localhost:3100,http://127.0.0.1:3100';
 
@@ -180,7 +198,7 @@ export class ConfigValidationError extends Error {
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const known = Object.keys(new EnvironmentVariables());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'PUBLIC_BASE_URL', 'SCORM_CLOUD_BASE_URL', 'NGROK_AUTHTOKEN', 'LOG_FILE']) {
+  for (const key of [...known, 'PUBLIC_BASE_URL', 'SCORM_CLOUD_BASE_URL', 'NGROK_AUTHTOKEN', 'LOG_FILE', 'REDIS_URL']) {
     const value = raw[key];
     if (value !== undefined && value !== '') input[key] = value;
   }

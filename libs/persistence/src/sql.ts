@@ -36,6 +36,17 @@ export class Sql {
     return marks.join(', ');
   }
 
+  /**
+   * The database's clock in epoch milliseconds, as an SQL expression: instances on several machines share it, so
+   * leases and blocks never compare two machines' clocks. On PostgreSQL it is the transaction's start, one value
+   * however often a statement uses it (use it outside long transactions).
+   */
+  nowMs(): string {
+    return this.postgres
+      ? '(extract(epoch from now()) * 1000)::double precision'
+      : "((julianday('now') - 2440587.5) * 86400000.0)";
+  }
+
   /** better-sqlite3 binds no booleans; PostgreSQL wants real ones. */
   bool(value: boolean): boolean | number {
     return this.postgres ? value : value ? 1 : 0;

@@ -17,6 +17,7 @@ export type ErrorKind =
   | 'upstream_rejected'
   | 'upstream_unavailable'
   | 'upstream_timeout'
+  | 'unavailable'
   | 'internal';
 
 export type ErrorDetails = Record<string, string[]>;
