@@ -3,4 +3,5 @@ export * from './auth.decorators';
 export * from './auth.module';
 export * from './caller';
 export * from './caller.policy';
+export { AUTH_MIGRATIONS } from './migrations';
 export { WebhookCredentialsVerifier } from './webhook-credentials.verifier';
