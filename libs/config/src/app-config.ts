@@ -189,6 +189,9 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
         '(set DATABASE_URL=postgres://user:password@host:5432/database, or WEB_CONCURRENCY=1)',
     );
   }
+  if (config.instances.webConcurrency > 1 && config.tunnel.provider !== 'none') {
+    problems.push('TUNNEL=ngrok needs WEB_CONCURRENCY=1 (each worker would open its own tunnel and public URL)');
+  }
   if (config.env === 'production') problems.push(...productionProblems(raw, config));
   if (problems.length) throw new ConfigValidationError(problems);
   return config;
