@@ -52,8 +52,12 @@ export class Sql {
     return this.postgres ? value : value ? 1 : 0;
   }
 
+  /**
+   * Runs in the manager's transaction when it has one; on PostgreSQL outside a transaction, straight on the pool,
+   * so a statement of its own is prepared once per pooled connection too.
+   */
   async query<T = unknown[]>(text: string, params: unknown[]): Promise<T> {
-    const client = this.postgres ? transactionClient(this.manager) : undefined;
+    const client = this.postgres ? (transactionClient(this.manager) ?? poolOf(this.manager)) : undefined;
     if (!client) return (await this.manager.query(text, params)) as T;
     let name = STATEMENT_NAMES.get(text);
     if (!name && STATEMENT_NAMES.size < MAX_NAMED_STATEMENTS) {
@@ -61,6 +65,12 @@ export class Sql {
     }
     return (await client.query({ name, text, values: params })).rows as T;
   }
+}
+
+/** The pg pool behind a manager with no query runner of its own (so no transaction to stay inside). */
+function poolOf(manager: EntityManager): PgClient | undefined {
+  if (manager.queryRunner) return undefined;
+  return (manager.connection.driver as unknown as { master?: PgClient } | undefined)?.master;
 }
 
 /** The pg client of the manager's open transaction (so a statement runs inside it), if there is one. */
