@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { freePort } from './support/free-port';
 import { GatewayProcess, spawnGateway } from './support/gateway-process';
 import { PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 import { RoundRobinProxy, startRoundRobinProxy } from './support/round-robin-proxy';
-import { RunningSandbox, TEST_SECRETS, gatewayEnv, startSandbox } from './support/stack';
+import { RunningSandbox, TEST_SECRETS, gatewayEnv, startGateway, startSandbox } from './support/stack';
 import { TestDatabase, createPostgresDatabase } from './support/test-database';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
 
@@ -17,7 +18,8 @@ import { TEST_API_KEY, bearer, userToken } from './support/tokens';
  * Several gateways on one PostgreSQL database, as built processes behind a round-robin proxy that sets
  * X-Forwarded-For (TRUST_PROXY=loopback trusts it). It always runs on PostgreSQL (a scratch database on
  * PG_ADMIN_URL), whatever TEST_DATABASE says, so `npm test` and CI both run it; the database restart test uses a
- * PostgreSQL cluster of its own, never the machine's shared server.
+ * PostgreSQL cluster of its own, never the machine's shared server. The Redis variant of the auth-failure limit
+ * uses the machine's Redis server (TEST_REDIS_URL, default redis://127.0.0.1:6379).
  */
 jest.setTimeout(240_000);
 
@@ -26,6 +28,8 @@ const INSTANCES = 3;
 const AUTH_FAILURE_LIMIT = 5;
 const LEASE_MS = 3000;
 const RECONCILE_EVERY_MS = 300;
+/** The machine's Redis server (common to these machines and CI), for the REDIS_URL variant of the limit. */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:${TEST_SECRETS.webhookPassword}`).toString('base64')}`;
 const admin = bearer(TEST_API_KEY);
 const REGISTRATION_COLUMNS =
@@ -448,6 +452,41 @@ describe('several gateways on one PostgreSQL database', () => {
     const third = spawnGateway(await env(), ROOT);
     extra.push({ gateway: third });
     await third.waitHealthy(120_000);
+  });
+
+  describe('the auth-failure limit in Redis (REDIS_URL)', () => {
+    it('counts failures on two instances together and tells both about the block', async () => {
+      const pair = await Promise.all(
+        [0, 1].map(() =>
+          startGateway({
+            overrides: { AUTH_FAILURE_LIMIT: '3', REDIS_URL, WEBHOOK_RECONCILE_INTERVAL_MS: '0' },
+          }),
+        ),
+      );
+      try {
+        // A /64 of its own per run: keys of an earlier run (they live a minute) never count here.
+        const from = {
+          'x-forwarded-for': `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::7`,
+        };
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const res = await fetch(`${pair[i % 2].url}/api/v1/me`, {
+            headers: { ...bearer(`wrong-key-${i}-0123456789`), ...from },
+          });
+          statuses.push(res.status);
+        }
+        expect(statuses).toEqual([401, 401, 401, 429, 429]);
+        for (const gateway of pair) {
+          await waitFor(
+            `the block on ${gateway.url}`,
+            async () => (await fetch(`${gateway.url}/api/v1/me`, { headers: { ...admin, ...from } })).status === 429,
+            5000,
+          );
+        }
+      } finally {
+        await Promise.all(pair.map((gateway) => gateway.close()));
+      }
+    });
   });
 
   describe('the PostgreSQL server restarted under postback load', () => {

@@ -11,6 +11,7 @@ import {
 } from './auth-failure.store';
 
 const PREFIX = 'lms-gateway:auth';
+const COMMAND_TIMEOUT_MS = 1000;
 const CHANNEL = `${PREFIX}:blocks`;
 /** The client in braces: a Redis Cluster keeps both of its keys in one slot, as the script needs. */
 const failuresKey = (client: string) => `${PREFIX}:{${client}}:failures`;
@@ -35,8 +36,8 @@ return {failures, 0, 0}
 
 /**
  * Several instances with REDIS_URL set: counted in Redis, blocks announced by pub/sub. Redis keeps a counter in
- * microseconds and expires it by itself, so the database sees no auth traffic at all. Commands fail at once while
- * Redis is unreachable (no offline queue), so the limiter falls back to counting in this process.
+ * microseconds and expires it by itself, so the database sees no auth traffic at all. A command waits at most a
+ * second (while connecting, say); past that, or with Redis unreachable, the limiter counts in this process.
  */
 export class RedisAuthFailureStore implements AuthFailureStore, OnApplicationShutdown {
   readonly kind = 'redis';
@@ -46,7 +47,7 @@ export class RedisAuthFailureStore implements AuthFailureStore, OnApplicationShu
   private lastError = 0;
 
   constructor(url: string) {
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis = new Redis(url, { commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 });
     this.redis.on('error', (error: unknown) => this.warn(error));
     this.redis.defineCommand('countAuthFailure', { lua: COUNT_SCRIPT, numberOfKeys: 2 });
   }
@@ -70,7 +71,8 @@ export class RedisAuthFailureStore implements AuthFailureStore, OnApplicationShu
   }
 
   watch(handler: (client: string, ms: number) => void): void {
-    const subscriber = (this.subscriber ??= this.redis.duplicate({ enableOfflineQueue: true }));
+    // Subscribed connections wait as long as they must: no timeout on the subscription itself.
+    const subscriber = (this.subscriber ??= this.redis.duplicate({ commandTimeout: undefined }));
     subscriber.on('error', (error: unknown) => this.warn(error));
     subscriber.on('message', (_channel: string, payload: string) => {
       const block = decodeBlock(payload);
