@@ -5,20 +5,32 @@
  * new postback that must be durably stored and applied to a registration the gateway knows.
  *
  * Targets, each a separate child process on a free loopback port, measured in the same run:
- *   bare      node:http that reads and JSON.parses the body, stores nothing (the ceiling)
- *   sqlite    the built gateway on a temp SQLite file (the default database)
- *   postgres  the built gateway on a scratch PostgreSQL database (CREATE/DROP on PG_ADMIN_URL)
- * After each gateway run the stored rows are counted: they must equal the 2xx answers.
+ *   bare        node:http that reads and JSON.parses the body, stores nothing (the ceiling)
+ *   fastapi     the webhook guide's FastAPI receiver (bench/fastapi-receiver.py, uvicorn, one worker) storing each
+ *               postback in SQLite (WAL, synchronous=NORMAL: the gateway's SQLite durability)
+ *   fastapi-pg  the same receiver storing each postback in PostgreSQL with psycopg (the gateway's PG durability)
+ *   sqlite      the built gateway on a temp SQLite file (the default database)
+ *   postgres    the built gateway on a scratch PostgreSQL database (CREATE/DROP on PG_ADMIN_URL)
+ *   postgres-2, postgres-3   the same with WEB_CONCURRENCY=2 or 3: that many gateway processes on one database
+ * After each run the stored rows are counted: they must equal the 2xx answers. On PostgreSQL the run also counts,
+ * per postback, the round trips and statements the gateway sent (bench/lib/pg-counter.js, preloaded) and the
+ * commits and rows written that the server recorded (pg_stat_database of the scratch database).
+ *
+ * The goal for one gateway on PostgreSQL: at least 1.5x the faster FastAPI receiver, p99 at most 50 ms.
  *
  * Run: `npm run bench -- webhook` (builds first) or `npx nest build api && node bench/webhook.bench.js`.
- * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (32), BENCH_TARGETS (bare,sqlite,postgres),
- * BENCH_REGISTRATIONS (200), BENCH_TOKENS (1: postback URLs carry the per-registration token; 0: credentials only), BENCH_NODE_ARGS (e.g. --cpu-prof for the gateway), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (32),
+ * BENCH_TARGETS (bare,sqlite,fastapi,postgres,fastapi-pg,postgres-2,postgres-3), BENCH_REGISTRATIONS (200),
+ * BENCH_TOKENS (1: postback URLs carry the per-registration token; 0: credentials only), BENCH_NODE_ARGS (e.g.
+ * --cpu-prof for the gateway), BENCH_PYTHON (/usr/bin/python3), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ * The FastAPI peers need Debian's python3-fastapi, python3-uvicorn and python3-psycopg-pool; as root the bench
+ * installs them with apt-get when missing, otherwise it says so and leaves those peers out.
  */
 const autocannon = require('autocannon');
 const Database = require('better-sqlite3');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { SignJWT, importPKCS8 } = require('jose');
@@ -30,7 +42,11 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Math.max(1, Math.round(DURATION / 5));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 200);
-const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,sqlite,postgres').split(',').map((t) => t.trim());
+const TARGETS = (process.env.BENCH_TARGETS ?? 'bare,sqlite,fastapi,postgres,fastapi-pg,postgres-2,postgres-3')
+  .split(',')
+  .map((t) => t.trim());
+const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+const FASTAPI_PACKAGES = ['python3-fastapi', 'python3-uvicorn', 'python3-psycopg-pool', 'python3-uvloop', 'python3-httptools'];
 const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const USER = 'bench-scorm';
 const PASSWORD = 'bench-webhook-password-0123456789';
@@ -40,6 +56,9 @@ const KEYS = join(ROOT, 'test/fixtures/keys');
 const APP_ID = 'BENCHAPP';
 const GOALS = { postgres: 0.1, sqlite: 0.2 };
 const P99_GOAL_MS = 25;
+/** One gateway on PostgreSQL against the faster FastAPI receiver. */
+const FASTAPI_GOAL = 1.5;
+const FASTAPI_P99_GOAL_MS = 50;
 
 const BARE_SERVER = `
 const http = require('node:http');
@@ -104,7 +123,7 @@ function postbackJson(n, id, updated, registrationCount) {
   });
 }
 
-function load(url, registrations, seconds) {
+function load(url, registrations, seconds, path = PATH) {
   return new Promise((ok, fail) => {
     const instance = autocannon(
       {
@@ -114,8 +133,11 @@ function load(url, registrations, seconds) {
           {
             headers: { authorization: BASIC, 'content-type': 'application/json' },
             method: 'POST',
-            path: PATH,
-            setupRequest: (req) => ({ ...req, ...postback(registrations) }),
+            path,
+            setupRequest: (req) => {
+              const next = postback(registrations);
+              return { ...req, body: next.body, path: path === PATH ? next.path : path };
+            },
           },
         ],
         url,
@@ -188,38 +210,124 @@ async function runBare() {
   }
 }
 
-async function runGateway(kind) {
+/** Checks (and as root installs) the Debian packages the FastAPI peers need; false when they cannot run. */
+function fastapiAvailable() {
+  const probe = () =>
+    spawnSync(PYTHON, ['-c', 'import fastapi, uvicorn, psycopg_pool'], { stdio: 'ignore' }).status === 0;
+  if (probe()) return true;
+  if (process.getuid?.() !== 0) {
+    console.log(`  fastapi peers left out: ${PYTHON} lacks them (apt-get install ${FASTAPI_PACKAGES.join(' ')})`);
+    return false;
+  }
+  console.log(`  installing the FastAPI peers' Debian packages: apt-get install ${FASTAPI_PACKAGES.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
+  spawnSync('apt-get', ['install', '-y', '-qq', ...FASTAPI_PACKAGES], { env, stdio: 'ignore' });
+  if (probe()) return true;
+  console.log('  fastapi peers left out: the apt-get install failed');
+  return false;
+}
+
+async function scratchPostgres() {
+  const dbName = `gw_bench_${Date.now().toString(36)}_${randomUUID().slice(0, 4)}`;
+  const admin = new Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  return {
+    admin,
+    dbName,
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    },
+    url: url.toString(),
+  };
+}
+
+/** Transactions committed and rows written in the database, as the server counts them. */
+async function serverCounters(pg) {
+  await new Promise((r) => setTimeout(r, 1200)); // the server publishes its statistics about once a second
+  await pg.admin.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await pg.admin.query(
+    'SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS rows_written FROM pg_stat_database WHERE datname = $1',
+    [pg.dbName],
+  );
+  return { commits: Number(rows[0].xact_commit), rowsWritten: Number(rows[0].rows_written) };
+}
+
+/** The round trips and statements the gateway's processes have sent so far (bench/lib/pg-counter.js). */
+function clientCounters(dir) {
+  const sum = { roundTrips: 0, statements: 0 };
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json'))) {
+    const counts = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    sum.roundTrips += counts.roundTrips;
+    sum.statements += counts.statements;
+  }
+  return sum;
+}
+
+async function runFastapi(kind) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-fastapi-'));
+  const pg = kind === 'fastapi-pg' ? await scratchPostgres() : undefined;
+  const child = spawn(
+    PYTHON,
+    ['-m', 'uvicorn', 'fastapi-receiver:app', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warning', '--no-access-log'],
+    {
+      cwd: __dirname,
+      env: { ...process.env, RECEIVER_DATABASE: pg ? pg.url : `sqlite:${join(dir, 'results.sqlite')}` },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  try {
+    await waitUntilUp(`http://127.0.0.1:${port}/api/results/count`, child);
+    const ids = [{ id: 'fastapi-reg', token: undefined }];
+    const warm = summary(await load(`http://127.0.0.1:${port}`, ids, WARMUP, '/api/results'));
+    const result = summary(await load(`http://127.0.0.1:${port}`, ids, DURATION, '/api/results'));
+    await new Promise((r) => setTimeout(r, 500));
+    const count = (await (await fetch(`http://127.0.0.1:${port}/api/results/count`)).json()).count;
+    const expected = warm.ok + result.ok;
+    const durable = count >= expected && count <= expected + 2 * CONNECTIONS;
+    return { ...result, durable, expected, stored: count };
+  } finally {
+    await stop(child);
+    await pg?.drop();
+    rmSync(dir, { force: true, recursive: true });
+  }
+}
+
+async function runGateway(target) {
+  const [kind, processes = '1'] = target.split('-');
   const port = await freePort();
   let databaseUrl;
   let cleanup;
-  let admin;
-  let dbName;
+  let pg;
+  const statsDir = mkdtempSync(join(tmpdir(), 'gw-bench-pgstats-'));
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
     databaseUrl = `sqlite:${join(dir, 'gateway.sqlite')}`;
     cleanup = async () => rmSync(dir, { force: true, recursive: true });
   } else {
-    dbName = `gw_bench_${Date.now().toString(36)}`;
-    admin = new Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-    cleanup = async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    };
+    pg = await scratchPostgres();
+    databaseUrl = pg.url;
+    cleanup = pg.drop;
   }
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = startNode(GATEWAY_MAIN, gatewayEnv(port, databaseUrl), { cwd: ROOT, nodeArgs });
+  if (pg) nodeArgs.unshift('-r', join(__dirname, 'lib/pg-counter.js'));
+  const env = { ...gatewayEnv(port, databaseUrl), BENCH_PG_STATS_DIR: statsDir, WEB_CONCURRENCY: processes };
+  const child = startNode(GATEWAY_MAIN, env, { cwd: ROOT, nodeArgs });
   try {
-    await waitUntilUp(`http://127.0.0.1:${port}/health`, child);
+    await waitUntilUp(`http://127.0.0.1:${port}/health/ready`, child, 60_000);
+    // With several workers the first answers before the others listen; give those their start-up too.
+    if (processes !== '1') await new Promise((r) => setTimeout(r, 5000));
     const rows = registrationRows(REGISTRATIONS);
     const stored = kind === 'sqlite' ? sqliteStore(databaseUrl) : await pgStore(databaseUrl);
     await stored.insertRegistrations(rows);
     // The URL SCORM Cloud posts to carries the registration's token, as ScormCloudService builds it.
     const ids = await Promise.all(rows.map(async ([id]) => ({ id, token: await postbackToken(id) })));
+    const before = pg && { client: clientCounters(statsDir), server: await serverCounters(pg) };
     const warm = summary(await load(`http://127.0.0.1:${port}`, ids, WARMUP));
     const result = summary(await load(`http://127.0.0.1:${port}`, ids, DURATION));
     // Requests still in flight when a run stops may commit without their answer being counted.
@@ -230,10 +338,23 @@ async function runGateway(kind) {
     await stored.close();
     const expected = warm.ok + result.ok;
     const durable = count >= expected && count <= expected + 2 * CONNECTIONS;
-    return { ...result, durable, expected, stored: count, unknown, verified };
+    let perPostback;
+    if (pg) {
+      const server = await serverCounters(pg);
+      const client = clientCounters(statsDir);
+      // The bench's own reads and registration inserts are a few commits against tens of thousands.
+      perPostback = {
+        commits: (server.commits - before.server.commits) / count,
+        roundTrips: (client.roundTrips - before.client.roundTrips) / count,
+        rowsWritten: (server.rowsWritten - before.server.rowsWritten) / count,
+        statements: (client.statements - before.client.statements) / count,
+      };
+    }
+    return { ...result, durable, expected, perPostback, stored: count, unknown, verified };
   } finally {
     await stop(child);
     await cleanup();
+    rmSync(statsDir, { force: true, recursive: true });
   }
 }
 
@@ -275,30 +396,35 @@ async function pgStore(databaseUrl) {
 const fmt = (n) => (Number.isFinite(n) ? n.toFixed(0).padStart(7) : '    n/a');
 
 async function main() {
-  if (TARGETS.some((t) => t !== 'bare') && !existsSync(GATEWAY_MAIN)) {
+  if (TARGETS.some((t) => !['bare', 'fastapi', 'fastapi-pg'].includes(t)) && !existsSync(GATEWAY_MAIN)) {
     throw new Error(`${GATEWAY_MAIN} is missing: run \`npx nest build api\` (npm run bench builds first)`);
   }
   console.log(`webhook postbacks: v2 JSON + Basic, ${CONNECTIONS} connections, ${DURATION} s (+${WARMUP} s warm-up)`);
   const results = {};
   const report = (label, r) =>
     console.log(
-      `  ${label.padEnd(9)} ${fmt(r.rps)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  2xx ${r.ok}  non-2xx ${r.non2xx}  errors ${r.errors}` +
-        (r.stored === undefined
-          ? ''
-          : `  stored ${r.stored}/${r.expected} ${r.durable ? 'OK' : 'MISMATCH'}  token-verified ${r.verified}  unknown ${r.unknown}`),
+      `  ${label.padEnd(10)} ${fmt(r.rps)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  2xx ${r.ok}  non-2xx ${r.non2xx}  errors ${r.errors}` +
+        (r.stored === undefined ? '' : `  stored ${r.stored}/${r.expected} ${r.durable ? 'OK' : 'MISMATCH'}`) +
+        (r.verified === undefined ? '' : `  token-verified ${r.verified}  unknown ${r.unknown}`) +
+        (r.perPostback
+          ? `\n  ${''.padEnd(10)} per postback: ${r.perPostback.roundTrips.toFixed(2)} round trips, ` +
+            `${r.perPostback.statements.toFixed(2)} statements, ${r.perPostback.commits.toFixed(3)} commits, ` +
+            `${r.perPostback.rowsWritten.toFixed(2)} rows written`
+          : ''),
     );
-  const gateways = TARGETS.filter((t) => t !== 'bare');
-  // The machine is shared: the bare server runs before and after the gateways and its mean is the baseline.
+  const fastapi = TARGETS.some((t) => t.startsWith('fastapi')) && fastapiAvailable();
+  const runs = TARGETS.filter((t) => t !== 'bare' && (fastapi || !t.startsWith('fastapi')));
+  // The machine is shared: the bare server runs before and after the others and its mean is the baseline.
   const bareRuns = [];
   if (TARGETS.includes('bare')) {
     bareRuns.push(await runBare());
     report('bare', bareRuns[0]);
   }
-  for (const target of gateways) {
-    results[target] = await runGateway(target);
+  for (const target of runs) {
+    results[target] = target.startsWith('fastapi') ? await runFastapi(target) : await runGateway(target);
     report(target, results[target]);
   }
-  if (bareRuns.length && gateways.length) {
+  if (bareRuns.length && runs.length) {
     bareRuns.push(await runBare());
     report('bare', bareRuns[1]);
   }
@@ -308,17 +434,36 @@ async function main() {
   }
   let failed = false;
   const bare = results.bare;
-  for (const target of ['sqlite', 'postgres']) {
+  const peers = ['fastapi', 'fastapi-pg'].filter((peer) => results[peer]);
+  const peer = peers.sort((a, b) => results[b].rps - results[a].rps)[0];
+  for (const target of runs) {
     const r = results[target];
-    if (!r) continue;
-    const ratio = bare ? r.rps / bare.rps : NaN;
-    const p99ok = target !== 'sqlite' || r.p99 < P99_GOAL_MS;
-    const met = ratio >= GOALS[target] && p99ok && r.durable && r.non2xx === 0;
-    console.log(
-      `  ${target.padEnd(9)} ratio ${ratio.toFixed(3)} of bare (goal >= ${GOALS[target]}` +
-        `${target === 'sqlite' ? `, p99 < ${P99_GOAL_MS} ms` : ''}): ${met ? 'met' : 'NOT met'}`,
-    );
     if (!r.durable || r.non2xx) failed = true;
+    const ratios = [
+      bare ? `${(r.rps / bare.rps).toFixed(3)} of bare` : undefined,
+      ...peers.filter((p) => p !== target).map((p) => `${(r.rps / results[p].rps).toFixed(2)}x ${p}`),
+    ].filter(Boolean);
+    const goal = GOALS[target];
+    const p99ok = target !== 'sqlite' || r.p99 < P99_GOAL_MS;
+    const verdict = goal
+      ? `  (goal >= ${goal} of bare${target === 'sqlite' ? `, p99 < ${P99_GOAL_MS} ms` : ''}: ` +
+        `${bare && r.rps / bare.rps >= goal && p99ok && r.durable && r.non2xx === 0 ? 'met' : 'NOT met'})`
+      : '';
+    console.log(`  ${target.padEnd(10)} ${ratios.join(', ')}${verdict}`);
+  }
+  if (results.postgres && peer) {
+    const ratio = results.postgres.rps / results[peer].rps;
+    const met = ratio >= FASTAPI_GOAL && results.postgres.p99 <= FASTAPI_P99_GOAL_MS && results.postgres.durable;
+    console.log(
+      `  postgres vs the faster FastAPI receiver (${peer}): ${ratio.toFixed(2)}x, p99 ${results.postgres.p99} ms ` +
+        `(goal >= ${FASTAPI_GOAL}x at p99 <= ${FASTAPI_P99_GOAL_MS} ms): ${met ? 'met' : 'NOT met'}`,
+    );
+  }
+  const scaling = ['postgres', 'postgres-2', 'postgres-3'].filter((t) => results[t]);
+  if (scaling.length > 1) {
+    console.log(
+      `  scaling on one PostgreSQL: ${scaling.map((t) => `${t} ${(results[t].rps / results.postgres.rps).toFixed(2)}x`).join(', ')}`,
+    );
   }
   // Missing a speed goal is reported, not fatal; a stored/answered mismatch is a durability bug and fails.
   process.exit(failed ? 1 : 0);

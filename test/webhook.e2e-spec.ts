@@ -388,6 +388,50 @@ describe('results webhook', () => {
       expect(await count(id)).toBe(2);
     });
 
+    it('takes a postback for a new instance as the latest, keeping the earlier one, and orders each by its own time', async () => {
+      const id = await register('reg-new-instance');
+      await postJson('/api/results', v2(id, '2026-11-22T11:00:00.000Z', { score: { scaled: 40 } })).expect(200);
+      const next = await postJson(
+        '/api/results',
+        v2(id, '2026-11-22T11:30:00.000Z', { instance: 1, score: { scaled: 95 } }),
+      ).expect(200);
+      expect(next.body).toMatchObject({ duplicate: false, outcome: 'applied' });
+      const olderFirst = await postJson(
+        '/api/results',
+        v2(id, '2026-11-22T10:50:00.000Z', { score: { scaled: 10 } }),
+      ).expect(200);
+      expect(olderFirst.body.outcome).toBe('stale');
+      const view = await request(gateway.url)
+        .get(`/api/v1/scorm/registrations/${id}`)
+        .set(bearer(TEST_API_KEY))
+        .expect(200);
+      expect(view.body.progress).toMatchObject({ instance: 1, score: 95 });
+      expect(view.body.instances.map((row: { instance: number; score: number }) => [row.instance, row.score])).toEqual([
+        [0, 40],
+        [1, 95],
+      ]);
+    });
+
+    it('applies a burst of out-of-order postbacks for one registration as if in order: the newest wins', async () => {
+      const id = await register('reg-burst-order');
+      const minutes = [12, 3, 40, 7, 40, 25, 1, 33];
+      const answers = await Promise.all(
+        minutes.map((minute, i) =>
+          postJson(
+            '/api/results',
+            v2(id, `2026-11-22T12:${String(minute).padStart(2, '0')}:00.000Z`, { score: { scaled: i } }),
+          ),
+        ),
+      );
+      expect(answers.map((res) => res.status)).toEqual(Array(minutes.length).fill(200));
+      // The two 12:40 deliveries are one postback: one stored, one duplicate.
+      expect(answers.filter((res) => res.body.duplicate)).toHaveLength(1);
+      expect(await count(id)).toBe(minutes.length - 1);
+      expect(await progressOf(id)).toMatchObject({ progressUpdatedAt: new Date('2026-11-22T12:40:00.000Z') });
+      const newest = answers.filter((res, i) => minutes[i] === 40 && !res.body.duplicate);
+      expect(newest.map((res) => res.body.outcome)).toEqual(['applied']);
+    });
+
     it('stores and flags a postback for a registration the gateway does not know, answering 200', async () => {
       const res = await postJson('/api/results', v2('reg-nobody-knows', '2026-11-22T10:00:00.000Z')).expect(200);
       expect(res.body.outcome).toBe('unknown_registration');

@@ -21,8 +21,11 @@ export interface DatabaseInspector {
   close(): Promise<void>;
 }
 
-/** Tables the gateway may write on its own (migrations bookkeeping), left out of "nothing stored" checks. */
-const BOOKKEEPING = new Set(['migrations', 'typeorm_metadata', 'sqlite_sequence']);
+/**
+ * Tables the gateway may write on its own (migrations bookkeeping, job leases, the shared auth-failure count), left
+ * out of "nothing stored" checks.
+ */
+const BOOKKEEPING = new Set(['auth_failures', 'job_leases', 'migrations', 'typeorm_metadata', 'sqlite_sequence']);
 
 export async function inspectDatabase(
   database: TestDatabase | { kind: string; url: string },

@@ -19,18 +19,7 @@ export function testDatabaseKind(): 'sqlite' | 'postgres' {
 
 /** A fresh, empty database for one test file: a temp SQLite file, or a scratch PostgreSQL database. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  if (testDatabaseKind() === 'postgres') {
-    const name = `gw_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-    await withAdmin((client) => client.query(`CREATE DATABASE ${name}`));
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${name}`;
-    return {
-      drop: () =>
-        withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-      kind: 'postgres',
-      url: url.toString(),
-    };
-  }
+  if (testDatabaseKind() === 'postgres') return createPostgresDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));
   return {
     drop: async () => rmSync(dir, { force: true, recursive: true }),
@@ -39,8 +28,24 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-async function withAdmin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: PG_ADMIN_URL });
+/** A scratch PostgreSQL database on `adminUrl` whatever TEST_DATABASE says (suites about several instances). */
+export async function createPostgresDatabase(adminUrl = PG_ADMIN_URL): Promise<TestDatabase> {
+  const name = `gw_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await withAdmin((client) => client.query(`CREATE DATABASE ${name}`), adminUrl);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    drop: () =>
+      withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`), adminUrl).then(
+        () => undefined,
+      ),
+    kind: 'postgres',
+    url: url.toString(),
+  };
+}
+
+async function withAdmin<T>(fn: (client: Client) => Promise<T>, adminUrl = PG_ADMIN_URL): Promise<T> {
+  const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await fn(client);

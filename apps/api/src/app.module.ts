@@ -1,4 +1,4 @@
-import { AuthModule } from '@app/auth';
+import { AUTH_MIGRATIONS, AuthModule } from '@app/auth';
 import { BAZAAR_MIGRATIONS, BazaarModule } from '@app/bazaar';
 import {
   AllExceptionsFilter,
@@ -37,7 +37,7 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         PersistenceModule.forRoot({
-          migrations: [...BAZAAR_MIGRATIONS, ...SCORM_CLOUD_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
+          migrations: [...AUTH_MIGRATIONS, ...BAZAAR_MIGRATIONS, ...SCORM_CLOUD_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
         }),
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
         TunnelModule.forRoot(options.tunnelProvider),

@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BazaarSandboxModule } from './bazaar/bazaar-sandbox.module';
 import { DemoLmsModule } from './demo/demo-lms.module';
 import { FaultsModule } from './faults/faults.module';
+import { RequestsModule } from './requests/requests.module';
 import { SANDBOX_CONFIG, SandboxConfig } from './sandbox.config';
 import { ScormCloudSandboxModule } from './scorm-cloud/scorm-cloud-sandbox.module';
 import { SandboxHomeController } from './sandbox-home.controller';
@@ -14,7 +15,8 @@ export class SandboxModule {
       controllers: [SandboxHomeController],
       exports: [SANDBOX_CONFIG],
       global: true,
-      imports: [BazaarSandboxModule, DemoLmsModule, FaultsModule, ScormCloudSandboxModule],
+      // RequestsModule first: its middleware counts each request before a fault may answer it.
+      imports: [RequestsModule, BazaarSandboxModule, DemoLmsModule, FaultsModule, ScormCloudSandboxModule],
       module: SandboxModule,
       providers: [{ provide: SANDBOX_CONFIG, useValue: config }],
     };

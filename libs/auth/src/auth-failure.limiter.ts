@@ -1,38 +1,85 @@
 import { AppConfigService } from '@app/config';
-import { Inject, Injectable } from '@nestjs/common';
-import { ThrottlerStorageService, getStorageToken } from '@nestjs/throttler';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import { isIPv6 } from 'node:net';
 
-const WINDOW_MS = 60_000;
-const BLOCK_MS = 60_000;
-const THROTTLER = 'auth-failures';
+import { AUTH_FAILURE_STORE, AuthFailureStore, FailureCount } from './failures/auth-failure.store';
+import { MemoryAuthFailureStore } from './failures/memory-auth-failure.store';
 
-/** Counts failed authentications per client address; past the limit the address is refused for a minute. */
+/** Past this many blocks in memory, expired ones are dropped whenever one is added. */
+const SWEEP_ABOVE = 1000;
+
+/**
+ * Counts failed authentications per client address; past the limit the address is refused for a minute.
+ *
+ * `blockedFor` runs on every authenticated request and every postback, so it only looks in this process's map of
+ * blocks. A failure is counted in the store (in memory for one SQLite process, else shared by every instance: one
+ * PostgreSQL upsert, or a Redis script), and a new block is announced to every instance, which adds it to its map.
+ * If the shared store fails, the failure is counted in this process instead, so guessing never goes unlimited.
+ */
 @Injectable()
-export class AuthFailureLimiter {
+export class AuthFailureLimiter implements OnModuleInit {
+  private readonly logger = new Logger(AuthFailureLimiter.name);
   private readonly limit: number;
+  /** Client → when its block ends (this process's clock). */
+  private readonly blocks = new Map<string, number>();
+  private fallback: MemoryAuthFailureStore | undefined;
 
   constructor(
-    @Inject(getStorageToken()) private readonly storage: ThrottlerStorageService,
+    @Inject(AUTH_FAILURE_STORE) private readonly store: AuthFailureStore,
     config: AppConfigService,
   ) {
     this.limit = config.auth.failureLimitPerMinute;
   }
 
+  onModuleInit(): void {
+    this.store.watch((client, ms) => this.block(client, ms));
+  }
+
   /** Seconds until the address may try again, or 0. */
   blockedFor(address: string): number {
-    const record = this.storage.storage.get(this.key(address));
-    const remaining = record?.isBlocked ? record.blockExpiresAt - Date.now() : 0;
-    return remaining > 0 ? Math.ceil(remaining / 1000) : 0;
+    if (!this.blocks.size) return 0;
+    const client = clientOf(address);
+    const until = this.blocks.get(client);
+    if (until === undefined) return 0;
+    const remaining = until - Date.now();
+    if (remaining > 0) return Math.ceil(remaining / 1000);
+    this.blocks.delete(client);
+    return 0;
   }
 
+  /** Counts a failure; answers the seconds the address is now blocked for, or 0. */
   async recordFailure(address: string): Promise<number> {
-    const record = await this.storage.increment(this.key(address), WINDOW_MS, this.limit, BLOCK_MS, THROTTLER);
-    return record.isBlocked ? Math.max(1, record.timeToBlockExpire) : 0;
+    const client = clientOf(address);
+    const counted = await this.count(client);
+    if (!counted.blockedMs) return 0;
+    this.block(client, counted.blockedMs);
+    if (counted.newlyBlocked) {
+      this.store.announce(client, counted.blockedMs).catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'Announcing an auth-failure block to the other instances failed');
+      });
+    }
+    return Math.max(1, Math.ceil(counted.blockedMs / 1000));
   }
 
-  private key(address: string): string {
-    return `${THROTTLER}:${clientOf(address)}`;
+  private async count(client: string): Promise<FailureCount> {
+    try {
+      return await this.store.count(client, this.limit);
+    } catch (error) {
+      this.logger.warn({ err: error, store: this.store.kind }, 'Counting an auth failure failed; counted here');
+      this.fallback ??= new MemoryAuthFailureStore(new ThrottlerStorageService());
+      return this.fallback.count(client, this.limit);
+    }
+  }
+
+  private block(client: string, ms: number): void {
+    const until = Date.now() + ms;
+    if ((this.blocks.get(client) ?? 0) >= until) return;
+    if (this.blocks.size >= SWEEP_ABOVE) {
+      const now = Date.now();
+      for (const [key, ends] of this.blocks) if (ends <= now) this.blocks.delete(key);
+    }
+    this.blocks.set(client, until);
   }
 }
 

@@ -7,6 +7,7 @@ import { SignJWT } from 'jose';
 import { ApiKeyRegistry } from './api-key.registry';
 import { AuthFailureLimiter } from './auth-failure.limiter';
 import { bindToToken, hasRole } from './caller.policy';
+import { MemoryAuthFailureStore } from './failures/memory-auth-failure.store';
 import { constantTimeEqual } from './constant-time';
 import { LmsJwtVerifier } from './lms-jwt.verifier';
 import { WebhookCredentialsVerifier, parseBasicAuth } from './webhook-credentials.verifier';
@@ -34,7 +35,10 @@ describe('ApiKeyRegistry', () => {
 
 describe('AuthFailureLimiter', () => {
   const limiterWith = (limit: number) =>
-    new AuthFailureLimiter(new ThrottlerStorageService(), configWith({ AUTH_FAILURE_LIMIT: String(limit) }));
+    new AuthFailureLimiter(
+      new MemoryAuthFailureStore(new ThrottlerStorageService()),
+      configWith({ AUTH_FAILURE_LIMIT: String(limit) }),
+    );
 
   it('counts an IPv6 /64 as one client: rotating addresses inside it does not reset the count', async () => {
     const limiter = limiterWith(2);

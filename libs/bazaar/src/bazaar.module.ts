@@ -1,4 +1,5 @@
 import { Clock, SystemClock } from '@app/common';
+import { CoordinationModule } from '@app/persistence';
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -20,7 +21,11 @@ import { MaterialsService } from './materials.service';
 @Module({
   controllers: [BazaarCallbackController, BazaarController, MaterialsController],
   exports: [BazaarService, MaterialsService],
-  imports: [HttpModule, TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity])],
+  imports: [
+    CoordinationModule,
+    HttpModule,
+    TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity]),
+  ],
   providers: [
     BazaarCallbackService,
     BazaarClient,

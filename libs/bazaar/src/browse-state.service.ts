@@ -1,4 +1,5 @@
 import { Clock, DomainError } from '@app/common';
+import { JobLeases } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -32,6 +33,7 @@ export class BrowseStateService {
   constructor(
     @InjectRepository(BrowseStateEntity) private readonly states: Repository<BrowseStateEntity>,
     private readonly clock: Clock,
+    private readonly leases: JobLeases,
   ) {}
 
   async issue(binding: NewBrowseState): Promise<{ state: string; id: string }> {
@@ -96,6 +98,8 @@ export class BrowseStateService {
   private async sweep(now: Date): Promise<void> {
     if (now.getTime() - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now.getTime();
+    // With several instances, the first to issue a state in a period sweeps; the others skip until the next one.
+    if (!(await this.leases.claimPeriod('bazaar-browse-state-sweep', SWEEP_EVERY_MS))) return;
     const before = new Date(now.getTime() - STATE_RETENTION_MS).toISOString();
     // Raw ISO string: the timestamp transformer would try to convert a FindOperator.
     await this.states.createQueryBuilder().delete().where('expires_at < :before', { before }).execute();

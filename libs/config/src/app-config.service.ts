@@ -24,6 +24,10 @@ export class AppConfigService {
     return this.get('database');
   }
 
+  get instances(): AppConfig['instances'] {
+    return this.get('instances');
+  }
+
   get auth(): AppConfig['auth'] {
     return this.get('auth');
   }

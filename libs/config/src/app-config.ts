@@ -23,6 +23,15 @@ export interface AppConfig {
     trustProxy: false | number | string[];
   };
   database: DatabaseConfig;
+  /** Running as several processes on one database. */
+  instances: {
+    /** Gateway processes this start runs on one machine (node:cluster); more than one needs PostgreSQL. */
+    webConcurrency: number;
+    /** How long a claim on background work lasts without renewal: a killed instance's work waits at most this. */
+    jobLeaseMs: number;
+    /** Where the auth-failure limit is counted when set (else PostgreSQL, or memory for one SQLite process). */
+    redisUrl?: string;
+  };
   auth: { apiKeys: ApiKeyConfig[]; lmsJwtSecret: string; failureLimitPerMinute: number };
   bazaar: { baseUrl: string; clientId: string; secretKey: string; timeoutMs: number };
   scormCloud: {
@@ -167,6 +176,7 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
     },
     database: parseDatabaseUrl(env.DATABASE_URL),
+    instances: { jobLeaseMs: env.JOB_LEASE_MS, redisUrl: env.REDIS_URL, webConcurrency: env.WEB_CONCURRENCY },
     auth: {
       apiKeys: parseApiKeys(env.API_KEYS, problems),
       failureLimitPerMinute: env.AUTH_FAILURE_LIMIT,
@@ -209,6 +219,15 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
   }
   if (config.tunnel.provider === 'ngrok' && !config.tunnel.authtoken) {
     problems.push('NGROK_AUTHTOKEN is required when TUNNEL=ngrok');
+  }
+  if (config.instances.webConcurrency > 1 && config.database.type === 'sqlite') {
+    problems.push(
+      `WEB_CONCURRENCY=${config.instances.webConcurrency} needs PostgreSQL: a SQLite file serves one gateway process ` +
+        '(set DATABASE_URL=postgres://user:password@host:5432/database, or WEB_CONCURRENCY=1)',
+    );
+  }
+  if (config.instances.webConcurrency > 1 && config.tunnel.provider !== 'none') {
+    problems.push('TUNNEL=ngrok needs WEB_CONCURRENCY=1 (each worker would open its own tunnel and public URL)');
   }
   if (config.env === 'production') problems.push(...productionProblems(raw, config));
   if (problems.length) throw new ConfigValidationError(problems);

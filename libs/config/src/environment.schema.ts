@@ -74,6 +74,24 @@ export class EnvironmentVariables {
   @IsString()
   TRUST_PROXY = 'loopback';
 
+  /** Several instances: the auth-failure limit is counted in Redis when set (else in PostgreSQL, or in memory). */
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WEB_CONCURRENCY = 1;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  JOB_LEASE_MS = 60_000;
+
   @IsString()
   ALLOWED_RETURN_ORIGINS = 'http://localhost:3100,http://127.0.0.1:3100';
 
@@ -235,6 +253,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     'METRICS_TOKEN',
     'OTEL_EXPORTER_OTLP_ENDPOINT',
     'OTEL_EXPORTER_OTLP_HEADERS',
+    'REDIS_URL',
   ]) {
     const value = raw[key];
     if (value !== undefined && value !== '') input[key] = value;

@@ -5,11 +5,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions, MixedList } from 'typeorm';
 
+import { CoordinationModule } from './coordination.module';
 import { DatabasePoolMetrics } from './database-pool.metrics';
+import { runMigrationsSerialised } from './migration.runner';
+import { PERSISTENCE_MIGRATIONS } from './migrations';
 import { SqlitePragmas } from './sqlite-pragmas';
+import { SqliteProcessLock } from './sqlite-process.lock';
 
 export interface PersistenceOptions {
-  /** Every feature library's migrations; they run in timestamp order at start-up. */
+  /** Every feature library's migrations; they run in timestamp order at start-up, after the platform's own. */
   migrations: MixedList<Function>;
 }
 
@@ -17,7 +21,8 @@ export function typeOrmOptions(database: DatabaseConfig, migrations: MixedList<F
   const common = {
     autoLoadEntities: true,
     migrations,
-    migrationsRun: true,
+    // Run by PersistenceModule itself, serialised across instances (migration.runner.ts).
+    migrationsRun: false,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each' as const,
     retryAttempts: 2,
@@ -71,16 +76,32 @@ export class PersistenceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           dataSourceFactory: async (dataSourceOptions) => {
-            const dataSource = new DataSource(dataSourceOptions as DataSourceOptions);
+            const settings = dataSourceOptions as DataSourceOptions;
+            // Before the file is opened: a second process must not even run its migrations against it.
+            const lock =
+              settings.type === 'better-sqlite3' && settings.database !== ':memory:'
+                ? SqliteProcessLock.acquire(String(settings.database))
+                : undefined;
+            const dataSource = new DataSource(settings);
             try {
-              return await dataSource.initialize();
+              await dataSource.initialize();
+              await runMigrationsSerialised(dataSource);
             } catch (error) {
-              throw new DatabaseUnavailableError(dataSourceOptions as DataSourceOptions, error);
+              if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+              lock?.release();
+              throw new DatabaseUnavailableError(settings, error);
             }
+            if (lock) {
+              const destroy = dataSource.destroy.bind(dataSource);
+              dataSource.destroy = () => destroy().finally(() => lock.release());
+            }
+            return dataSource;
           },
           inject: [AppConfigService],
-          useFactory: (config: AppConfigService) => typeOrmOptions(config.database, options.migrations),
+          useFactory: (config: AppConfigService) =>
+            typeOrmOptions(config.database, [...PERSISTENCE_MIGRATIONS, ...(options.migrations as Function[])]),
         }),
+        CoordinationModule,
       ],
       module: PersistenceModule,
       providers: [DatabasePoolMetrics],

@@ -36,13 +36,28 @@ export class Sql {
     return marks.join(', ');
   }
 
+  /**
+   * The database's clock in epoch milliseconds, as an SQL expression: instances on several machines share it, so
+   * leases and blocks never compare two machines' clocks. On PostgreSQL it is the transaction's start, one value
+   * however often a statement uses it (use it outside long transactions).
+   */
+  nowMs(): string {
+    return this.postgres
+      ? '(extract(epoch from now()) * 1000)::double precision'
+      : "((julianday('now') - 2440587.5) * 86400000.0)";
+  }
+
   /** better-sqlite3 binds no booleans; PostgreSQL wants real ones. */
   bool(value: boolean): boolean | number {
     return this.postgres ? value : value ? 1 : 0;
   }
 
+  /**
+   * Runs in the manager's transaction when it has one; on PostgreSQL outside a transaction, straight on the pool,
+   * so a statement of its own is prepared once per pooled connection too.
+   */
   async query<T = unknown[]>(text: string, params: unknown[]): Promise<T> {
-    const client = this.postgres ? transactionClient(this.manager) : undefined;
+    const client = this.postgres ? (transactionClient(this.manager) ?? poolOf(this.manager)) : undefined;
     if (!client) return (await this.manager.query(text, params)) as T;
     let name = STATEMENT_NAMES.get(text);
     if (!name && STATEMENT_NAMES.size < MAX_NAMED_STATEMENTS) {
@@ -50,6 +65,12 @@ export class Sql {
     }
     return (await client.query({ name, text, values: params })).rows as T;
   }
+}
+
+/** The pg pool behind a manager with no query runner of its own (so no transaction to stay inside). */
+function poolOf(manager: EntityManager): PgClient | undefined {
+  if (manager.queryRunner) return undefined;
+  return (manager.connection.driver as unknown as { master?: PgClient } | undefined)?.master;
 }
 
 /** The pg client of the manager's open transaction (so a statement runs inside it), if there is one. */

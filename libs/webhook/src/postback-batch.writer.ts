@@ -61,6 +61,15 @@ export const EVENT_COLUMNS = [
   'unknown_registration',
 ] as const;
 
+/** The event columns the one-statement batch passes as arrays (all but its outcome), with their array types. */
+const ARRAY_COLUMNS = EVENT_COLUMNS.slice(0, -2);
+const EVENT_ARRAY_TYPES: Partial<Record<(typeof EVENT_COLUMNS)[number], string>> = {
+  instance: 'int',
+  score: 'float8',
+  token_verified: 'bool',
+  total_seconds: 'float8',
+};
+
 /** The outcome an event row is inserted with, before its progress is applied. */
 const INSERTED_OUTCOME: PostbackOutcome = 'applied';
 /** Rows per INSERT: 22 columns x 250 stays far below SQLite's and PostgreSQL's bound-parameter limits. */
@@ -76,6 +85,39 @@ const POSTGRES_CONCURRENT_BATCHES = 2;
 const POSTGRES_GATHER_MS = 1;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** The event row's values in EVENT_COLUMNS order, up to its outcome. */
+function eventValues(id: string, record: PostbackRecord, sql?: Sql): unknown[] {
+  const p = record.progress;
+  return [
+    id,
+    record.receivedAt.toISOString(),
+    record.shape,
+    record.method,
+    record.contentType,
+    record.rawBody,
+    record.bodyHash,
+    record.dedupKey,
+    p.registrationId,
+    p.instance,
+    iso(p.updated),
+    p.completion,
+    p.success,
+    p.score,
+    p.totalSeconds,
+    iso(p.firstAccessDate),
+    iso(p.lastAccessDate),
+    iso(p.completedDate),
+    record.authMethod,
+    sql ? sql.bool(record.tokenVerified) : record.tokenVerified,
+  ];
+}
+
+const postbackUpdate = ({ record }: Pending): RegistrationProgressUpdate => ({
+  ...record.progress,
+  observedAt: record.receivedAt,
+  source: 'postback',
+});
+
 /** A dedup key names one registration, so this is one order of keys for every batch. */
 const byRegistration = (a: Pending, b: Pending) =>
   compare(a.record.progress.registrationId, b.record.progress.registrationId) ||
@@ -167,22 +209,50 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
     }
   }
 
-  private commit(batch: Pending[]): Promise<StoredPostback[]> {
+  private async commit(batch: Pending[]): Promise<StoredPostback[]> {
+    return (this.postgres && (await this.commitAsOneStatement(batch))) || this.commitInTransaction(batch);
+  }
+
+  /**
+   * PostgreSQL, postbacks that carry SCORM Cloud's `updated` (all v2 ones): the whole batch as one autocommit
+   * statement, so one round trip and one commit (the general path takes five). `fresh` leaves out postbacks stored
+   * already; the projection's CTEs (RegistrationProgressService.postbackCtes) apply the rest and label each; the
+   * event rows go in with their labels. A re-delivery racing its first delivery on another instance loses the
+   * insert and is answered as a duplicate (its progress, identical, changes nothing). Undefined when the batch
+   * needs the general path.
+   */
+  private async commitAsOneStatement(batch: Pending[]): Promise<StoredPostback[] | undefined> {
+    const keys = new Set<string>();
+    const candidates = batch.filter(({ record }) => !keys.has(record.dedupKey) && keys.add(record.dedupKey));
+    const progress = this.progress.postbackCtes(candidates.map(postbackUpdate), 'fresh', ARRAY_COLUMNS.length);
+    if (!progress) return undefined;
+    const events = candidates.map(({ id, record }) => eventValues(id, record));
+    const arrays = ARRAY_COLUMNS.map((column, i) => `$${i + 1}::${EVENT_ARRAY_TYPES[column] ?? 'text'}[]`);
+    const sql = new Sql(this.dataSource.manager);
+    const rows = await sql.query<{ id: string; outcome: PostbackOutcome }[]>(
+      `WITH v AS (SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(${ARRAY_COLUMNS.join(', ')}, seq)), ` +
+        'fresh AS (SELECT * FROM v WHERE NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.dedup_key = v.dedup_key)), ' +
+        `${progress.text}, ` +
+        `events AS (INSERT INTO webhook_events (${EVENT_COLUMNS.join(', ')}) ` +
+        `SELECT ${ARRAY_COLUMNS.map((column) => `f.${column}`).join(', ')}, l.outcome, ` +
+        "l.outcome = 'unknown_registration' FROM fresh f JOIN progress_labels l ON l.seq = f.seq ORDER BY f.seq " +
+        'ON CONFLICT DO NOTHING RETURNING id, outcome) SELECT id, outcome FROM events',
+      [...ARRAY_COLUMNS.map((_, i) => events.map((values) => values[i])), ...progress.params],
+    );
+    const inserted = new Map(rows.map((row) => [row.id, row.outcome]));
+    return batch.map(({ id }) => {
+      const outcome = inserted.get(id);
+      return outcome ? { duplicate: false, eventId: id, outcome } : { duplicate: true, eventId: id, outcome: 'stale' };
+    });
+  }
+
+  private commitInTransaction(batch: Pending[]): Promise<StoredPostback[]> {
     return this.dataSource.transaction(async (manager) => {
       // Events first: a re-delivery of a stored postback (or a repeat within this batch) is not inserted and
       // so never reaches progress. Applying it again would put back data the API has since corrected.
       const inserted = await this.insert(manager, batch);
       const fresh = batch.filter(({ id }) => inserted.has(id));
-      const results = fresh.length
-        ? await this.progress.applyMany(
-            fresh.map(({ record }) => ({
-              ...record.progress,
-              observedAt: record.receivedAt,
-              source: 'postback' as const,
-            })),
-            manager,
-          )
-        : [];
+      const results = fresh.length ? await this.progress.applyMany(fresh.map(postbackUpdate), manager) : [];
       const outcomes = new Map<string, PostbackOutcome>(fresh.map(({ id }, i) => [id, results[i] ?? 'stale']));
       await this.recordOutcomes(manager, outcomes);
       // A duplicate changed nothing this time, whatever its first delivery did.
@@ -203,31 +273,7 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
     const params: unknown[] = [];
     const tuples: string[] = [];
     batch.forEach(({ id, record }) => {
-      const p = record.progress;
-      const values = [
-        id,
-        record.receivedAt.toISOString(),
-        record.shape,
-        record.method,
-        record.contentType,
-        record.rawBody,
-        record.bodyHash,
-        record.dedupKey,
-        p.registrationId,
-        p.instance,
-        iso(p.updated),
-        p.completion,
-        p.success,
-        p.score,
-        p.totalSeconds,
-        iso(p.firstAccessDate),
-        iso(p.lastAccessDate),
-        iso(p.completedDate),
-        record.authMethod,
-        sql.bool(record.tokenVerified),
-        INSERTED_OUTCOME,
-        sql.bool(false),
-      ];
+      const values = [...eventValues(id, record, sql), INSERTED_OUTCOME, sql.bool(false)];
       const start = params.length;
       params.push(...values);
       tuples.push(`(${sql.marks(values.length, start)})`);

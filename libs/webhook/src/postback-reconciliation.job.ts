@@ -1,5 +1,6 @@
 import { Clock, GatewayMetrics } from '@app/common';
 import { AppConfigService } from '@app/config';
+import { HeldLease, JobLeases } from '@app/persistence';
 import { RegistrationsService } from '@app/scorm-cloud';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
@@ -7,6 +8,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 /** Registrations re-fetched per run; the rest wait for the next one, oldest first. */
 const BATCH = 50;
 const INTERVAL_NAME = 'webhook-postback-reconciliation';
+/** One pass at a time across every instance, so SCORM Cloud (which rate-limits) is asked once per registration. */
+const LEASE = 'webhook-postback-reconciliation';
 
 export interface ReconciliationRun {
   checked: number;
@@ -14,12 +17,18 @@ export interface ReconciliationRun {
   /** SCORM Cloud no longer has them: marked deleted upstream, progress kept, not checked again. */
   deletedUpstream: number;
   failed: number;
+  /** Another instance was running the pass, so this one did nothing. */
+  skipped: boolean;
+  /** The lease was lost mid-pass (a renewal refused or late): these were left to the instance that took it over. */
+  abandoned: number;
 }
 
 /**
  * Postbacks carry no signature and may be lost, so they are treated as notifications: registrations whose
  * postback is overdue, or whose progress so far came only from a postback, are re-read from SCORM Cloud's API,
- * which then wins over a forged or missing postback.
+ * which then wins over a forged or missing postback. Every instance ticks, but a pass runs only under the job
+ * lease, so with several instances each due registration is read once; a killed instance's lease expires after
+ * JOB_LEASE_MS and the next tick elsewhere takes the pass over.
  */
 @Injectable()
 export class PostbackReconciliationJob implements OnApplicationBootstrap {
@@ -29,6 +38,7 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
   constructor(
     private readonly clock: Clock,
     private readonly config: AppConfigService,
+    private readonly leases: JobLeases,
     private readonly scheduler: SchedulerRegistry,
     private readonly registrations: RegistrationsService,
     private readonly metrics: GatewayMetrics,
@@ -42,17 +52,32 @@ export class PostbackReconciliationJob implements OnApplicationBootstrap {
     this.scheduler.addInterval(INTERVAL_NAME, timer);
   }
 
-  /** One pass; overlapping calls share the pass already running. */
+  /** One pass, if no other instance is running one; overlapping calls share the pass already running here. */
   run(): Promise<ReconciliationRun> {
-    this.running ??= this.reconcile().finally(() => (this.running = undefined));
+    this.running ??= this.leases
+      .runExclusive(LEASE, (lease) => this.reconcile(lease))
+      .then((run) => run ?? { abandoned: 0, checked: 0, deletedUpstream: 0, failed: 0, refreshed: 0, skipped: true })
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
-  private async reconcile(): Promise<ReconciliationRun> {
+  private async reconcile(lease: HeldLease): Promise<ReconciliationRun> {
     const started = Date.now();
     const ids = await this.registrations.toReconcile(this.clock.now(), this.config.webhook.postbackOverdueMs, BATCH);
-    const run: ReconciliationRun = { checked: ids.length, deletedUpstream: 0, failed: 0, refreshed: 0 };
-    for (const id of ids) {
+    const run: ReconciliationRun = {
+      abandoned: 0,
+      checked: ids.length,
+      deletedUpstream: 0,
+      failed: 0,
+      refreshed: 0,
+      skipped: false,
+    };
+    for (const [i, id] of ids.entries()) {
+      if (lease.lost) {
+        run.abandoned = ids.length - i;
+        this.logger.warn(run, 'Reconciliation lease lost mid-pass; another instance takes the rest');
+        break;
+      }
       try {
         if ((await this.registrations.refresh(id)) === 'deleted_upstream') run.deletedUpstream++;
         else run.refreshed++;

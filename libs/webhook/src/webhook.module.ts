@@ -1,5 +1,6 @@
 import { AuthModule } from '@app/auth';
 import { Clock, SystemClock } from '@app/common';
+import { CoordinationModule } from '@app/persistence';
 import { ScormCloudModule } from '@app/scorm-cloud';
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -22,6 +23,7 @@ import { WebhookReceiverService } from './webhook-receiver.service';
   exports: [PostbackFastPathMiddleware, PostbackReconciliationJob, WebhookReceiverService],
   imports: [
     AuthModule,
+    CoordinationModule,
     ScheduleModule.forRoot(),
     ScormCloudModule.forRoot({ postbackPath: POSTBACK_PATH }),
     TypeOrmModule.forFeature([WebhookEventEntity]),

@@ -18,6 +18,7 @@ export type ErrorKind =
   | 'upstream_rejected'
   | 'upstream_unavailable'
   | 'upstream_timeout'
+  | 'unavailable'
   | 'internal';
 
 export type ErrorDetails = Record<string, string[]>;

@@ -56,7 +56,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 60;
  * answer a generic 500 with the request id: internals never reach the client.
  */
 export function errorResponse(thrown: unknown, requestId: string): ErrorResponse {
-  const error = unstorableTextError(thrown) ?? thrown;
+  const error = unstorableTextError(thrown) ?? databaseUnavailableError(thrown) ?? thrown;
   const body = toBody(error, requestId);
   const headers: Record<string, string> = {};
   if (body.statusCode === HttpStatus.UNAUTHORIZED) {
@@ -67,9 +67,56 @@ export function errorResponse(thrown: unknown, requestId: string): ErrorResponse
     headers['Retry-After'] = String(seconds);
   }
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allowed.join(', ');
+  if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) headers['Retry-After'] = String(UNAVAILABLE_RETRY_SECONDS);
   // A refused body may still be arriving: close the connection rather than read it to the end.
   if (body.statusCode === HttpStatus.PAYLOAD_TOO_LARGE) headers.Connection = 'close';
   return { body, error, headers, status: body.statusCode };
+}
+
+/** How soon a client may retry while the database is unreachable (the gateway reconnects by itself). */
+const UNAVAILABLE_RETRY_SECONDS = 5;
+
+/**
+ * What the pg driver and its pool report when the server is down, restarting or unreachable: SQLSTATE class 08
+ * (connection exception), 57P01-57P03 (shut down by the administrator, crash, cannot connect now), 53300 (too many
+ * connections), socket errors, and the pool's own messages.
+ */
+const DATABASE_DOWN_CODES = new Set([
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+const DATABASE_DOWN_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|the database system is (starting up|shutting down|in recovery)|terminating connection due to administrator command/;
+
+/** The database connection failed (not the query): 503 DATABASE_UNAVAILABLE, never a 500; undefined otherwise. */
+export function databaseUnavailableError(exception: unknown): DomainError | undefined {
+  if (!exception || typeof exception !== 'object' || exception instanceof DomainError) return undefined;
+  // An outbound HTTP client's socket error is an upstream's failure, mapped by that client, never ours.
+  if ((exception as { isAxiosError?: unknown }).isAxiosError) return undefined;
+  const { code, driverError, message } = exception as { code?: unknown; driverError?: unknown; message?: unknown };
+  const down =
+    (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) ||
+    (typeof message === 'string' && DATABASE_DOWN_MESSAGES.test(message)) ||
+    (driverError !== exception && databaseUnavailableError(driverError) !== undefined);
+  if (!down) return undefined;
+  return new DomainError(
+    'DATABASE_UNAVAILABLE',
+    'The gateway cannot reach its database; nothing was stored or changed. Try again shortly.',
+    'unavailable',
+  );
 }
 
 /** SQLSTATE 22021: PostgreSQL text cannot hold U+0000, which a client can put in any path, query or body. */

@@ -14,6 +14,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorKind, HttpStatus>> = {
   payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   unauthenticated: HttpStatus.UNAUTHORIZED,
+  // Our own database is down: nothing was done, and the caller may retry (SCORM Cloud does, on any 5xx).
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
   unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   // An upstream 400 is the caller's input that the upstream refused: it stays a 400 carrying the upstream text.
   upstream_bad_request: HttpStatus.BAD_REQUEST,

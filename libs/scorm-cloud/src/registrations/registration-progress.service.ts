@@ -8,6 +8,7 @@ import {
   ID_CHUNK,
   ProgressState,
   RegistrationProgressRepository,
+  SqlPart,
   UPSERT_CHUNK,
 } from '../repositories/registration-progress.repository';
 import { ProgressPlan, observedAt, planProgress, registrationChanges, settleResults } from './progress-merge.rule';
@@ -36,6 +37,17 @@ export class RegistrationProgressService {
 
   progressOf(registrationIds: string[]): Promise<Map<string, RegistrationProgressEntity[]>> {
     return this.repository.progressOf(registrationIds);
+  }
+
+  /**
+   * PostgreSQL: a batch of postbacks that all carry SCORM Cloud's `updated`, as part of the caller's one statement
+   * (see RegistrationProgressRepository.postbackCtes for the relation it reads and the CTEs it defines). Undefined
+   * when this database or batch needs applyMany.
+   */
+  postbackCtes(updates: RegistrationProgressUpdate[], fresh: string, first: number): SqlPart | undefined {
+    if (this.dataSource.options.type !== 'postgres') return undefined;
+    if (!updates.every((update) => update.source === 'postback' && update.updated)) return undefined;
+    return this.repository.postbackCtes(fresh, this.clock.now().toISOString(), first);
   }
 
   private async applyAll(
