@@ -1,5 +1,6 @@
 import { Clock, SystemClock } from '@app/common';
 import { AppConfigService } from '@app/config';
+import { EventsModule } from '@app/events';
 import { HttpModule } from '@nestjs/axios';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -34,7 +35,7 @@ export class ScormCloudModule {
     return {
       controllers: [CoursesController, RegistrationsController, ScormTokenController],
       exports: [PostbackTokenService, RegistrationProgressService, RegistrationsService, ScormTokenService],
-      imports: [HttpModule, TypeOrmModule.forFeature([RegistrationEntity, RegistrationProgressEntity])],
+      imports: [EventsModule, HttpModule, TypeOrmModule.forFeature([RegistrationEntity, RegistrationProgressEntity])],
       module: ScormCloudModule,
       providers: [
         CoursesService,
