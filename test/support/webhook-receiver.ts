@@ -30,6 +30,8 @@ export class WebhookReceiver {
   /** Verified deliveries by webhook-id, first arrival kept (the receiver's dedup). */
   readonly unique = new Map<string, ReceivedDelivery>();
   answer: (delivery: ReceivedDelivery) => ReceiverAnswer = () => ({ status: 204 });
+  /** How long the receiver takes to answer (a slow LMS). */
+  delayMs = 0;
   private readonly hanging = new Set<ServerResponse>();
   private server!: Server;
   url = '';
@@ -77,9 +79,14 @@ export class WebhookReceiver {
       res.on('close', () => this.hanging.delete(res));
       return;
     }
-    if (answer.status >= 200 && answer.status < 300 && !this.unique.has(delivery.id))
-      this.unique.set(delivery.id, delivery);
-    res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+    const reply = () => {
+      if (answer.status >= 200 && answer.status < 300 && !this.unique.has(delivery.id)) {
+        this.unique.set(delivery.id, delivery);
+      }
+      if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+    };
+    if (this.delayMs) setTimeout(reply, this.delayMs);
+    else reply();
   }
 
   /** Unique verified deliveries of `type` (all types when unset), in arrival order. */
@@ -97,6 +104,7 @@ export class WebhookReceiver {
 
   /** Stops listening (the endpoint is down) and drops open connections. */
   async close(): Promise<void> {
+    if (!this.server.listening) return;
     for (const res of this.hanging) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
