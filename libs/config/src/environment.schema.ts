@@ -257,7 +257,7 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   @Max(256)
-  EVENT_DELIVERY_CONCURRENCY = 16;
+  EVENT_DELIVERY_CONCURRENCY = 32;
 
   /** The safety-net poll for due retries and missed signals. */
   @Transform(toInt)

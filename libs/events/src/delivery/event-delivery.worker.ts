@@ -22,6 +22,12 @@ import { DeliveryVerdict, deliveryVerdict, failingTooLong } from './retry.policy
 const FAN_OUT_BATCH = 500;
 /** Deliveries in flight from this instance across every endpoint. */
 const MAX_IN_FLIGHT = 512;
+/** Passes start at most this often: under load many wakes share one pass (and its claims). */
+const MIN_PASS_INTERVAL_MS = 4;
+/** Answers are gathered this long before their batch is written. */
+const FLUSH_GATHER_MS = 2;
+/** How long the list of active endpoints is reused (changes made through this instance apply at once). */
+const SUBSCRIPTIONS_TTL_MS = 1_000;
 
 interface Outcome {
   attempt: AttemptRecord;
@@ -50,6 +56,11 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
   private total = 0;
   private pumping: Promise<void> | undefined;
   private again = false;
+  private scheduled: NodeJS.Timeout | undefined;
+  private lastPass = 0;
+  /** Events may have been appended since the last fan-out (a signal, the poll, start-up). */
+  private fanOutDue = true;
+  private active: { at: number; subscriptions: SubscriptionRecord[] } | undefined;
   private outcomes: Outcome[] = [];
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -57,6 +68,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
   private stopped = false;
   /** Endpoints this instance saw fail since their last success here (their streak is ended on the next success). */
   private readonly failing = new Set<string>();
+  private readonly decrypted = new Map<string, string>();
 
   constructor(
     private readonly clock: Clock,
@@ -75,8 +87,8 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
   }
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = this.signal.onAppended(() => this.wake());
-    this.timer = setInterval(() => this.wake(), this.config.eventDelivery.pollMs);
+    this.unsubscribe = this.signal.onAppended(() => this.wake(true));
+    this.timer = setInterval(() => this.wake(true), this.config.eventDelivery.pollMs);
     this.timer.unref();
     this.wake();
   }
@@ -84,6 +96,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.scheduled);
     this.unsubscribe?.();
     await this.pumping;
     // Answers still coming are waited for briefly; claims left unanswered are released, due again at once.
@@ -93,13 +106,26 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     await this.deliveries.release([...this.claimed], this.holder).catch(() => undefined);
   }
 
-  /** Asks for a pass now (coalesced: one runs at a time, and one more after it if asked meanwhile). */
-  wake(): void {
+  /**
+   * Asks for a pass (coalesced: one runs at a time, at most one every few ms, and one more after it if asked
+   * meanwhile); `appended`: events may be new, so the pass fans out first.
+   */
+  wake(appended = false): void {
+    if (appended) this.fanOutDue = true;
     if (this.stopped) return;
-    if (this.pumping) {
+    if (this.pumping || this.scheduled) {
       this.again = true;
       return;
     }
+    const wait = this.lastPass + MIN_PASS_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      this.scheduled = setTimeout(() => {
+        this.scheduled = undefined;
+        this.wake();
+      }, wait);
+      return;
+    }
+    this.lastPass = Date.now();
     this.pumping = this.pump()
       .catch((error: unknown) =>
         this.logger.warn({ err: error }, 'Event delivery pass failed; retried on the next one'),
@@ -113,22 +139,31 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
       });
   }
 
+  /** Changes made through this instance (the API) apply at the next pass. */
+  subscriptionsChanged(): void {
+    this.active = undefined;
+    this.wake(true);
+  }
+
   /** Waits until a pass now and the answers it started are recorded (tests and benches). */
   async drain(): Promise<void> {
-    this.wake();
-    while (this.pumping || this.total > 0 || this.flushing || this.outcomes.length) {
+    this.wake(true);
+    while (this.pumping || this.scheduled || this.total > 0 || this.flushing || this.outcomes.length) {
       await (this.pumping ?? this.flushing?.catch(() => undefined) ?? new Promise((r) => setTimeout(r, 5)));
     }
   }
 
   private async pump(): Promise<void> {
     this.again = false;
-    for (;;) {
+    while (this.fanOutDue && !this.stopped) {
+      this.fanOutDue = false;
       const { read } = await this.deliveries.fanOut(FAN_OUT_BATCH, this.clock.now());
-      if (read < FAN_OUT_BATCH || this.stopped) break;
+      if (read === FAN_OUT_BATCH) this.fanOutDue = true;
     }
-    const active = await this.subscriptions.active();
-    for (const subscription of active) {
+    if (!this.active || Date.now() - this.active.at > SUBSCRIPTIONS_TTL_MS) {
+      this.active = { at: Date.now(), subscriptions: await this.subscriptions.active() };
+    }
+    for (const subscription of this.active.subscriptions) {
       if (this.stopped) return;
       const room = Math.min(this.perEndpoint - (this.inFlight.get(subscription.id) ?? 0), MAX_IN_FLIGHT - this.total);
       if (room <= 0) continue;
@@ -195,13 +230,22 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     await this.judgeEndpoint(subscription, verdict, now);
   }
 
-  /** The current secret, and the previous one while its overlap lasts. */
+  /** The current secret, and the previous one while its overlap lasts (decrypted once per stored value). */
   private secrets(subscription: SubscriptionRecord, at: Date): string[] {
-    const secrets = [this.cipher.decrypt(subscription.secret)];
+    const secrets = [this.plain(subscription.secret)];
     if (subscription.previousSecret && (subscription.previousSecretExpiresAt ?? 0) > at.getTime()) {
-      secrets.push(this.cipher.decrypt(subscription.previousSecret));
+      secrets.push(this.plain(subscription.previousSecret));
     }
     return secrets;
+  }
+
+  private plain(stored: string): string {
+    let secret = this.decrypted.get(stored);
+    if (secret === undefined) {
+      if (this.decrypted.size > 1000) this.decrypted.clear();
+      this.decrypted.set(stored, (secret = this.cipher.decrypt(stored)));
+    }
+    return secret;
   }
 
   /** A success ends the endpoint's failure streak; 410, or failing for 5 days, disables it (recorded with why). */
@@ -225,6 +269,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
   }
 
   private async disable(subscription: SubscriptionRecord, reason: string, now: Date): Promise<void> {
+    this.active = undefined;
     if (await this.subscriptions.disable(subscription.id, reason, now)) {
       this.logger.warn({ reason, subscription: subscription.id }, 'Event subscription disabled');
     }
@@ -237,7 +282,9 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     this.wake();
   }
 
+  /** Writes queued answers; answers arriving within a couple of ms share one transaction. */
   private async flush(): Promise<void> {
+    if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, FLUSH_GATHER_MS));
     while (this.flushing) await this.flushing.catch(() => undefined);
     if (!this.outcomes.length) return;
     const batch = this.outcomes;

@@ -67,7 +67,7 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
     );
     if (declared.length)
       this.logger.log({ subscriptions: declared.map((entry) => entry.name) }, 'Event subscriptions declared');
-    this.worker.wake();
+    this.worker.subscriptionsChanged();
   }
 
   private async checkDeclared(entry: DeclaredSubscription, index: number): Promise<void> {
@@ -101,7 +101,7 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
         this.clock.now(),
       ),
     );
-    this.worker.wake();
+    this.worker.subscriptionsChanged();
     return { ...toDto(record), secret };
   }
 
@@ -134,6 +134,7 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
         this.clock.now(),
       ),
     );
+    this.worker.subscriptionsChanged();
     return this.get(id);
   }
 
@@ -146,13 +147,14 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
       enabled ? null : 'disabled through the API',
       this.clock.now(),
     );
-    if (enabled) this.worker.wake();
+    this.worker.subscriptionsChanged();
     return this.get(id);
   }
 
   async delete(id: string): Promise<void> {
     const record = await this.editable(id);
     await this.subscriptions.delete(record.id);
+    this.worker.subscriptionsChanged();
   }
 
   async rotateSecret(id: string, overlapSeconds = DEFAULT_OVERLAP_SECONDS): Promise<EventSubscriptionWithSecretDto> {
@@ -160,6 +162,7 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
     const secret = newWebhookSecret();
     const now = this.clock.now();
     await this.subscriptions.rotate(record.id, this.cipher.encrypt(secret), now.getTime() + overlapSeconds * 1000, now);
+    this.worker.subscriptionsChanged();
     return { ...(await this.get(id)), secret };
   }
 
@@ -209,7 +212,7 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
     if (!(await this.deliveries.redeliver(id, deliveryId))) {
       throw new NotFoundError('EVENT_DELIVERY_NOT_FOUND', `Subscription ${id} has no delivery ${deliveryId}`);
     }
-    this.worker.wake();
+    this.worker.subscriptionsChanged();
     return { delivery_id: deliveryId, status: 'pending' };
   }
 
@@ -221,7 +224,7 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
       throw new ValidationFailedError(message, { since: [message] });
     }
     const queued = await this.deliveries.replay(record.id, from, record.eventTypes, this.clock.now());
-    this.worker.wake();
+    this.worker.subscriptionsChanged();
     return { queued };
   }
 
