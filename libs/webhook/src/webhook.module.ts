@@ -12,6 +12,7 @@ import { PostbackFastPathMiddleware } from './postback-fast-path.middleware';
 import { PostbackParser } from './postback.parser';
 import { PostbackReconciliationJob } from './postback-reconciliation.job';
 import { POSTBACK_PATH } from './postback.routes';
+import { WebhookEventRepository } from './repositories/webhook-event.repository';
 import { ScormCloudWebhookController } from './scorm-cloud-webhook.controller';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
@@ -33,6 +34,7 @@ import { WebhookReceiverService } from './webhook-receiver.service';
     PostbackFastPathMiddleware,
     PostbackParser,
     PostbackReconciliationJob,
+    WebhookEventRepository,
     WebhookEventsService,
     WebhookReceiverService,
     { provide: Clock, useClass: SystemClock },
