@@ -4,6 +4,8 @@ export type { HeldLease } from './leases/job-leases.service';
 export * from './migration-helpers';
 export { DatabaseNotifications } from './notifications/database-notifications';
 export * from './persistence.module';
+export { RetentionJob } from './retention/retention.job';
+export type { PruneBatch, RetentionRun, RetentionTarget } from './retention/retention.job';
 export * from './sql';
 export { DatabaseInUseError } from './sqlite-process.lock';
 export * from './timestamp.column';

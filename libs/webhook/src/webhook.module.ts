@@ -7,6 +7,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { PostbackBatchWriter } from './postback-batch.writer';
+import { PostbackBodyRetention } from './postback-body.retention';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { PostbackFastPathMiddleware } from './postback-fast-path.middleware';
 import { PostbackParser } from './postback.parser';
@@ -31,6 +32,7 @@ import { WebhookReceiverService } from './webhook-receiver.service';
   ],
   providers: [
     PostbackBatchWriter,
+    PostbackBodyRetention,
     PostbackFastPathMiddleware,
     PostbackParser,
     PostbackReconciliationJob,

@@ -1,7 +1,7 @@
 import { Sql } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import { WebhookEventEntity } from '../entities/webhook-event.entity';
 import type { PostbackOutcome } from '../entities/webhook-event.entity';
@@ -80,6 +80,31 @@ export class WebhookEventRepository {
       values,
     )) as Record<string, unknown>[];
     return rows.map((row) => String(row['QUERY PLAN'] ?? row.detail)).join('\n');
+  }
+
+  /**
+   * Empties the raw bodies of up to `limit` events made before `cutoff`, walking the primary key from `after`. The
+   * parsed fields and the dedup key stay, so a late re-delivery is still known. An id made before the cutoff was
+   * received before it, so nothing unexpired is touched.
+   */
+  async pruneBodies(
+    manager: EntityManager,
+    cutoff: Date,
+    limit: number,
+    after = '',
+  ): Promise<{ walked: number; last?: string }> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<{ id: string }[]>(
+      `SELECT id FROM webhook_events WHERE id > ${sql.mark(0)} AND id < ${sql.mark(1)} ORDER BY id LIMIT ${sql.mark(2)}`,
+      [after, eventIdPrefix(cutoff.getTime()), limit],
+    );
+    const last = rows[rows.length - 1]?.id;
+    if (!last) return { walked: 0 };
+    await sql.query(
+      `UPDATE webhook_events SET raw_body = '' WHERE id > ${sql.mark(0)} AND id <= ${sql.mark(1)} AND raw_body <> ''`,
+      [after, last],
+    );
+    return { last, walked: rows.length };
   }
 
   private where(filter: WebhookEventFilter): { text: string; params: Record<string, unknown> } {
