@@ -1,4 +1,5 @@
 import { Clock, SystemClock } from '@app/common';
+import { EventsModule } from '@app/events';
 import { CoordinationModule } from '@app/persistence';
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
@@ -23,6 +24,7 @@ import { MaterialsService } from './materials.service';
   exports: [BazaarService, MaterialsService],
   imports: [
     CoordinationModule,
+    EventsModule,
     HttpModule,
     TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity]),
   ],

@@ -1,4 +1,4 @@
-import { Caller, CurrentCaller, Roles, assertMayActInContext } from '@app/auth';
+import { Caller, CurrentCaller, Roles, assertMayActInContext, describeCaller } from '@app/auth';
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -46,6 +46,6 @@ export class MaterialsController {
   @ApiForbiddenResponse({ description: 'ROLE_FORBIDDEN, CONTEXT_NOT_IN_TOKEN' })
   remove(@CurrentCaller() caller: Caller, @Param() { context_id: contextId, uid }: MaterialParamsDto): Promise<void> {
     assertMayActInContext(caller, contextId);
-    return this.materials.remove(contextId, uid);
+    return this.materials.remove(contextId, uid, describeCaller(caller).slice(0, 255));
   }
 }
