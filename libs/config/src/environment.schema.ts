@@ -291,6 +291,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     ...known,
     'PUBLIC_BASE_URL',
     'SCORM_CLOUD_BASE_URL',
+    'SCORM_CLOUD_REALM_USER_EMAIL',
     'NGROK_AUTHTOKEN',
     'LOG_FILE',
     'METRICS_PORT',

@@ -1,4 +1,6 @@
 export * from './coordination.module';
+export { LearnerErasures } from './erasure/learner-erasures';
+export type { ErasedLearner, LearnerDataEraser } from './erasure/learner-erasures';
 export { JobLeases } from './leases/job-leases.service';
 export type { HeldLease } from './leases/job-leases.service';
 export * from './migration-helpers';

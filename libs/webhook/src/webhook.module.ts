@@ -8,6 +8,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { PostbackBatchWriter } from './postback-batch.writer';
 import { PostbackBodyRetention } from './postback-body.retention';
+import { PostbackLearnerEraser } from './postback-learner.eraser';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { PostbackFastPathMiddleware } from './postback-fast-path.middleware';
 import { PostbackParser } from './postback.parser';
@@ -33,6 +34,7 @@ import { WebhookReceiverService } from './webhook-receiver.service';
   providers: [
     PostbackBatchWriter,
     PostbackBodyRetention,
+    PostbackLearnerEraser,
     PostbackFastPathMiddleware,
     PostbackParser,
     PostbackReconciliationJob,

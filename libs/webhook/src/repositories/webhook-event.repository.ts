@@ -166,6 +166,21 @@ export class WebhookEventRepository {
     return { last, walked: rows.length };
   }
 
+  /** A learner's postbacks, raw bodies and all, deleted with their registrations (learner data deletion). */
+  async deleteForRegistrations(manager: EntityManager, registrationIds: string[]): Promise<number> {
+    const sql = new Sql(manager);
+    let deleted = 0;
+    for (let i = 0; i < registrationIds.length; i += 500) {
+      const chunk = registrationIds.slice(i, i + 500);
+      const rows = await sql.query<unknown[]>(
+        `DELETE FROM webhook_events WHERE registration_id IN (${sql.marks(chunk.length)}) RETURNING id`,
+        chunk,
+      );
+      deleted += rows.length;
+    }
+    return deleted;
+  }
+
   private where(filter: WebhookEventFilter): { text: string; params: Record<string, unknown> } {
     const terms: string[] = [];
     const params: Record<string, unknown> = {};
