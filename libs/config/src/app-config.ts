@@ -42,6 +42,8 @@ export interface AppConfig {
     timeoutMs: number;
     privateKeyPath: string;
     publicKeyPath: string;
+    /** How often unfinished course imports are polled until they finish; 0 turns it off. */
+    importWatchIntervalMs: number;
   };
   webhook: {
     username: string;
@@ -204,6 +206,7 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       timeoutMs: env.SCORM_TIMEOUT_MS,
       privateKeyPath: resolve(env.SCORM_PRIVATE_KEY_PATH),
       publicKeyPath: resolve(env.SCORM_PUBLIC_KEY_PATH),
+      importWatchIntervalMs: env.SCORM_IMPORT_WATCH_INTERVAL_MS,
     },
     webhook: {
       username: env.WEBHOOK_USERNAME,

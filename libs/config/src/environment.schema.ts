@@ -194,6 +194,13 @@ export class EnvironmentVariables {
   @Max(86_400_000)
   WEBHOOK_RECONCILE_INTERVAL_MS = 300_000;
 
+  /** How often unfinished course imports are asked about (their `course.import_finished` event); 0: never. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  SCORM_IMPORT_WATCH_INTERVAL_MS = 30_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(1000)

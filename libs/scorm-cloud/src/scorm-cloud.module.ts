@@ -1,18 +1,22 @@
 import { Clock, SystemClock } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { EventsModule } from '@app/events';
+import { CoordinationModule } from '@app/persistence';
 import { HttpModule } from '@nestjs/axios';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { CourseImportWatcher } from './courses/course-import.watcher';
 import { CourseUploadService } from './courses/course-upload.service';
 import { CoursesController } from './courses/courses.controller';
 import { CoursesService } from './courses/courses.service';
+import { CourseImportEntity } from './entities/course-import.entity';
 import { RegistrationProgressEntity } from './entities/registration-progress.entity';
 import { RegistrationEntity } from './entities/registration.entity';
 import { RegistrationsController } from './registrations/registrations.controller';
 import { RegistrationsService } from './registrations/registrations.service';
 import { RegistrationProgressService } from './registrations/registration-progress.service';
+import { CourseImportRepository } from './repositories/course-import.repository';
 import { RegistrationProgressRepository } from './repositories/registration-progress.repository';
 import { RegistrationRepository } from './repositories/registration.repository';
 import { SCORM_CLOUD_OPTIONS, ScormCloudModuleOptions } from './scorm-cloud.options';
@@ -35,9 +39,16 @@ export class ScormCloudModule {
     return {
       controllers: [CoursesController, RegistrationsController, ScormTokenController],
       exports: [PostbackTokenService, RegistrationProgressService, RegistrationsService, ScormTokenService],
-      imports: [EventsModule, HttpModule, TypeOrmModule.forFeature([RegistrationEntity, RegistrationProgressEntity])],
+      imports: [
+        CoordinationModule,
+        EventsModule,
+        HttpModule,
+        TypeOrmModule.forFeature([CourseImportEntity, RegistrationEntity, RegistrationProgressEntity]),
+      ],
       module: ScormCloudModule,
       providers: [
+        CourseImportRepository,
+        CourseImportWatcher,
         CoursesService,
         CourseUploadService,
         PostbackTokenService,
