@@ -244,6 +244,16 @@ describe('event stream', () => {
     await again.until('open', (c) => c.messages.length > 0);
   });
 
+  it('is documented in the OpenAPI document as text/event-stream, with its ticket route', async () => {
+    const document = (await (await fetch(`${gateway.url}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    };
+    const stream = document.paths['/api/v1/events/stream'].get;
+    expect(Object.keys(stream.responses['200'].content ?? {})).toEqual(['text/event-stream']);
+    expect(JSON.stringify(stream)).toContain('Last-Event-ID');
+    expect(document.paths['/api/v1/events/stream-tickets'].post.responses['201']).toBeDefined();
+  });
+
   it('a real postback reaches the learner through the stream', async () => {
     await insertRegistration(gateway, 'reg-stream-1', { contextId: 'course-ctx', learnerId: 'learner-9' });
     const learner = await open(streamUrl(gateway), bearer(await userToken('learner-9', 'student')));

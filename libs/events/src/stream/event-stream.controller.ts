@@ -63,7 +63,7 @@ export class EventStreamController {
       'Get a new one for every (re)connect; never put the token itself in a URL.',
     summary: 'Get a ticket to open the event stream from a browser',
   })
-  @ApiCreatedResponse({ type: StreamTicketDto })
+  @ApiCreatedResponse({ description: 'The ticket, and how long it stays valid', type: StreamTicketDto })
   async issueTicket(@Req() req: CallerRequest): Promise<StreamTicketDto> {
     const { ticket, expiresInSeconds } = await this.tickets.issue(req.caller!);
     return { expires_in: expiresInSeconds, ticket };
