@@ -421,10 +421,92 @@ export interface components {
     schemas: {
         ApiErrorDto: {
             /**
-             * @description Stable machine-readable error code
+             * @description Stable machine-readable error code, one of:
+             *     - `AUTH_MALFORMED` 401: the Authorization header is not "Bearer <token>"
+             *     - `AUTH_MISSING` 401: no Authorization header
+             *     - `AUTH_RATE_LIMITED` 429: too many failed authentications from this address (Retry-After)
+             *     - `BAD_REQUEST` 400: the request is not acceptable
+             *     - `BAZAAR_ACCESS_DENIED` 403: Bazaar refused access to the material
+             *     - `BAZAAR_AUTH_REJECTED` 502: Bazaar refused the gateway's signature (the gateway's configuration is wrong)
+             *     - `BAZAAR_BAD_REQUEST` 400: Bazaar refused the arguments; the message carries Bazaar's own error text
+             *     - `BAZAAR_BAD_RESPONSE` 502: Bazaar answered with something the gateway cannot read
+             *     - `BAZAAR_PARAMS_INVALID` 400: the Bazaar callback params are not valid material
+             *     - `BAZAAR_STATE_EXPIRED` 400: the Bazaar callback state has expired
+             *     - `BAZAAR_STATE_MISSING` 400: the Bazaar callback carries no state
+             *     - `BAZAAR_STATE_UNKNOWN` 400: the Bazaar callback state is unknown
+             *     - `BAZAAR_STATE_USED` 400: the Bazaar callback state was already used
+             *     - `BAZAAR_TIMEOUT` 504: Bazaar did not answer in time
+             *     - `BAZAAR_UNAVAILABLE` 502: Bazaar cannot be reached or failed
+             *     - `BODY_TOO_DEEP` 400: the request body nests too deeply
+             *     - `CITY_ID_MISMATCH` 403: city_id differs from the user token
+             *     - `CONTEXT_NOT_IN_TOKEN` 403: the course is not one of the user token's contexts
+             *     - `COURSE_NOT_FOUND` 404: SCORM Cloud has no such course
+             *     - `DATABASE_UNAVAILABLE` 503: the gateway cannot reach its database; nothing was stored (Retry-After)
+             *     - `EMAIL_MISMATCH` 403: email differs from the user token
+             *     - `FIRST_NAME_MISMATCH` 403: the first name differs from the user token
+             *     - `FORBIDDEN` 403: refused (a Nest-level refusal without a more specific code)
+             *     - `HEADERS_TOO_LARGE` 431: the request headers are larger than allowed
+             *     - `HTTP_ERROR` 4xx: another HTTP-level refusal
+             *     - `INTERNAL_ERROR` 500: a bug; quote the request id
+             *     - `LAST_NAME_MISMATCH` 403: the last name differs from the user token
+             *     - `MALFORMED_BODY` 400: the body cannot be parsed for its Content-Type or Content-Encoding
+             *     - `MALFORMED_REQUEST` 400: the request is not valid HTTP
+             *     - `MATERIAL_NOT_FOUND` 404: no such material in the course
+             *     - `METHOD_NOT_ALLOWED` 405: the path exists with other methods (Allow)
+             *     - `NOT_ACCEPTABLE` 406: no acceptable representation
+             *     - `NOT_A_ZIP` 415: the uploaded course is not a zip file
+             *     - `NOT_FOUND` 404: not found
+             *     - `PAYLOAD_TOO_LARGE` 413: the body is larger than allowed
+             *     - `POSTBACK_DATA_MISSING` 400: the postback form has no data field
+             *     - `POSTBACK_INVALID` 400: the postback names no registration or carries an invalid field
+             *     - `POSTBACK_MALFORMED_JSON` 400: the postback JSON cannot be parsed
+             *     - `POSTBACK_MALFORMED_XML` 400: the postback XML cannot be parsed
+             *     - `POSTBACK_METHOD_NOT_ALLOWED` 400: postbacks use GET or POST
+             *     - `POSTBACK_TOKEN_INVALID` 401: the postback URL token is not valid
+             *     - `POSTBACK_TOKEN_MISMATCH` 401: the postback URL token names another registration
+             *     - `POSTBACK_UNSUPPORTED_MEDIA_TYPE` 415: the postback Content-Type is not one SCORM Cloud sends
+             *     - `RATE_LIMITED` 429: too many requests (Retry-After)
+             *     - `REGISTRATION_DELETED_UPSTREAM` 410: SCORM Cloud no longer has the registration; enrol again
+             *     - `REGISTRATION_EXISTS` 409: a registration with this id exists
+             *     - `REGISTRATION_EXISTS_UPSTREAM` 409: SCORM Cloud has this registration id for another learner or course
+             *     - `REGISTRATION_FORBIDDEN` 403: the caller may not touch this registration
+             *     - `REGISTRATION_NOT_FOUND` 404: no such registration
+             *     - `REQUEST_ABORTED` 400: the client aborted the request
+             *     - `REQUEST_TIMEOUT` 408: the request was not received in time
+             *     - `RETURN_URL_NOT_ALLOWED` 400: the return or redirect URL's origin is not in ALLOWED_RETURN_ORIGINS
+             *     - `ROLE_FORBIDDEN` 403: the token's role may not do this
+             *     - `ROLE_MISMATCH` 403: role differs from the user token
+             *     - `ROUTE_NOT_FOUND` 404: no such route
+             *     - `SCHOOL_ID_MISMATCH` 403: school_id differs from the user token
+             *     - `SCORM_CLOUD_AUTH_REJECTED` 502: SCORM Cloud refused the gateway's credentials (the gateway's configuration is wrong)
+             *     - `SCORM_CLOUD_BAD_REQUEST` 400: SCORM Cloud refused the arguments; the message carries its own text
+             *     - `SCORM_CLOUD_CONFLICT` 409: SCORM Cloud says it already exists
+             *     - `SCORM_CLOUD_IMPORT_FAILED` 400: SCORM Cloud could not import the course; the message carries its reason
+             *     - `SCORM_CLOUD_MALFORMED_RESPONSE` 502: SCORM Cloud answered with something the gateway cannot read
+             *     - `SCORM_CLOUD_NOT_FOUND` 404: SCORM Cloud has no such object
+             *     - `SCORM_CLOUD_RATE_LIMITED` 502: SCORM Cloud is rate limiting the gateway
+             *     - `SCORM_CLOUD_TIMEOUT` 504: SCORM Cloud did not answer in time
+             *     - `SCORM_CLOUD_UNAVAILABLE` 502: SCORM Cloud failed
+             *     - `SCORM_CLOUD_UNREACHABLE` 502: SCORM Cloud cannot be reached
+             *     - `SCORM_CLOUD_V1_REFUSED` 502: SCORM Cloud refuses the v1 API for this account (use SCORM_CLOUD_API=v2)
+             *     - `SCORM_KEYS_INVALID` 500: the SCORM token keys are not an RSA key pair (start-up)
+             *     - `SCORM_KEYS_MISMATCH` 500: the SCORM token public key does not match the private key (start-up)
+             *     - `SCORM_KEYS_MISSING` 500: the SCORM token key files are missing (start-up)
+             *     - `TOKEN_EXPIRED` 401: the bearer token has expired
+             *     - `TOKEN_INVALID` 401: the bearer token is not a valid API key or LMS token, or a claim is malformed
+             *     - `TOKEN_SCOPE_MISSING` 401: the user token lacks a scope claim (production)
+             *     - `TOO_MANY_PARAMETERS` 413: the form has too many parameters
+             *     - `UNAUTHENTICATED` 401: not authenticated (a Nest-level refusal without a more specific code)
+             *     - `UNSTORABLE_CHARACTER` 400: the request contains a character that cannot be stored (U+0000)
+             *     - `UNSUPPORTED_CHARSET` 415: the body charset is not supported
+             *     - `UNSUPPORTED_ENCODING` 415: the body Content-Encoding is not supported
+             *     - `UNSUPPORTED_MEDIA_TYPE` 415: the body's Content-Type is not one this route reads
+             *     - `USER_MISMATCH` 403: the user id differs from the user token
+             *     - `VALIDATION_FAILED` 400: a field breaks a rule; details names each field and rule
+             *     - `WEBHOOK_CREDENTIALS_INVALID` 401: the postback credentials are wrong
              * @example VALIDATION_FAILED
              */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             /**
              * @description Per-field messages on validation errors
              * @example {
@@ -455,12 +537,12 @@ export interface components {
              * @description City's national identifier. Required with an API key. With a user token carrying "city_id", it is filled from the token when left out, and any other value is refused (403 CITY_ID_MISMATCH).
              * @example 0123456-7
              */
-            city_id?: string;
+            city_id?: string | number;
             /**
              * @description Course or page identifier (string; a JSON integer is accepted). With a student's or teacher's token it must be one of the token's contexts (403 CONTEXT_NOT_IN_TOKEN)
              * @example course-21
              */
-            context_id: string;
+            context_id: string | number;
             /** @example Matematiikka 7A */
             context_title: string;
             /**
@@ -479,9 +561,10 @@ export interface components {
              * @example Testaaja
              */
             last_name?: string;
-            /** @description User oid */
-            oid?: Record<string, never> | null;
+            /** @description User oid (string or integer), or null */
+            oid?: (string | number) | null;
             /**
+             * Format: uri
              * @description Where the browser returns after adding or cancelling; its origin must be in ALLOWED_RETURN_ORIGINS. The outcome is appended to its query: bazaar_status=added&count=N, bazaar_status=cancelled, or bazaar_status=error&bazaar_error=<code>
              * @example https://lms.example.edu/course/21
              */
@@ -498,12 +581,12 @@ export interface components {
              * @description School's national identifier. Required with an API key. With a user token carrying "school_id", it is filled from the token when left out, and any other value is refused (403 SCHOOL_ID_MISMATCH).
              * @example 12345
              */
-            school_id?: string;
+            school_id?: string | number;
             /**
              * @description LMS user id (string; a JSON integer is accepted). Required with an API key. With a user token carrying "sub", it is filled from the token when left out, and any other value is refused (403 USER_MISMATCH).
              * @example u-1001
              */
-            user_id?: string;
+            user_id?: string | number;
         };
         BrowseResponseDto: {
             /**
@@ -585,6 +668,93 @@ export interface components {
             /** @description Registration id to use; a UUID is generated when absent */
             registration_id?: string;
         };
+        /**
+         * @description Stable machine-readable error code, one of:
+         *     - `AUTH_MALFORMED` 401: the Authorization header is not "Bearer <token>"
+         *     - `AUTH_MISSING` 401: no Authorization header
+         *     - `AUTH_RATE_LIMITED` 429: too many failed authentications from this address (Retry-After)
+         *     - `BAD_REQUEST` 400: the request is not acceptable
+         *     - `BAZAAR_ACCESS_DENIED` 403: Bazaar refused access to the material
+         *     - `BAZAAR_AUTH_REJECTED` 502: Bazaar refused the gateway's signature (the gateway's configuration is wrong)
+         *     - `BAZAAR_BAD_REQUEST` 400: Bazaar refused the arguments; the message carries Bazaar's own error text
+         *     - `BAZAAR_BAD_RESPONSE` 502: Bazaar answered with something the gateway cannot read
+         *     - `BAZAAR_PARAMS_INVALID` 400: the Bazaar callback params are not valid material
+         *     - `BAZAAR_STATE_EXPIRED` 400: the Bazaar callback state has expired
+         *     - `BAZAAR_STATE_MISSING` 400: the Bazaar callback carries no state
+         *     - `BAZAAR_STATE_UNKNOWN` 400: the Bazaar callback state is unknown
+         *     - `BAZAAR_STATE_USED` 400: the Bazaar callback state was already used
+         *     - `BAZAAR_TIMEOUT` 504: Bazaar did not answer in time
+         *     - `BAZAAR_UNAVAILABLE` 502: Bazaar cannot be reached or failed
+         *     - `BODY_TOO_DEEP` 400: the request body nests too deeply
+         *     - `CITY_ID_MISMATCH` 403: city_id differs from the user token
+         *     - `CONTEXT_NOT_IN_TOKEN` 403: the course is not one of the user token's contexts
+         *     - `COURSE_NOT_FOUND` 404: SCORM Cloud has no such course
+         *     - `DATABASE_UNAVAILABLE` 503: the gateway cannot reach its database; nothing was stored (Retry-After)
+         *     - `EMAIL_MISMATCH` 403: email differs from the user token
+         *     - `FIRST_NAME_MISMATCH` 403: the first name differs from the user token
+         *     - `FORBIDDEN` 403: refused (a Nest-level refusal without a more specific code)
+         *     - `HEADERS_TOO_LARGE` 431: the request headers are larger than allowed
+         *     - `HTTP_ERROR` 4xx: another HTTP-level refusal
+         *     - `INTERNAL_ERROR` 500: a bug; quote the request id
+         *     - `LAST_NAME_MISMATCH` 403: the last name differs from the user token
+         *     - `MALFORMED_BODY` 400: the body cannot be parsed for its Content-Type or Content-Encoding
+         *     - `MALFORMED_REQUEST` 400: the request is not valid HTTP
+         *     - `MATERIAL_NOT_FOUND` 404: no such material in the course
+         *     - `METHOD_NOT_ALLOWED` 405: the path exists with other methods (Allow)
+         *     - `NOT_ACCEPTABLE` 406: no acceptable representation
+         *     - `NOT_A_ZIP` 415: the uploaded course is not a zip file
+         *     - `NOT_FOUND` 404: not found
+         *     - `PAYLOAD_TOO_LARGE` 413: the body is larger than allowed
+         *     - `POSTBACK_DATA_MISSING` 400: the postback form has no data field
+         *     - `POSTBACK_INVALID` 400: the postback names no registration or carries an invalid field
+         *     - `POSTBACK_MALFORMED_JSON` 400: the postback JSON cannot be parsed
+         *     - `POSTBACK_MALFORMED_XML` 400: the postback XML cannot be parsed
+         *     - `POSTBACK_METHOD_NOT_ALLOWED` 400: postbacks use GET or POST
+         *     - `POSTBACK_TOKEN_INVALID` 401: the postback URL token is not valid
+         *     - `POSTBACK_TOKEN_MISMATCH` 401: the postback URL token names another registration
+         *     - `POSTBACK_UNSUPPORTED_MEDIA_TYPE` 415: the postback Content-Type is not one SCORM Cloud sends
+         *     - `RATE_LIMITED` 429: too many requests (Retry-After)
+         *     - `REGISTRATION_DELETED_UPSTREAM` 410: SCORM Cloud no longer has the registration; enrol again
+         *     - `REGISTRATION_EXISTS` 409: a registration with this id exists
+         *     - `REGISTRATION_EXISTS_UPSTREAM` 409: SCORM Cloud has this registration id for another learner or course
+         *     - `REGISTRATION_FORBIDDEN` 403: the caller may not touch this registration
+         *     - `REGISTRATION_NOT_FOUND` 404: no such registration
+         *     - `REQUEST_ABORTED` 400: the client aborted the request
+         *     - `REQUEST_TIMEOUT` 408: the request was not received in time
+         *     - `RETURN_URL_NOT_ALLOWED` 400: the return or redirect URL's origin is not in ALLOWED_RETURN_ORIGINS
+         *     - `ROLE_FORBIDDEN` 403: the token's role may not do this
+         *     - `ROLE_MISMATCH` 403: role differs from the user token
+         *     - `ROUTE_NOT_FOUND` 404: no such route
+         *     - `SCHOOL_ID_MISMATCH` 403: school_id differs from the user token
+         *     - `SCORM_CLOUD_AUTH_REJECTED` 502: SCORM Cloud refused the gateway's credentials (the gateway's configuration is wrong)
+         *     - `SCORM_CLOUD_BAD_REQUEST` 400: SCORM Cloud refused the arguments; the message carries its own text
+         *     - `SCORM_CLOUD_CONFLICT` 409: SCORM Cloud says it already exists
+         *     - `SCORM_CLOUD_IMPORT_FAILED` 400: SCORM Cloud could not import the course; the message carries its reason
+         *     - `SCORM_CLOUD_MALFORMED_RESPONSE` 502: SCORM Cloud answered with something the gateway cannot read
+         *     - `SCORM_CLOUD_NOT_FOUND` 404: SCORM Cloud has no such object
+         *     - `SCORM_CLOUD_RATE_LIMITED` 502: SCORM Cloud is rate limiting the gateway
+         *     - `SCORM_CLOUD_TIMEOUT` 504: SCORM Cloud did not answer in time
+         *     - `SCORM_CLOUD_UNAVAILABLE` 502: SCORM Cloud failed
+         *     - `SCORM_CLOUD_UNREACHABLE` 502: SCORM Cloud cannot be reached
+         *     - `SCORM_CLOUD_V1_REFUSED` 502: SCORM Cloud refuses the v1 API for this account (use SCORM_CLOUD_API=v2)
+         *     - `SCORM_KEYS_INVALID` 500: the SCORM token keys are not an RSA key pair (start-up)
+         *     - `SCORM_KEYS_MISMATCH` 500: the SCORM token public key does not match the private key (start-up)
+         *     - `SCORM_KEYS_MISSING` 500: the SCORM token key files are missing (start-up)
+         *     - `TOKEN_EXPIRED` 401: the bearer token has expired
+         *     - `TOKEN_INVALID` 401: the bearer token is not a valid API key or LMS token, or a claim is malformed
+         *     - `TOKEN_SCOPE_MISSING` 401: the user token lacks a scope claim (production)
+         *     - `TOO_MANY_PARAMETERS` 413: the form has too many parameters
+         *     - `UNAUTHENTICATED` 401: not authenticated (a Nest-level refusal without a more specific code)
+         *     - `UNSTORABLE_CHARACTER` 400: the request contains a character that cannot be stored (U+0000)
+         *     - `UNSUPPORTED_CHARSET` 415: the body charset is not supported
+         *     - `UNSUPPORTED_ENCODING` 415: the body Content-Encoding is not supported
+         *     - `UNSUPPORTED_MEDIA_TYPE` 415: the body's Content-Type is not one this route reads
+         *     - `USER_MISMATCH` 403: the user id differs from the user token
+         *     - `VALIDATION_FAILED` 400: a field breaks a rule; details names each field and rule
+         *     - `WEBHOOK_CREDENTIALS_INVALID` 401: the postback credentials are wrong
+         * @enum {string}
+         */
+        ErrorCode: "AUTH_MALFORMED" | "AUTH_MISSING" | "AUTH_RATE_LIMITED" | "BAD_REQUEST" | "BAZAAR_ACCESS_DENIED" | "BAZAAR_AUTH_REJECTED" | "BAZAAR_BAD_REQUEST" | "BAZAAR_BAD_RESPONSE" | "BAZAAR_PARAMS_INVALID" | "BAZAAR_STATE_EXPIRED" | "BAZAAR_STATE_MISSING" | "BAZAAR_STATE_UNKNOWN" | "BAZAAR_STATE_USED" | "BAZAAR_TIMEOUT" | "BAZAAR_UNAVAILABLE" | "BODY_TOO_DEEP" | "CITY_ID_MISMATCH" | "CONTEXT_NOT_IN_TOKEN" | "COURSE_NOT_FOUND" | "DATABASE_UNAVAILABLE" | "EMAIL_MISMATCH" | "FIRST_NAME_MISMATCH" | "FORBIDDEN" | "HEADERS_TOO_LARGE" | "HTTP_ERROR" | "INTERNAL_ERROR" | "LAST_NAME_MISMATCH" | "MALFORMED_BODY" | "MALFORMED_REQUEST" | "MATERIAL_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "NOT_A_ZIP" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "POSTBACK_DATA_MISSING" | "POSTBACK_INVALID" | "POSTBACK_MALFORMED_JSON" | "POSTBACK_MALFORMED_XML" | "POSTBACK_METHOD_NOT_ALLOWED" | "POSTBACK_TOKEN_INVALID" | "POSTBACK_TOKEN_MISMATCH" | "POSTBACK_UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REGISTRATION_DELETED_UPSTREAM" | "REGISTRATION_EXISTS" | "REGISTRATION_EXISTS_UPSTREAM" | "REGISTRATION_FORBIDDEN" | "REGISTRATION_NOT_FOUND" | "REQUEST_ABORTED" | "REQUEST_TIMEOUT" | "RETURN_URL_NOT_ALLOWED" | "ROLE_FORBIDDEN" | "ROLE_MISMATCH" | "ROUTE_NOT_FOUND" | "SCHOOL_ID_MISMATCH" | "SCORM_CLOUD_AUTH_REJECTED" | "SCORM_CLOUD_BAD_REQUEST" | "SCORM_CLOUD_CONFLICT" | "SCORM_CLOUD_IMPORT_FAILED" | "SCORM_CLOUD_MALFORMED_RESPONSE" | "SCORM_CLOUD_NOT_FOUND" | "SCORM_CLOUD_RATE_LIMITED" | "SCORM_CLOUD_TIMEOUT" | "SCORM_CLOUD_UNAVAILABLE" | "SCORM_CLOUD_UNREACHABLE" | "SCORM_CLOUD_V1_REFUSED" | "SCORM_KEYS_INVALID" | "SCORM_KEYS_MISMATCH" | "SCORM_KEYS_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_SCOPE_MISSING" | "TOO_MANY_PARAMETERS" | "UNAUTHENTICATED" | "UNSTORABLE_CHARACTER" | "UNSUPPORTED_CHARSET" | "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE" | "USER_MISMATCH" | "VALIDATION_FAILED" | "WEBHOOK_CREDENTIALS_INVALID";
         ImportJobDto: {
             course_id: string | null;
             job_id: string;
@@ -735,12 +905,12 @@ export interface components {
              * @description City's national identifier. Required with an API key. With a user token carrying "city_id", it is filled from the token when left out, and any other value is refused (403 CITY_ID_MISMATCH).
              * @example 0123456-7
              */
-            city_id?: string;
+            city_id?: string | number;
             /**
              * @description Course or page identifier (string; a JSON integer is accepted). With a student's or teacher's token it must be one of the token's contexts (403 CONTEXT_NOT_IN_TOKEN)
              * @example course-21
              */
-            context_id: string;
+            context_id: string | number;
             /** @example Matematiikka 7A */
             context_title: string;
             /**
@@ -759,14 +929,15 @@ export interface components {
              * @example Testaaja
              */
             last_name?: string;
-            /** @description User oid */
-            oid?: Record<string, never> | null;
+            /** @description User oid (string or integer), or null */
+            oid?: (string | number) | null;
             /**
              * @description Bazaar resource id: a UUID, or a record id (1-128 characters, no whitespace)
              * @example dc38da67-bb73-4062-8c67-a6e76e6c8f69
              */
             resource_uid: string;
             /**
+             * Format: uri
              * @description Where Bazaar's page links back to; its origin must be in ALLOWED_RETURN_ORIGINS
              * @example https://lms.example.edu/course/21
              */
@@ -783,12 +954,12 @@ export interface components {
              * @description School's national identifier. Required with an API key. With a user token carrying "school_id", it is filled from the token when left out, and any other value is refused (403 SCHOOL_ID_MISMATCH).
              * @example 12345
              */
-            school_id?: string;
+            school_id?: string | number;
             /**
              * @description LMS user id (string; a JSON integer is accepted). Required with an API key. With a user token carrying "sub", it is filled from the token when left out, and any other value is refused (403 USER_MISMATCH).
              * @example u-1001
              */
-            user_id?: string;
+            user_id?: string | number;
         };
         ViewResponseDto: {
             /**
@@ -880,15 +1051,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -905,8 +1099,21 @@ export interface operations {
     "ScormCloudWebhookController_receiveQuery[0]": {
         parameters: {
             query?: {
-                /** @description registration_id (or regid), completion, success, score, total_seconds, updated, instance, username, password */
-                fields?: unknown;
+                completion?: "COMPLETED" | "INCOMPLETE" | "UNKNOWN";
+                instance?: number;
+                /** @description Webhook password (or HTTP Basic) */
+                password?: string;
+                /** @description The registration; required, here or as `regid` */
+                registration_id?: string;
+                score?: number;
+                success?: "PASSED" | "FAILED" | "UNKNOWN";
+                /** @description Per-registration postback token (on every postback URL the gateway creates) */
+                token?: string;
+                total_seconds?: number;
+                /** @description ISO 8601 */
+                updated?: string;
+                /** @description Webhook user name (or HTTP Basic) */
+                username?: string;
             };
             header?: never;
             path?: never;
@@ -920,15 +1127,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -945,8 +1175,8 @@ export interface operations {
     "ScormCloudWebhookController_receive[0]": {
         parameters: {
             query?: {
-                /** @description Per-registration postback token */
-                token?: unknown;
+                /** @description Per-registration postback token (on every postback URL the gateway creates) */
+                token?: string;
             };
             header?: never;
             path?: never;
@@ -969,15 +1199,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1010,15 +1263,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1036,6 +1312,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1043,9 +1328,9 @@ export interface operations {
     };
     BazaarCallbackController_add: {
         parameters: {
-            query: {
-                /** @description The single-use state the gateway put in the callback URL */
-                state: unknown;
+            query?: {
+                /** @description The single-use state the gateway put in the callback URL; a missing one answers 400 BAZAAR_STATE_MISSING */
+                state?: string;
             };
             header?: never;
             path?: never;
@@ -1068,15 +1353,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1091,9 +1399,9 @@ export interface operations {
     };
     BazaarCallbackController_cancel: {
         parameters: {
-            query: {
-                /** @description The single-use state the gateway put in the callback URL */
-                state: unknown;
+            query?: {
+                /** @description The single-use state the gateway put in the callback URL; a missing one answers 400 BAZAAR_STATE_MISSING */
+                state?: string;
             };
             header?: never;
             path?: never;
@@ -1107,15 +1415,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1147,15 +1478,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1173,6 +1527,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1196,15 +1559,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1222,6 +1608,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1247,15 +1642,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1272,6 +1690,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1292,15 +1719,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1329,15 +1779,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1378,15 +1851,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1427,15 +1923,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1465,15 +1984,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1504,15 +2046,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1530,6 +2095,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1554,15 +2128,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1580,6 +2177,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1605,15 +2211,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1631,6 +2260,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1653,15 +2291,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1677,6 +2338,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1703,15 +2373,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1729,6 +2422,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1751,15 +2453,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1777,6 +2502,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "ROLE_FORBIDDEN",
+                     *       "error": "Forbidden",
+                     *       "message": "Only a teacher or an admin may add Bazaar material to a course",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1797,15 +2531,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1839,15 +2596,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1864,8 +2644,21 @@ export interface operations {
     "ScormCloudWebhookController_receiveQuery[1]": {
         parameters: {
             query?: {
-                /** @description registration_id (or regid), completion, success, score, total_seconds, updated, instance, username, password */
-                fields?: unknown;
+                completion?: "COMPLETED" | "INCOMPLETE" | "UNKNOWN";
+                instance?: number;
+                /** @description Webhook password (or HTTP Basic) */
+                password?: string;
+                /** @description The registration; required, here or as `regid` */
+                registration_id?: string;
+                score?: number;
+                success?: "PASSED" | "FAILED" | "UNKNOWN";
+                /** @description Per-registration postback token (on every postback URL the gateway creates) */
+                token?: string;
+                total_seconds?: number;
+                /** @description ISO 8601 */
+                updated?: string;
+                /** @description Webhook user name (or HTTP Basic) */
+                username?: string;
             };
             header?: never;
             path?: never;
@@ -1879,15 +2672,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1904,8 +2720,8 @@ export interface operations {
     "ScormCloudWebhookController_receive[1]": {
         parameters: {
             query?: {
-                /** @description Per-registration postback token */
-                token?: unknown;
+                /** @description Per-registration postback token (on every postback URL the gateway creates) */
+                token?: string;
             };
             header?: never;
             path?: never;
@@ -1928,15 +2744,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -1965,15 +2804,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
@@ -2002,127 +2864,65 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description Server or upstream error (ApiError shape) */
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
             "5XX": {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
-            /** @description The Health Check is successful */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example ok */
-                        status?: string;
-                    };
+                    "application/json": unknown;
                 };
             };
-            /**
-             * @description The database does not answer
-             *
-             *     The Health Check is not successful
-             */
+            /** @description DATABASE_UNAVAILABLE: the database does not answer (Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "message": "Could not connect",
-                         *         "status": "down"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "message": "Could not connect",
-                         *         "status": "down"
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example error */
-                        status?: string;
-                    };
+                    /**
+                     * @example {
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "error": "Service Unavailable",
+                     *       "message": "The gateway cannot reach its database; nothing was stored or changed. Try again shortly.",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
                 };
             };
         };

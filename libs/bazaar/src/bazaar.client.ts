@@ -1,4 +1,4 @@
-import { DomainError, GatewayMetrics } from '@app/common';
+import { DomainError, ErrorCode, GatewayMetrics } from '@app/common';
 import { AppConfigService, isAllowedUpstream } from '@app/config';
 import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
@@ -161,7 +161,7 @@ function transportCause(error: AxiosError): Error {
   return new Error(`${error.code ?? 'network error'}: ${error.message}`);
 }
 
-function fail(code: string, message: string, kind: DomainError['kind']): never {
+function fail(code: ErrorCode, message: string, kind: DomainError['kind']): never {
   throw new DomainError(code, message, kind);
 }
 
