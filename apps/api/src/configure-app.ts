@@ -51,6 +51,8 @@ export function configureApp(app: NestExpressApplication): void {
   // TRUST_PROXY (default loopback: a local proxy or the tunnel agent) may name the client in X-Forwarded-For.
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
+  // API answers are fresh every time (one-time URLs, live progress): hashing each body for an ETag is wasted work.
+  app.set('etag', false);
   // First, so every answer counts, including helmet's, body-parser's and the guards' refusals.
   app.use(httpMetricsMiddleware(app.get(GatewayMetrics)));
   // SCORM Cloud's v2 JSON postbacks are answered ahead of Express and the stack below (see libs/webhook).

@@ -1,6 +1,5 @@
 import { Clock, SystemClock } from '@app/common';
 import { CoordinationModule } from '@app/persistence';
-import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -16,20 +15,18 @@ import { MaterialViewEntity } from './entities/material-view.entity';
 import { MaterialEntity } from './entities/material.entity';
 import { MaterialsController } from './materials.controller';
 import { MaterialsService } from './materials.service';
+import { BazaarRequestsRepository } from './repositories/bazaar-requests.repository';
 
 /** The Bazaar LMS interface (the Bazaar spec): browse, add callback, cancel, view, and the materials per course. */
 @Module({
   controllers: [BazaarCallbackController, BazaarController, MaterialsController],
   exports: [BazaarService, MaterialsService],
-  imports: [
-    CoordinationModule,
-    HttpModule,
-    TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity]),
-  ],
+  imports: [CoordinationModule, TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity])],
   providers: [
     BazaarCallbackService,
     BazaarClient,
     BazaarRequestSigner,
+    BazaarRequestsRepository,
     BazaarService,
     BrowseStateService,
     MaterialsService,
