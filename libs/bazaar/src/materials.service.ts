@@ -8,14 +8,14 @@ import { EntityManager, Repository } from 'typeorm';
 import type { PickedMaterial } from './callback-params.decoder';
 import { MaterialDto, MaterialListDto } from './dto/material.dto';
 import { MaterialEntity } from './entities/material.entity';
-import { MaterialViewEntity } from './entities/material-view.entity';
+import { BazaarRequestsRepository } from './repositories/bazaar-requests.repository';
 
 /** The materials stored per course, and the log of who opened them. */
 @Injectable()
 export class MaterialsService {
   constructor(
     @InjectRepository(MaterialEntity) private readonly materials: Repository<MaterialEntity>,
-    @InjectRepository(MaterialViewEntity) private readonly views: Repository<MaterialViewEntity>,
+    private readonly requests: BazaarRequestsRepository,
     private readonly clock: Clock,
     private readonly outbox: EventOutbox,
   ) {}
@@ -40,7 +40,7 @@ export class MaterialsService {
   }
 
   async exists(contextId: string, uid: string): Promise<boolean> {
-    return this.materials.exists({ where: { contextId, uid } });
+    return this.requests.materialExists(contextId, uid);
   }
 
   async remove(contextId: string, uid: string, removedBy: string): Promise<void> {
@@ -88,7 +88,7 @@ export class MaterialsService {
   }
 
   async recordView(view: { contextId: string; uid: string; userId: string; role: string; outcome: string }) {
-    await this.views.insert({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
+    await this.requests.insertMaterialView({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
   }
 }
 
