@@ -82,6 +82,7 @@ fi
 # --------------------------------------------------------------------------------------------------------- image
 say "image $IMAGE from a clean clone of $(git -C "$repo" rev-parse --short HEAD)"
 git clone --quiet --no-hardlinks "$repo" "$work/src"
+git -C "$work/src" checkout --quiet --detach "$(git -C "$repo" rev-parse HEAD)"
 build_started=$(date +%s)
 if "${P[@]}" build --format docker --layers --network host "${ULIMITS[@]}" -t "$IMAGE" "$work/src" >"$work/build.log" 2>&1; then
   ok "built in $(($(date +%s) - build_started)) s"
