@@ -5,6 +5,8 @@
 # Every dependency, as the lock pins it; the toolchain lives only in these stages.
 FROM node:20-bookworm-slim AS deps
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# node-gyp compiles against the image's own Node headers instead of downloading them.
+ENV npm_config_nodedir=/usr/local
 WORKDIR /app
 # .prebuild-installrc makes better-sqlite3 compile from source (no binary downloads).
 COPY package.json package-lock.json .npmrc .prebuild-installrc ./

@@ -71,10 +71,23 @@ else
   cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  # Node's headers, where the official image has them: node-gyp compiles better-sqlite3 against them (nodedir).
+  headers=$(dirname "$(dirname "$node_bin")")/include/node
+  [ -f "$headers/node_version.h" ] || { echo "No Node headers at $headers (node-gyp needs them)" >&2; exit 1; }
+  mkdir -p "$root/usr/local/include" && cp -a "$headers" "$root/usr/local/include/node"
+  # This machine reaches the npm registry through a TLS-inspecting egress proxy: the stand-in base trusts what the
+  # host trusts (npm's cafile, else the system bundle), as Node's extra CAs. The real base needs nothing of this.
+  changes=(--change 'CMD ["node"]')
+  cafile=$(npm config get cafile 2>/dev/null || true)
+  [ -f "$cafile" ] || cafile=/etc/ssl/certs/ca-certificates.crt
+  if [ -f "$cafile" ]; then
+    install -D -m 0644 "$cafile" "$root/usr/local/share/ca-certificates/host-trust.crt"
+    changes+=(--change 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/ca-certificates/host-trust.crt')
+  fi
   chroot "$root" groupadd --gid 1000 node
   chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
-  tar -C "$root" -c . | "${P[@]}" import --change 'CMD ["node"]' - "$ref" >/dev/null
+  tar -C "$root" -c . | "${P[@]}" import "${changes[@]}" - "$ref" >/dev/null
   rm -rf "$root"
   ok "built: Debian bookworm (minbase) + node $("$node_bin" --version), npm $(npm --version)"
 fi
