@@ -13,15 +13,27 @@
 #    HEALTHCHECK, SIGTERM → exit 0 within seconds (SQLite WAL checkpointed away), a restart keeping the data.
 # 4. The image: its size, runs as `node`, no compiler, dev dependency, test folder, build leftover or secret.
 #
-# Engine: podman with the vfs storage driver and runc (CONTAINER_STORAGE_DRIVER, CONTAINER_RUNTIME override), host
-# network (no bridge needed), lowered ulimits. PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test) is
+# Engine: podman with runc (CONTAINER_RUNTIME), a store of its own under /var/lib/lms-gateway-check
+# (CONTAINER_STORAGE_ROOT) with the overlay driver, or vfs where overlay cannot mount (CONTAINER_STORAGE_DRIVER),
+# host network (no bridge needed), lowered ulimits. PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/test) is
 # where the scratch database is made. IMAGE (default lms-gateway:check) is the tag built. Exit 0 = every check held.
 set -Eeuo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 IMAGE=${IMAGE:-lms-gateway:check}
 PG_ADMIN_URL=${PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/test}
-P=(podman --storage-driver "${CONTAINER_STORAGE_DRIVER:-vfs}" --runtime "${CONTAINER_RUNTIME:-runc}")
+# Storage of its own (never the machine's default store): overlay where the kernel mounts it (fast, layers
+# shared), else vfs (a full copy per layer: several GB and minutes more per build).
+overlay_works() {
+  local t
+  t=$(mktemp -d) && mkdir "$t/l" "$t/u" "$t/w" "$t/m" &&
+    mount -t overlay overlay -o "lowerdir=$t/l,upperdir=$t/u,workdir=$t/w" "$t/m" 2>/dev/null &&
+    umount "$t/m" && rm -rf "$t"
+}
+driver=${CONTAINER_STORAGE_DRIVER:-$(overlay_works && echo overlay || echo vfs)}
+runtime=${CONTAINER_RUNTIME:-$(command -v runc >/dev/null && echo runc || echo crun)}
+store=${CONTAINER_STORAGE_ROOT:-/var/lib/lms-gateway-check}/$driver
+P=(podman --root "$store" --runroot "/run/lms-gateway-check/$driver" --storage-driver "$driver" --runtime "$runtime")
 ULIMITS=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096)
 
 failures=0
@@ -51,6 +63,7 @@ trap cleanup EXIT
 base=$(awk 'toupper($1) == "FROM" && $2 !~ /^(deps|build|prod-deps|sandbox)$/ { print $2 }' "$repo/Dockerfile" | sort -u)
 [ "$(wc -l <<<"$base")" = 1 ] || { echo "The Dockerfile names more than one base image: $base" >&2; exit 1; }
 case $base in */*) ref=$base ;; *) ref=docker.io/library/$base ;; esac
+say "engine: $("${P[@]}" --version), storage $driver in $store, runtime $runtime"
 say "base image $ref"
 if "${P[@]}" image exists "$ref"; then
   ok "cached ($("${P[@]}" image inspect --format '{{.Created}}' "$ref"))"

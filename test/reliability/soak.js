@@ -47,7 +47,9 @@ const USER = {
 };
 
 /** The soak gateway and sandbox get only PATH from this environment; stderr is kept for error messages. */
-const start = (main, env) => startNode(main, env, { inheritEnv: false, stderr: 'capture' });
+const start = (main, env, nodeArgs = []) => startNode(main, env, { inheritEnv: false, nodeArgs, stderr: 'capture' });
+/** The gateway's node flags; SOAK_GATEWAY_NODE_ARGS replaces them (e.g. '' to compare with Node's defaults). */
+const GATEWAY_NODE_ARGS = (process.env.SOAK_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const rssMb = (pid) => {
   try {
@@ -134,7 +136,7 @@ async function main() {
     WEBHOOK_PASSWORD: WEBHOOK.password,
     WEBHOOK_RECONCILE_INTERVAL_MS: '0',
     WEBHOOK_USERNAME: WEBHOOK.user,
-  });
+  }, GATEWAY_NODE_ARGS);
   try {
     await waitUntilUp(`${sandboxUrl}/health`, sandbox);
     await waitUntilUp(`${gatewayUrl}/health/ready`, gateway);
