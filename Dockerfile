@@ -38,13 +38,16 @@ EXPOSE 3100
 CMD ["node", "dist/apps/sandbox/main.js"]
 
 # Runtime: the built gateway and its production dependencies; no compiler, dev dependency, test or secret.
+# NODE_OPTIONS: a 2 MB young generation (Node's default grows it to 16 MB, mostly garbage between scavenges) holds
+# the gateway at ~120 MB RSS idle instead of ~145 (README, Memory); `-e NODE_OPTIONS=` restores Node's default.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
     DATABASE_URL=sqlite:/data/gateway.sqlite \
     SCORM_PRIVATE_KEY_PATH=/keys/scorm_private_key.pem \
-    SCORM_PUBLIC_KEY_PATH=/keys/scorm_public_key.pem
+    SCORM_PUBLIC_KEY_PATH=/keys/scorm_public_key.pem \
+    NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./

@@ -110,8 +110,8 @@ function relay(name, stream, out) {
   stream.on('end', () => rest && out.write(`${pretty ? prettyLine(name, rest) : rest}\n`));
 }
 
-function run(name, script, env) {
-  const child = spawn(process.execPath, [script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(name, script, env, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   relay(name, child.stdout, process.stdout);
   relay(name, child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
@@ -162,7 +162,8 @@ async function waitFor(url, ms = 30000) {
 }
 
 run('sandbox', join(root, 'dist/apps/sandbox/main.js'), sandboxEnv);
-run('gateway', join(root, 'dist/apps/api/apps/api/src/main.js'), gatewayEnv);
+// The node flags production runs the gateway with (Dockerfile, npm run start:api): a 2 MB young generation.
+run('gateway', join(root, 'dist/apps/api/apps/api/src/main.js'), gatewayEnv, ['--max-semi-space-size=2']);
 
 Promise.all([waitFor(`${sandboxUrl}/health`), waitFor(`${gatewayUrl}/health`)]).then(([sandboxUp, gatewayUp]) => {
   if (!sandboxUp || !gatewayUp) return;

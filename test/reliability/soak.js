@@ -48,8 +48,11 @@ const USER = {
 
 /** The soak gateway and sandbox get only PATH from this environment; stderr is kept for error messages. */
 const start = (main, env, nodeArgs = []) => startNode(main, env, { inheritEnv: false, nodeArgs, stderr: 'capture' });
-/** The gateway's node flags; SOAK_GATEWAY_NODE_ARGS replaces them (e.g. '' to compare with Node's defaults). */
-const GATEWAY_NODE_ARGS = (process.env.SOAK_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * The gateway's node flags as production runs it (Dockerfile NODE_OPTIONS, npm run start:api): a 2 MB young
+ * generation. SOAK_GATEWAY_NODE_ARGS replaces them (SOAK_GATEWAY_NODE_ARGS= compares with Node's defaults).
+ */
+const GATEWAY_NODE_ARGS = (process.env.SOAK_GATEWAY_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
 
 const rssMb = (pid) => {
   try {
