@@ -100,7 +100,8 @@ else
   chroot "$root" groupadd --gid 1000 node
   chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
-  tar -C "$root" -c . | "${P[@]}" import "${changes[@]}" - "$ref" >/dev/null
+  tar -C "$root" -c . | "${P[@]}" import "${changes[@]}" - "$ref" >/dev/null 2>"$work/import.log" ||
+    { cat "$work/import.log"; exit 1; }
   rm -rf "$root"
   ok "built: Debian bookworm (minbase) + node $("$node_bin" --version), npm $(npm --version)"
 fi
