@@ -1,38 +1,38 @@
-import { Clock, NotFoundError } from '@app/common';
+import { Clock, NotFoundError, cursorPage, decodeCursor } from '@app/common';
 import { EventOutbox, NewEvent } from '@app/events';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 import type { PickedMaterial } from './callback-params.decoder';
 import { MaterialDto, MaterialListDto } from './dto/material.dto';
 import { MaterialEntity } from './entities/material.entity';
-import { MaterialViewEntity } from './entities/material-view.entity';
+import { MaterialRepository } from './repositories/material.repository';
 
 /** The materials stored per course, and the log of who opened them. */
 @Injectable()
 export class MaterialsService {
   constructor(
-    @InjectRepository(MaterialEntity) private readonly materials: Repository<MaterialEntity>,
-    @InjectRepository(MaterialViewEntity) private readonly views: Repository<MaterialViewEntity>,
+    private readonly materials: MaterialRepository,
     private readonly clock: Clock,
     private readonly outbox: EventOutbox,
   ) {}
 
-  async list(contextId: string): Promise<MaterialListDto> {
-    const rows = await this.materials.find({ order: { addedAt: 'ASC', uid: 'ASC' }, where: { contextId } });
-    return { context_id: contextId, materials: rows.map(toDto) };
+  /** Oldest first by (added_at, uid), `limit` per page; the cursor is the last row's pair (an index seek). */
+  async list(contextId: string, limit: number, cursor?: string): Promise<MaterialListDto> {
+    const after = cursor === undefined ? undefined : decodeCursor<[string, string]>(cursor, ['string', 'string']);
+    const rows = await this.materials.page(contextId, limit + 1, after);
+    const { items, ...page } = cursorPage(rows, limit, (row) => [row.addedAt.toISOString(), row.uid]);
+    return { ...page, context_id: contextId, materials: items.map(toDto) };
   }
 
   async exists(contextId: string, uid: string): Promise<boolean> {
-    return this.materials.exists({ where: { contextId, uid } });
+    return this.materials.exists(contextId, uid);
   }
 
   async remove(contextId: string, uid: string, removedBy: string): Promise<void> {
-    await this.materials.manager.transaction(async (manager) => {
-      const result = await manager.delete(MaterialEntity, { contextId, uid });
-      if (!result.affected) throw materialNotFound(contextId, uid);
+    await this.materials.transaction(async (manager) => {
+      if (!(await this.materials.delete(manager, contextId, uid))) throw materialNotFound(contextId, uid);
       const at = this.clock.now();
       await this.outbox.append(manager, [
         materialEvent('bazaar.material_removed', contextId, at, { material_uid: uid, removed_by: removedBy }),
@@ -54,13 +54,7 @@ export class MaterialsService {
       uid: item.uid,
       updatedAt: now,
     }));
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(MaterialEntity)
-      .values(rows)
-      .orUpdate(['name', 'description', 'images', 'updated_at'], ['context_id', 'uid'])
-      .execute();
+    await this.materials.upsert(manager, rows);
     await this.outbox.append(
       manager,
       items.map((item) =>
@@ -74,7 +68,7 @@ export class MaterialsService {
   }
 
   async recordView(view: { contextId: string; uid: string; userId: string; role: string; outcome: string }) {
-    await this.views.insert({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
+    await this.materials.insertView({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
   }
 }
 

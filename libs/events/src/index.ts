@@ -6,3 +6,4 @@ export { EventRepository } from './repositories/event.repository';
 export type { EventScope } from './repositories/event.repository';
 export { EventsModule } from './events.module';
 export { EventDeliveryModule } from './event-delivery.module';
+export { EventStreamService } from './stream/event-stream.service';
