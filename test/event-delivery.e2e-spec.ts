@@ -1,6 +1,8 @@
+import { RetentionJob } from '@app/persistence';
 import { PostbackTokenService } from '@app/scorm-cloud';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
 
 import { bazaarUser, materialsOf, newSession, postForm } from './bazaar-e2e.helpers';
 import { insertRegistration } from './support/registrations';
@@ -424,6 +426,22 @@ describe('signed event delivery to the LMS back end (Standard Webhooks)', () => 
       await r.waitFor(() => r.received.length >= 6 + replay.body.queued);
       await api().post(`/api/v1/event-subscriptions/${sub.id}/deliveries/999999999/redeliver`).set(ADMIN).expect(404);
       await r.close();
+    });
+
+    it('prunes delivery attempts older than RETENTION_DELIVERY_DAYS (by attempted_at) through the retention job', async () => {
+      const db = gw().app.get(DataSource);
+      const [{ n }] = await db.query('SELECT COUNT(*) AS n FROM event_delivery_attempts');
+      expect(Number(n)).toBeGreaterThan(3);
+      const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
+      await db.query(
+        `UPDATE event_delivery_attempts SET attempted_at = ${db.options.type === 'postgres' ? '$1' : '?'} ` +
+          'WHERE id IN (SELECT id FROM event_delivery_attempts ORDER BY id LIMIT 3)',
+        [old],
+      );
+      const run = await gw().app.get(RetentionJob).run();
+      expect(run.pruned['event_delivery_attempts']).toBe(3);
+      const [{ n: left }] = await db.query('SELECT COUNT(*) AS n FROM event_delivery_attempts');
+      expect(Number(left)).toBe(Number(n) - 3);
     });
   });
 });
