@@ -440,8 +440,12 @@ describe('signed event delivery to the LMS back end (Standard Webhooks)', () => 
       );
       const run = await gw().app.get(RetentionJob).run();
       expect(run.pruned['event_delivery_attempts']).toBe(3);
-      const [{ n: left }] = await db.query('SELECT COUNT(*) AS n FROM event_delivery_attempts');
-      expect(Number(left)).toBe(Number(n) - 3);
+      // Other endpoints of this suite are still being retried, so count what was backdated, not the table.
+      const [{ n: left }] = await db.query(
+        `SELECT COUNT(*) AS n FROM event_delivery_attempts WHERE attempted_at = ${db.options.type === 'postgres' ? '$1' : '?'}`,
+        [old],
+      );
+      expect(Number(left)).toBe(0);
     });
   });
 });
