@@ -264,13 +264,24 @@ function listCases(rows, deepId, dayStart) {
   ];
 }
 
-/** WebhookEventRepository's merged path: a few registrations, one seek each, merged (FEW_REGISTRATIONS there). */
+/**
+ * WebhookEventRepository's paths for learner and course: a few registrations, one seek each, merged; up to
+ * LISTED_REGISTRATIONS, the primary key walked against them as a list; beyond, against a sub-select.
+ */
 const FEW_REGISTRATIONS = 50;
+const LISTED_REGISTRATIONS = 5000;
 function statementOf(c, registrationIds, postgres) {
-  if (!c.registrations || registrationIds.length > FEW_REGISTRATIONS) {
+  const mark = (i) => (postgres ? `$${i + 1}` : '?');
+  if (!c.registrations || registrationIds.length > LISTED_REGISTRATIONS) {
     return { params: c.params, text: `SELECT e.* FROM webhook_events e WHERE ${c.where} ORDER BY e.id DESC LIMIT 51` };
   }
-  const mark = (i) => (postgres ? `$${i + 1}` : '?');
+  if (registrationIds.length > FEW_REGISTRATIONS) {
+    const list = registrationIds.map((_, i) => mark(i)).join(', ');
+    return {
+      params: registrationIds,
+      text: `SELECT e.* FROM webhook_events e WHERE e.registration_id IN (${list}) ORDER BY e.id DESC LIMIT 51`,
+    };
+  }
   const branches = registrationIds.map(
     (_, i) =>
       `SELECT * FROM (SELECT e.id FROM webhook_events e WHERE e.registration_id = ${mark(i)} ORDER BY e.id DESC LIMIT 51) b`,
@@ -375,7 +386,7 @@ async function runPostgres() {
     for (const c of cases) {
       const timing = await timeList(gateway.url, c.query);
       const regIds = c.registrations
-        ? (await client.query(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 51`)).rows.map(
+        ? (await client.query(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 5001`)).rows.map(
             (r) => r.id,
           )
         : [];
@@ -535,7 +546,7 @@ async function runSqlite() {
       const timing = await timeList(gateway.url, c.query);
       const regIds = c.registrations
         ? db
-            .prepare(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 51`)
+            .prepare(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 5001`)
             .all()
             .map((r) => r.id)
         : [];
