@@ -175,6 +175,17 @@ export class WebhookEventRepository {
     return { last, walked: rows.length };
   }
 
+  /** Deletes up to `limit` of the oldest events made before `cutoff` (the primary key's start); counts them. */
+  async deleteOlderThan(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events WHERE id < ${sql.mark(0)} ` +
+        `ORDER BY id LIMIT ${sql.mark(1)}) RETURNING id`,
+      [eventIdPrefix(cutoff.getTime()), limit],
+    );
+    return rows.length;
+  }
+
   /** A learner's postbacks, raw bodies and all, deleted with their registrations (learner data deletion). */
   async deleteForRegistrations(manager: EntityManager, registrationIds: string[]): Promise<number> {
     const sql = new Sql(manager);
