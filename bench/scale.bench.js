@@ -655,14 +655,18 @@ async function runSqlite() {
   }
 }
 
-(async () => {
-  console.log(
-    `scale: ${REQUESTS} requests per list, ingest ${INGEST_SECONDS} s at ${CONNECTIONS} connections; goals: list p50 <= ` +
-      `${P50_GOAL_MS} ms, ingest on the big store >= ${INGEST_GOAL}x the empty one`,
-  );
-  if (TARGETS.includes('postgres')) await runPostgres();
-  if (TARGETS.includes('sqlite')) await runSqlite();
-})().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+module.exports = { seedSqlite, seedPostgres, registrationsFor };
+
+if (require.main === module) {
+  (async () => {
+    console.log(
+      `scale: ${REQUESTS} requests per list, ingest ${INGEST_SECONDS} s at ${CONNECTIONS} connections; goals: list p50 <= ` +
+        `${P50_GOAL_MS} ms, ingest on the big store >= ${INGEST_GOAL}x the empty one`,
+    );
+    if (TARGETS.includes('postgres')) await runPostgres();
+    if (TARGETS.includes('sqlite')) await runSqlite();
+  })().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
