@@ -1,5 +1,6 @@
 export * from './errors/all-exceptions.filter';
 export * from './errors/api-error.dto';
+export * from './errors/error-codes';
 export * from './errors/domain.error';
 export * from './errors/error-response';
 export * from './http/body-limits';

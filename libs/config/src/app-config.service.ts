@@ -60,6 +60,10 @@ export class AppConfigService {
     return this.get('metrics');
   }
 
+  get eventStream(): AppConfig['eventStream'] {
+    return this.get('eventStream');
+  }
+
   get tracing(): AppConfig['tracing'] {
     return this.get('tracing');
   }

@@ -68,6 +68,14 @@ export interface AppConfig {
   log: { level: EnvironmentVariables['LOG_LEVEL']; file?: string };
   /** Prometheus metrics on their own listener; `port` unset: not served (still recorded). */
   metrics: { port?: number; host: string; token?: string };
+  /** The live event stream (libs/events/src/stream). */
+  eventStream: {
+    heartbeatMs: number;
+    safetyPollMs: number;
+    retryMs: number;
+    maxPerCaller: number;
+    ticketTtlSeconds: number;
+  };
   /** OpenTelemetry traces over OTLP/HTTP; `endpoint` unset: off. */
   tracing: {
     endpoint?: string;
@@ -228,6 +236,13 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
     sandbox: { port: env.SANDBOX_PORT },
     log: { file: env.LOG_FILE ? resolve(env.LOG_FILE) : undefined, level: env.LOG_LEVEL },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
+    eventStream: {
+      heartbeatMs: env.EVENT_STREAM_HEARTBEAT_MS,
+      maxPerCaller: env.EVENT_STREAM_MAX_PER_CALLER,
+      retryMs: env.EVENT_STREAM_RETRY_MS,
+      safetyPollMs: env.EVENT_STREAM_SAFETY_POLL_MS,
+      ticketTtlSeconds: env.EVENT_STREAM_TICKET_TTL_S,
+    },
     tracing: {
       endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''),
       headers: parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '', problems),

@@ -126,6 +126,40 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(36_500)
   RETENTION_DELIVERY_DAYS = 30;
+  /** The live event stream (GET /api/v1/events/stream): a comment line this often keeps proxies from closing it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  EVENT_STREAM_HEARTBEAT_MS = 15_000;
+
+  /** The stream's safety net: it wakes on every commit that appends (and NOTIFY), and also looks this often. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  EVENT_STREAM_SAFETY_POLL_MS = 60_000;
+
+  /** The `retry:` hint: how long a browser's EventSource waits before reconnecting. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  EVENT_STREAM_RETRY_MS = 3000;
+
+  /** Open streams one caller (API key or user) may hold on one instance. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  EVENT_STREAM_MAX_PER_CALLER = 5;
+
+  /** Lifetime of a single-use stream ticket (POST /api/v1/events/stream-tickets). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(600)
+  EVENT_STREAM_TICKET_TTL_S = 60;
 
   @IsString()
   ALLOWED_RETURN_ORIGINS = 'http://localhost:3100,http://127.0.0.1:3100';

@@ -5,3 +5,4 @@ export { EVENTS_MIGRATIONS } from './migrations';
 export { EventRepository } from './repositories/event.repository';
 export type { EventScope } from './repositories/event.repository';
 export { EventsModule } from './events.module';
+export { EventStreamService } from './stream/event-stream.service';

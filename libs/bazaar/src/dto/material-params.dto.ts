@@ -17,6 +17,9 @@ export class MaterialParamsDto extends ContextParamsDto {
   @ApiProperty({
     description: 'Bazaar material uid: a UUID or a 1-128 character id without whitespace',
     example: 'finna.kansalliskirjasto:1234567',
+    maxLength: 128,
+    minLength: 1,
+    pattern: RESOURCE_UID_PATTERN.source,
   })
   @Matches(RESOURCE_UID_PATTERN, { message: 'uid must be a UUID or a 1-128 character id without spaces' })
   uid: string;

@@ -44,25 +44,33 @@ export class EventRepository {
    */
   async append(manager: EntityManager, rows: EventRow[]): Promise<void> {
     const sql = new Sql(manager);
-    if (sql.postgres) await sql.query(`SELECT pg_advisory_xact_lock(${OUTBOX_LOCK})`, []);
     for (let from = 0; from < rows.length; from += CHUNK) {
       const chunk = rows.slice(from, from + CHUNK);
       const tuples = chunk.map((_, i) => `(${sql.marks(COLUMNS.length, i * COLUMNS.length)})`);
+      const params = chunk.flatMap((row) => [
+        row.id,
+        row.type,
+        row.occurredAt,
+        row.registrationId,
+        row.learnerId,
+        row.contextId,
+        row.courseId,
+        row.payload,
+      ]);
+      if (!sql.postgres) {
+        await sql.query(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+        continue;
+      }
+      // One round trip: the lock first (the rows are joined to it, so no seq is drawn before it is held), then the
+      // rows, then the NOTIFY that PostgreSQL sends at commit.
       await sql.query(
-        `INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
-        chunk.flatMap((row) => [
-          row.id,
-          row.type,
-          row.occurredAt,
-          row.registrationId,
-          row.learnerId,
-          row.contextId,
-          row.courseId,
-          row.payload,
-        ]),
+        `WITH outbox_lock AS (SELECT pg_advisory_xact_lock(${OUTBOX_LOCK})), ` +
+          `appended AS (INSERT INTO events (${COLUMNS.join(', ')}) SELECT v.* FROM (VALUES ${tuples.join(', ')}) ` +
+          `AS v(${COLUMNS.join(', ')}) CROSS JOIN outbox_lock RETURNING seq) ` +
+          `SELECT pg_notify('${EVENTS_CHANNEL}', '') FROM (SELECT 1 FROM appended LIMIT 1) AS any_appended`,
+        params,
       );
     }
-    if (sql.postgres) await sql.query(`SELECT pg_notify('${EVENTS_CHANNEL}', '')`, []);
   }
 
   /** Events after position `afterSeq` in order, at most `limit`, limited to `scope` when given. */

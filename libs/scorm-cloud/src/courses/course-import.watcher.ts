@@ -1,12 +1,10 @@
 import { Clock } from '@app/common';
 import { AppConfigService } from '@app/config';
-import { JobLeases } from '@app/persistence';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { JobLeases, PeriodicJob } from '@app/persistence';
+import { Injectable, Logger } from '@nestjs/common';
 
 import { CoursesService } from './courses.service';
 
-const INTERVAL_NAME = 'scorm-course-import-watch';
 const LEASE = 'scorm-course-import-watch';
 /** Jobs asked about per pass. */
 const BATCH = 20;
@@ -18,33 +16,22 @@ const FOLLOW_FOR_MS = 24 * 3600_000;
  * asks SCORM Cloud about unfinished imports, and CoursesService.importJob announces each end once.
  */
 @Injectable()
-export class CourseImportWatcher implements OnApplicationBootstrap {
+export class CourseImportWatcher {
   private readonly logger = new Logger(CourseImportWatcher.name);
-  private running: Promise<number> | undefined;
+  private readonly job: PeriodicJob<number>;
 
   constructor(
     private readonly clock: Clock,
     private readonly config: AppConfigService,
     private readonly courses: CoursesService,
-    private readonly leases: JobLeases,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const every = this.config.scormCloud.importWatchIntervalMs;
-    if (every <= 0) return;
-    const timer = setInterval(() => void this.run().catch(() => undefined), every);
-    timer.unref();
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    leases: JobLeases,
+  ) {
+    this.job = leases.periodic(LEASE, config.scormCloud.importWatchIntervalMs, () => this.pass());
   }
 
   /** One pass if no other instance runs one; answers how many imports were asked about. */
-  run(): Promise<number> {
-    this.running ??= this.leases
-      .runExclusive(LEASE, () => this.pass())
-      .then((asked) => asked ?? 0)
-      .finally(() => (this.running = undefined));
-    return this.running;
+  async run(): Promise<number> {
+    return (await this.job.run()) ?? 0;
   }
 
   private async pass(): Promise<number> {

@@ -83,17 +83,14 @@ export class RegistrationProgressRepository {
     const chunkSize = sql.postgres ? Math.max(1, registrationIds.length) : ID_CHUNK;
     for (let from = 0; from < registrationIds.length; from += chunkSize) {
       const chunk = registrationIds.slice(from, from + chunkSize);
-      if (sql.postgres) {
-        await sql.query('SELECT id FROM scorm_registrations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [
-          chunk,
-        ]);
-      }
       const rows = await sql.query<ProgressRow[]>(
         'SELECT r.id, r.instance AS registration_instance, r.course_id, r.learner_id, r.context_id, p.instance, ' +
           'p.completion, p.success, p.score, p.total_seconds, p.first_access_at, p.last_access_at, p.completed_at, ' +
           `p.progress_updated_at, p.source, p.updated_at FROM scorm_registrations r LEFT JOIN ${PROGRESS} p ` +
           'ON p.registration_id = r.id ' +
-          (sql.postgres ? 'WHERE r.id = ANY($1::text[])' : `WHERE r.id IN (${sql.marks(chunk.length)})`),
+          (sql.postgres
+            ? 'WHERE r.id = ANY($1::text[]) ORDER BY r.id FOR UPDATE OF r'
+            : `WHERE r.id IN (${sql.marks(chunk.length)})`),
         sql.postgres ? [chunk] : chunk,
       );
       for (const row of rows) {
