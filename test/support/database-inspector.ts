@@ -26,7 +26,14 @@ export interface DatabaseInspector {
  * Tables the gateway may write on its own (migrations bookkeeping, job leases, the shared auth-failure count), left
  * out of "nothing stored" checks.
  */
-const BOOKKEEPING = new Set(['auth_failures', 'job_leases', 'migrations', 'typeorm_metadata', 'sqlite_sequence']);
+const BOOKKEEPING = new Set([
+  'auth_failures',
+  'job_leases',
+  'migrations',
+  'retention_marks',
+  'sqlite_sequence',
+  'typeorm_metadata',
+]);
 
 export async function inspectDatabase(
   database: TestDatabase | { kind: string; url: string },

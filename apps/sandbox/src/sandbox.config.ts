@@ -21,6 +21,8 @@ export interface SandboxConfig {
     apps: Record<string, string>;
     /** Where courses, registrations, import jobs and progress survive a restart; undefined keeps them in memory. */
     stateFile?: string;
+    /** Realm users' primary emails: v2's learner deletion acts only on behalf of one of them. */
+    realmUsers: string[];
   };
   demo: {
     lmsJwtSecret: string;
@@ -79,6 +81,10 @@ export function loadSandboxConfig(env: Record<string, string | undefined> = proc
     publicUrl: (env.SANDBOX_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     scormCloud: {
       apps: pairs(env.SANDBOX_SCORM_APPS, { DEMOAPP: 'demo-scorm-secret-key-0123456789' }),
+      realmUsers: (env.SANDBOX_SCORM_REALM_USERS ?? 'realm-admin@sandbox.example')
+        .split(',')
+        .map((email) => email.trim())
+        .filter(Boolean),
       stateFile: state,
     },
   };

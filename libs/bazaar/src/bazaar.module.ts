@@ -1,7 +1,6 @@
 import { Clock, SystemClock } from '@app/common';
 import { EventsModule } from '@app/events';
 import { CoordinationModule } from '@app/persistence';
-import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -17,6 +16,7 @@ import { MaterialViewEntity } from './entities/material-view.entity';
 import { MaterialEntity } from './entities/material.entity';
 import { MaterialsController } from './materials.controller';
 import { MaterialsService } from './materials.service';
+import { BazaarRequestsRepository } from './repositories/bazaar-requests.repository';
 
 /** The Bazaar LMS interface (the Bazaar spec): browse, add callback, cancel, view, and the materials per course. */
 @Module({
@@ -25,13 +25,13 @@ import { MaterialsService } from './materials.service';
   imports: [
     CoordinationModule,
     EventsModule,
-    HttpModule,
     TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity]),
   ],
   providers: [
     BazaarCallbackService,
     BazaarClient,
     BazaarRequestSigner,
+    BazaarRequestsRepository,
     BazaarService,
     BrowseStateService,
     MaterialsService,

@@ -6,6 +6,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
 
 import { BrowseStateEntity } from './entities/browse-state.entity';
+import { BazaarRequestsRepository } from './repositories/bazaar-requests.repository';
 
 /**
  * How long a browse session may come back. Bazaar's browse_url itself expires in 60 s, but the teacher may
@@ -32,6 +33,7 @@ export class BrowseStateService {
 
   constructor(
     @InjectRepository(BrowseStateEntity) private readonly states: Repository<BrowseStateEntity>,
+    private readonly requests: BazaarRequestsRepository,
     private readonly clock: Clock,
     private readonly leases: JobLeases,
   ) {}
@@ -41,13 +43,11 @@ export class BrowseStateService {
     await this.sweep(now);
     const state = randomBytes(32).toString('base64url');
     const id = randomUUID();
-    await this.states.insert({
+    await this.requests.insertBrowseState({
       ...binding,
-      consumedAt: null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + BROWSE_STATE_TTL_MS),
       id,
-      outcome: null,
       stateHash: hashState(state),
     });
     return { id, state };

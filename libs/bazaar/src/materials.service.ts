@@ -1,4 +1,4 @@
-import { Clock, NotFoundError } from '@app/common';
+import { Clock, NotFoundError, cursorPage, decodeCursor } from '@app/common';
 import { EventOutbox, NewEvent } from '@app/events';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -8,25 +8,39 @@ import { EntityManager, Repository } from 'typeorm';
 import type { PickedMaterial } from './callback-params.decoder';
 import { MaterialDto, MaterialListDto } from './dto/material.dto';
 import { MaterialEntity } from './entities/material.entity';
-import { MaterialViewEntity } from './entities/material-view.entity';
+import { BazaarRequestsRepository } from './repositories/bazaar-requests.repository';
 
 /** The materials stored per course, and the log of who opened them. */
 @Injectable()
 export class MaterialsService {
   constructor(
     @InjectRepository(MaterialEntity) private readonly materials: Repository<MaterialEntity>,
-    @InjectRepository(MaterialViewEntity) private readonly views: Repository<MaterialViewEntity>,
+    private readonly requests: BazaarRequestsRepository,
     private readonly clock: Clock,
     private readonly outbox: EventOutbox,
   ) {}
 
-  async list(contextId: string): Promise<MaterialListDto> {
-    const rows = await this.materials.find({ order: { addedAt: 'ASC', uid: 'ASC' }, where: { contextId } });
-    return { context_id: contextId, materials: rows.map(toDto) };
+  /** Oldest first by (added_at, uid), `limit` per page; the cursor is the last row's pair (an index seek). */
+  async list(contextId: string, limit: number, cursor?: string): Promise<MaterialListDto> {
+    const builder = this.materials
+      .createQueryBuilder('m')
+      .where('m.context_id = :contextId', { contextId })
+      .orderBy('m.added_at', 'ASC')
+      .addOrderBy('m.uid', 'ASC')
+      .limit(limit + 1);
+    if (cursor !== undefined) {
+      const [addedAt, uid] = decodeCursor<[string, string]>(cursor, ['string', 'string']);
+      builder.andWhere('(m.added_at > :addedAt OR (m.added_at = :addedAt AND m.uid > :uid))', { addedAt, uid });
+    }
+    const { items, ...page } = cursorPage(await builder.getMany(), limit, (row) => [
+      row.addedAt.toISOString(),
+      row.uid,
+    ]);
+    return { ...page, context_id: contextId, materials: items.map(toDto) };
   }
 
   async exists(contextId: string, uid: string): Promise<boolean> {
-    return this.materials.exists({ where: { contextId, uid } });
+    return this.requests.materialExists(contextId, uid);
   }
 
   async remove(contextId: string, uid: string, removedBy: string): Promise<void> {
@@ -74,7 +88,7 @@ export class MaterialsService {
   }
 
   async recordView(view: { contextId: string; uid: string; userId: string; role: string; outcome: string }) {
-    await this.views.insert({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
+    await this.requests.insertMaterialView({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
   }
 }
 

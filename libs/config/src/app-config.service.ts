@@ -36,6 +36,10 @@ export class AppConfigService {
     return this.get('bazaar');
   }
 
+  get retention(): AppConfig['retention'] {
+    return this.get('retention');
+  }
+
   get scormCloud(): AppConfig['scormCloud'] {
     return this.get('scormCloud');
   }

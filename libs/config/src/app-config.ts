@@ -44,7 +44,11 @@ export interface AppConfig {
     publicKeyPath: string;
     /** How often unfinished course imports are polled until they finish; 0 turns it off. */
     importWatchIntervalMs: number;
+    /** Required by v2's learner data deletion; unset refuses it. */
+    realmUserEmail?: string;
   };
+  /** Pruning of old data by a background job under a job lease; a `days` of 0 keeps that data forever. */
+  retention: { intervalMs: number; batchSize: number; postbackBodyDays: number; deliveryDays: number };
   webhook: {
     username: string;
     password: string;
@@ -207,6 +211,13 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       privateKeyPath: resolve(env.SCORM_PRIVATE_KEY_PATH),
       publicKeyPath: resolve(env.SCORM_PUBLIC_KEY_PATH),
       importWatchIntervalMs: env.SCORM_IMPORT_WATCH_INTERVAL_MS,
+      realmUserEmail: env.SCORM_CLOUD_REALM_USER_EMAIL,
+    },
+    retention: {
+      batchSize: env.RETENTION_BATCH_SIZE,
+      deliveryDays: env.RETENTION_DELIVERY_DAYS,
+      intervalMs: env.RETENTION_INTERVAL_MS,
+      postbackBodyDays: env.RETENTION_POSTBACK_BODY_DAYS,
     },
     webhook: {
       username: env.WEBHOOK_USERNAME,
