@@ -199,6 +199,20 @@ describe('event stream', () => {
     expect(slow.ended).toBe(false);
   });
 
+  it('lets go of a client that takes nothing for four heartbeats while events wait for it', async () => {
+    const [{ first }] = await gateway.app
+      .get(DataSource)
+      .query("SELECT MIN(seq) AS first FROM events WHERE context_id = 'ctx-slow'");
+    const service = gateway.app.get(EventStreamService);
+    await waitFor('earlier streams to close', () => service.openCount === 0);
+    const stuck = await open(streamUrl(gateway), { ...admin, 'Last-Event-ID': String(Number(first) - 1) });
+    stuck.pause();
+    await waitFor('the stalled stream to be closed', () => service.openCount === 0, HEARTBEAT_MS * 12);
+    stuck.resume();
+    await stuck.until('the end of the stream', (c) => c.ended, 5000);
+    expect(stuck.events.length).toBeLessThan(3000);
+  });
+
   it('refuses a malformed Last-Event-ID or last_event_id naming it', async () => {
     const header = await refusal(open(streamUrl(gateway), { ...admin, 'Last-Event-ID': 'abc' }));
     expect(header.status).toBe(400);
