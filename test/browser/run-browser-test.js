@@ -8,7 +8,16 @@
  * Never downloads a browser: CHROMIUM_PATH (default /usr/bin/chromium) must exist (`apt-get install chromium`).
  */
 const { spawn, spawnSync } = require('node:child_process');
-const { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } = require('node:fs');
+const {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -92,7 +101,8 @@ function startChild(name, script, env) {
 async function waitForHealth(url, child, ms = 30_000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (child.exited) throw new Error(`${child.label} exited (${child.exited.signal || child.exited.code}); see ${child.logFile}`);
+    if (child.exited)
+      throw new Error(`${child.label} exited (${child.exited.signal || child.exited.code}); see ${child.logFile}`);
     try {
       if ((await fetch(`${url}/health`)).ok) return;
     } catch {
@@ -197,9 +207,7 @@ async function flow(name, page, steps) {
       log(`  ✓ ${label} (${Date.now() - started} ms)`);
     } catch (error) {
       broken = title;
-      const notice = await page
-        .textContent('[data-testid="notice"]:visible', { timeout: 500 })
-        .catch(() => null);
+      const notice = await page.textContent('[data-testid="notice"]:visible', { timeout: 500 }).catch(() => null);
       if (notice) error.message += `\n(the demo page says: ${notice.trim()})`;
       results.push({ error: error.message, label, ok: false });
       log(`  ✗ ${label}\n      ${String(error.message).split('\n').join('\n      ')}`);
@@ -214,7 +222,10 @@ async function demoPage(page, sandboxUrl, user) {
 }
 
 async function main() {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (set CHROMIUM_PATH to use another)`);
+  expect(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: apt-get install -y chromium (set CHROMIUM_PATH to use another)`,
+  );
   mkdirSync(ARTIFACTS, { recursive: true });
   for (const file of readdirSync(ARTIFACTS)) if (/\.(png|log)$/.test(file)) rmSync(join(ARTIFACTS, file));
   ensureBuilt();
@@ -248,7 +259,10 @@ async function main() {
       'a teacher opens the course page',
       async () => {
         await demoPage(page, sandboxUrl, 'teacher');
-        expect((await page.textContent('[data-testid="who-role"]')) === 'teacher', 'the page does not show the teacher');
+        expect(
+          (await page.textContent('[data-testid="who-role"]')) === 'teacher',
+          'the page does not show the teacher',
+        );
         expect(await page.isVisible('[data-testid="add-material"]'), 'no "Add from Bazaar" button for the teacher');
         await shot(page, '01-teacher-course');
       },
