@@ -4,7 +4,8 @@
  * Starts the BUILT gateway and sandbox (what `npm start` and the container run) as child processes on free
  * loopback ports with a temporary SQLite database and key pair, then walks the flows a newcomer clicks through:
  * a teacher adds a Bazaar material, a student opens it, enrols in a SCORM course, completes it in the sandbox
- * player and sees the progress arrive. Screenshots of every step go to artifacts/browser/ (git-ignored).
+ * player and sees the progress arrive on the gateway's event stream (the page does not poll for it). Screenshots
+ * of every step go to artifacts/browser/ (git-ignored).
  * Never downloads a browser: CHROMIUM_PATH (default /usr/bin/chromium) must exist (`apt-get install chromium`).
  */
 const { spawn, spawnSync } = require('node:child_process');
@@ -33,6 +34,8 @@ const SANDBOX_MAIN = join(ROOT, 'dist/apps/sandbox/main.js');
 const MATERIAL_UID = 'dc38da67-bb73-4062-8c67-a6e76e6c8f69';
 const COURSE = 'bio-7a-2026';
 const SCORE = 85;
+/** The sandbox LMS back end's demo secret (apps/sandbox/src/sandbox.config.ts), as `npm start` subscribes it. */
+const LMS_WEBHOOK_SECRET = 'whsec_ZGVtby1sbXMtYmFjay1lbmQtd2ViaG9vay1zZWNyZXQ=';
 
 const children = [];
 const results = [];
@@ -133,6 +136,9 @@ async function startStack() {
     BAZAAR_BASE_URL: `${sandboxUrl}/bazaar/api/v1`,
     CORS_ORIGINS: `https://cloud.scorm.com,${sandboxUrl}`,
     DATABASE_URL: `sqlite:${join(workDir, 'gateway.sqlite')}`,
+    EVENT_SUBSCRIPTIONS: JSON.stringify([
+      { event_types: ['*'], name: 'demo-lms', secret: LMS_WEBHOOK_SECRET, url: `${sandboxUrl}/lms/webhooks` },
+    ]),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     PORT: String(gatewayPort),
@@ -309,6 +315,7 @@ async function main() {
   ]);
 
   const row = '[data-testid="scorm-course"]';
+  const progressReads = [];
   await flow('SCORM', page, [
     [
       'a student sees a SCORM course and enrols',
@@ -325,6 +332,13 @@ async function main() {
     [
       'the student launches the sandbox player and completes it with a score',
       async () => {
+        await page.waitForSelector('[data-testid="stream-state"][data-state="live"]');
+        // From here on the result must come through the event stream: count any progress read the page makes.
+        page.on('request', (request) => {
+          if (/\/api\/v1\/scorm\/(learners\/[^/]+\/progress|registrations\/[^/?]+(\?|$))/.test(request.url())) {
+            progressReads.push(request.url());
+          }
+        });
         const [player] = await Promise.all([
           context.waitForEvent('page'),
           page.click(`${row} >> nth=0 >> [data-testid="launch"]`),
@@ -355,6 +369,8 @@ async function main() {
         const success = await page.textContent(`${row} >> nth=0 >> [data-testid="success"]`);
         expect(score === `${SCORE}%`, `the page shows score ${score}, expected ${SCORE}%`);
         expect(success === 'PASSED', `the page shows success ${success}, expected PASSED`);
+        expect(progressReads.length === 0, `the page read progress instead of using the stream: ${progressReads}`);
+        await page.waitForSelector('[data-testid="stream-event"][data-type="registration.completed"]');
         await shot(page, '07-scorm-progress');
       },
     ],

@@ -47,7 +47,12 @@ const USER = {
 };
 
 /** The soak gateway and sandbox get only PATH from this environment; stderr is kept for error messages. */
-const start = (main, env) => startNode(main, env, { inheritEnv: false, stderr: 'capture' });
+const start = (main, env, nodeArgs = []) => startNode(main, env, { inheritEnv: false, nodeArgs, stderr: 'capture' });
+/**
+ * The gateway's node flags as production runs it (Dockerfile NODE_OPTIONS, npm run start:api): a 2 MB young
+ * generation. SOAK_GATEWAY_NODE_ARGS replaces them (SOAK_GATEWAY_NODE_ARGS= compares with Node's defaults).
+ */
+const GATEWAY_NODE_ARGS = (process.env.SOAK_GATEWAY_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
 
 const rssMb = (pid) => {
   try {
@@ -134,7 +139,7 @@ async function main() {
     WEBHOOK_PASSWORD: WEBHOOK.password,
     WEBHOOK_RECONCILE_INTERVAL_MS: '0',
     WEBHOOK_USERNAME: WEBHOOK.user,
-  });
+  }, GATEWAY_NODE_ARGS);
   try {
     await waitUntilUp(`${sandboxUrl}/health`, sandbox);
     await waitUntilUp(`${gatewayUrl}/health/ready`, gateway);

@@ -30,6 +30,9 @@ import { withValidationConstraints } from './openapi/validation-constraints';
 export async function createGatewayApp(options: AppModuleOptions = {}): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     abortOnError: false,
+    // Nest's lines before the logger is set stay buffered; a start that fails prints nothing of them, only the
+    // one line main() writes (with the stack at LOG_LEVEL=debug).
+    autoFlushLogs: false,
     bufferLogs: true,
     rawBody: true,
   });

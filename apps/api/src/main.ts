@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { AppConfigService, loadAppConfig, readEnvironment } from '@app/config';
 import { Logger } from '@nestjs/common';
 import cluster from 'node:cluster';
+import { inspect } from 'node:util';
 
 import { createGatewayApp } from './configure-app';
 import { WORKER_READY, runCluster } from './gateway-cluster';
@@ -26,8 +27,25 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Start-up failures (bad configuration, unreachable database) end the process with a readable reason.
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`LMS Gateway failed to start: ${message}\n`);
+  // Start-up failures (bad configuration, unreachable database, port taken) end the process with one readable
+  // line; the stack and causes only at LOG_LEVEL=debug or trace.
+  process.stderr.write(`LMS Gateway failed to start: ${startFailure(error)}\n`);
+  if (error instanceof Error && debugLogging()) process.stderr.write(`${inspect(error)}\n`);
   process.exit(1);
 });
+
+function startFailure(error: unknown): string {
+  const { address, code, port } = error as { address?: string; code?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    return `${address ?? ''}:${port ?? ''} is already in use (PORT=${port ?? ''}); stop what holds it or set PORT`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function debugLogging(): boolean {
+  try {
+    return ['debug', 'trace'].includes(loadAppConfig(readEnvironment()).log.level);
+  } catch {
+    return false;
+  }
+}

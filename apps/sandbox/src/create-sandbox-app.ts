@@ -3,13 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
 import { SandboxConfig } from './sandbox.config';
+import { SandboxLogger } from './sandbox-logger';
 import { SandboxModule } from './sandbox.module';
 
 /** Used by `main.ts` and by tests, so the sandbox under test is the one `npm start` runs. */
 export async function createSandboxApp(config: SandboxConfig, options: { logger?: boolean } = {}) {
   const app = await NestFactory.create<NestExpressApplication>(SandboxModule.forRoot(config), {
     abortOnError: false,
-    logger: options.logger === false ? false : ['error', 'warn', 'log'],
+    logger: options.logger === false ? false : new SandboxLogger(),
     rawBody: true,
   });
   app.useBodyParser('json', { limit: '5mb' });

@@ -130,7 +130,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Bazaar materials stored in a course
+         * Bazaar materials stored in a course, oldest first (keyset-paged: limit, cursor)
          * @description A student's or teacher's token must list the course in its contexts (403 CONTEXT_NOT_IN_TOKEN)
          */
         get: operations["MaterialsController_list"];
@@ -157,6 +157,66 @@ export interface paths {
          * @description A teacher's token must list the course in its contexts (403 CONTEXT_NOT_IN_TOKEN)
          */
         delete: operations["MaterialsController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live stream of the events the caller may see
+         * @description Server-Sent Events: each message has `id` = the event's position (its seq), `event` = its type (bazaar.material_added, bazaar.material_removed, course.import_finished, learner.deleted, registration.completed, registration.deleted_upstream, registration.progress_changed) and `data` = its JSON payload {type, timestamp, data}, exactly as webhooks deliver it. The first message carries only the starting position as `id` and a `retry:` hint; a comment line (`: heartbeat`) comes every EVENT_STREAM_HEARTBEAT_MS (15 s). Resume with the Last-Event-ID header (sent by EventSource on reconnect) or ?last_event_id= on a first connect: the missed events are replayed in order from the stored outbox; with neither, the stream starts now. Filtered by the caller: a student sees their own registrations' events, a teacher their token's courses, admins and API keys everything. Browsers authenticate with ?ticket= (POST /api/v1/events/stream-tickets), servers with Authorization: Bearer. At most EVENT_STREAM_MAX_PER_CALLER open streams per caller and instance (429 STREAM_LIMIT).
+         */
+        get: operations["EventStreamController_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/stream-tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a ticket to open the event stream from a browser
+         * @description A single-use ticket standing for the bearer of this request, valid EVENT_STREAM_TICKET_TTL_S (60 s), on any instance: open the stream with it from a browser (new EventSource(".../api/v1/events/stream?ticket=…")). Get a new one for every (re)connect; never put the token itself in a URL.
+         */
+        post: operations["EventStreamController_issueTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/learners/{learner_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase a learner's data here and on SCORM Cloud (admin)
+         * @description Erases the learner's registrations, progress, names and raw postbacks here and asks SCORM Cloud to erase theirs (v2: POST /learner/{learnerId}/delete-information, asynchronous, on behalf of SCORM_CLOUD_REALM_USER_EMAIL; v1: the learner's registrations deleted), then announces learner.deleted. Idempotent: repeated when nothing is left, it answers the same receipt with repeated=true. When SCORM Cloud fails nothing is erased and the request can be repeated.
+         */
+        delete: operations["LearnersController_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -449,6 +509,7 @@ export interface components {
              *     - `HTTP_ERROR` 4xx: another HTTP-level refusal
              *     - `INTERNAL_ERROR` 500: a bug; quote the request id
              *     - `LAST_NAME_MISMATCH` 403: the last name differs from the user token
+             *     - `LEARNER_DELETION_NOT_CONFIGURED` 503: erasing a learner's data on SCORM Cloud v2 needs SCORM_CLOUD_REALM_USER_EMAIL
              *     - `MALFORMED_BODY` 400: the body cannot be parsed for its Content-Type or Content-Encoding
              *     - `MALFORMED_REQUEST` 400: the request is not valid HTTP
              *     - `MATERIAL_NOT_FOUND` 404: no such material in the course
@@ -492,6 +553,10 @@ export interface components {
              *     - `SCORM_KEYS_INVALID` 500: the SCORM token keys are not an RSA key pair (start-up)
              *     - `SCORM_KEYS_MISMATCH` 500: the SCORM token public key does not match the private key (start-up)
              *     - `SCORM_KEYS_MISSING` 500: the SCORM token key files are missing (start-up)
+             *     - `SHUTTING_DOWN` 503: this instance is shutting down; reconnect (to another instance)
+             *     - `STREAM_LIMIT` 429: the caller already holds the most event streams allowed on this instance (Retry-After)
+             *     - `STREAM_TICKET_EXPIRED` 401: the event stream ticket has expired; get a new one
+             *     - `STREAM_TICKET_INVALID` 401: the event stream ticket is unknown or was already used
              *     - `TOKEN_EXPIRED` 401: the bearer token has expired
              *     - `TOKEN_INVALID` 401: the bearer token is not a valid API key or LMS token, or a claim is malformed
              *     - `TOKEN_SCOPE_MISSING` 401: the user token lacks a scope claim (production)
@@ -697,6 +762,7 @@ export interface components {
          *     - `HTTP_ERROR` 4xx: another HTTP-level refusal
          *     - `INTERNAL_ERROR` 500: a bug; quote the request id
          *     - `LAST_NAME_MISMATCH` 403: the last name differs from the user token
+         *     - `LEARNER_DELETION_NOT_CONFIGURED` 503: erasing a learner's data on SCORM Cloud v2 needs SCORM_CLOUD_REALM_USER_EMAIL
          *     - `MALFORMED_BODY` 400: the body cannot be parsed for its Content-Type or Content-Encoding
          *     - `MALFORMED_REQUEST` 400: the request is not valid HTTP
          *     - `MATERIAL_NOT_FOUND` 404: no such material in the course
@@ -740,6 +806,10 @@ export interface components {
          *     - `SCORM_KEYS_INVALID` 500: the SCORM token keys are not an RSA key pair (start-up)
          *     - `SCORM_KEYS_MISMATCH` 500: the SCORM token public key does not match the private key (start-up)
          *     - `SCORM_KEYS_MISSING` 500: the SCORM token key files are missing (start-up)
+         *     - `SHUTTING_DOWN` 503: this instance is shutting down; reconnect (to another instance)
+         *     - `STREAM_LIMIT` 429: the caller already holds the most event streams allowed on this instance (Retry-After)
+         *     - `STREAM_TICKET_EXPIRED` 401: the event stream ticket has expired; get a new one
+         *     - `STREAM_TICKET_INVALID` 401: the event stream ticket is unknown or was already used
          *     - `TOKEN_EXPIRED` 401: the bearer token has expired
          *     - `TOKEN_INVALID` 401: the bearer token is not a valid API key or LMS token, or a claim is malformed
          *     - `TOKEN_SCOPE_MISSING` 401: the user token lacks a scope claim (production)
@@ -754,7 +824,7 @@ export interface components {
          *     - `WEBHOOK_CREDENTIALS_INVALID` 401: the postback credentials are wrong
          * @enum {string}
          */
-        ErrorCode: "AUTH_MALFORMED" | "AUTH_MISSING" | "AUTH_RATE_LIMITED" | "BAD_REQUEST" | "BAZAAR_ACCESS_DENIED" | "BAZAAR_AUTH_REJECTED" | "BAZAAR_BAD_REQUEST" | "BAZAAR_BAD_RESPONSE" | "BAZAAR_PARAMS_INVALID" | "BAZAAR_STATE_EXPIRED" | "BAZAAR_STATE_MISSING" | "BAZAAR_STATE_UNKNOWN" | "BAZAAR_STATE_USED" | "BAZAAR_TIMEOUT" | "BAZAAR_UNAVAILABLE" | "BODY_TOO_DEEP" | "CITY_ID_MISMATCH" | "CONTEXT_NOT_IN_TOKEN" | "COURSE_NOT_FOUND" | "DATABASE_UNAVAILABLE" | "EMAIL_MISMATCH" | "FIRST_NAME_MISMATCH" | "FORBIDDEN" | "HEADERS_TOO_LARGE" | "HTTP_ERROR" | "INTERNAL_ERROR" | "LAST_NAME_MISMATCH" | "MALFORMED_BODY" | "MALFORMED_REQUEST" | "MATERIAL_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "NOT_A_ZIP" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "POSTBACK_DATA_MISSING" | "POSTBACK_INVALID" | "POSTBACK_MALFORMED_JSON" | "POSTBACK_MALFORMED_XML" | "POSTBACK_METHOD_NOT_ALLOWED" | "POSTBACK_TOKEN_INVALID" | "POSTBACK_TOKEN_MISMATCH" | "POSTBACK_UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REGISTRATION_DELETED_UPSTREAM" | "REGISTRATION_EXISTS" | "REGISTRATION_EXISTS_UPSTREAM" | "REGISTRATION_FORBIDDEN" | "REGISTRATION_NOT_FOUND" | "REQUEST_ABORTED" | "REQUEST_TIMEOUT" | "RETURN_URL_NOT_ALLOWED" | "ROLE_FORBIDDEN" | "ROLE_MISMATCH" | "ROUTE_NOT_FOUND" | "SCHOOL_ID_MISMATCH" | "SCORM_CLOUD_AUTH_REJECTED" | "SCORM_CLOUD_BAD_REQUEST" | "SCORM_CLOUD_CONFLICT" | "SCORM_CLOUD_IMPORT_FAILED" | "SCORM_CLOUD_MALFORMED_RESPONSE" | "SCORM_CLOUD_NOT_FOUND" | "SCORM_CLOUD_RATE_LIMITED" | "SCORM_CLOUD_TIMEOUT" | "SCORM_CLOUD_UNAVAILABLE" | "SCORM_CLOUD_UNREACHABLE" | "SCORM_CLOUD_V1_REFUSED" | "SCORM_KEYS_INVALID" | "SCORM_KEYS_MISMATCH" | "SCORM_KEYS_MISSING" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_SCOPE_MISSING" | "TOO_MANY_PARAMETERS" | "UNAUTHENTICATED" | "UNSTORABLE_CHARACTER" | "UNSUPPORTED_CHARSET" | "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE" | "USER_MISMATCH" | "VALIDATION_FAILED" | "WEBHOOK_CREDENTIALS_INVALID";
+        ErrorCode: "AUTH_MALFORMED" | "AUTH_MISSING" | "AUTH_RATE_LIMITED" | "BAD_REQUEST" | "BAZAAR_ACCESS_DENIED" | "BAZAAR_AUTH_REJECTED" | "BAZAAR_BAD_REQUEST" | "BAZAAR_BAD_RESPONSE" | "BAZAAR_PARAMS_INVALID" | "BAZAAR_STATE_EXPIRED" | "BAZAAR_STATE_MISSING" | "BAZAAR_STATE_UNKNOWN" | "BAZAAR_STATE_USED" | "BAZAAR_TIMEOUT" | "BAZAAR_UNAVAILABLE" | "BODY_TOO_DEEP" | "CITY_ID_MISMATCH" | "CONTEXT_NOT_IN_TOKEN" | "COURSE_NOT_FOUND" | "DATABASE_UNAVAILABLE" | "EMAIL_MISMATCH" | "FIRST_NAME_MISMATCH" | "FORBIDDEN" | "HEADERS_TOO_LARGE" | "HTTP_ERROR" | "INTERNAL_ERROR" | "LAST_NAME_MISMATCH" | "LEARNER_DELETION_NOT_CONFIGURED" | "MALFORMED_BODY" | "MALFORMED_REQUEST" | "MATERIAL_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "NOT_A_ZIP" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "POSTBACK_DATA_MISSING" | "POSTBACK_INVALID" | "POSTBACK_MALFORMED_JSON" | "POSTBACK_MALFORMED_XML" | "POSTBACK_METHOD_NOT_ALLOWED" | "POSTBACK_TOKEN_INVALID" | "POSTBACK_TOKEN_MISMATCH" | "POSTBACK_UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REGISTRATION_DELETED_UPSTREAM" | "REGISTRATION_EXISTS" | "REGISTRATION_EXISTS_UPSTREAM" | "REGISTRATION_FORBIDDEN" | "REGISTRATION_NOT_FOUND" | "REQUEST_ABORTED" | "REQUEST_TIMEOUT" | "RETURN_URL_NOT_ALLOWED" | "ROLE_FORBIDDEN" | "ROLE_MISMATCH" | "ROUTE_NOT_FOUND" | "SCHOOL_ID_MISMATCH" | "SCORM_CLOUD_AUTH_REJECTED" | "SCORM_CLOUD_BAD_REQUEST" | "SCORM_CLOUD_CONFLICT" | "SCORM_CLOUD_IMPORT_FAILED" | "SCORM_CLOUD_MALFORMED_RESPONSE" | "SCORM_CLOUD_NOT_FOUND" | "SCORM_CLOUD_RATE_LIMITED" | "SCORM_CLOUD_TIMEOUT" | "SCORM_CLOUD_UNAVAILABLE" | "SCORM_CLOUD_UNREACHABLE" | "SCORM_CLOUD_V1_REFUSED" | "SCORM_KEYS_INVALID" | "SCORM_KEYS_MISMATCH" | "SCORM_KEYS_MISSING" | "SHUTTING_DOWN" | "STREAM_LIMIT" | "STREAM_TICKET_EXPIRED" | "STREAM_TICKET_INVALID" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_SCOPE_MISSING" | "TOO_MANY_PARAMETERS" | "UNAUTHENTICATED" | "UNSTORABLE_CHARACTER" | "UNSUPPORTED_CHARSET" | "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE" | "USER_MISMATCH" | "VALIDATION_FAILED" | "WEBHOOK_CREDENTIALS_INVALID";
         ImportJobDto: {
             course_id: string | null;
             job_id: string;
@@ -791,6 +861,28 @@ export interface components {
              * @example https://lms.example.edu/courses/7
              */
             redirect_url?: string;
+        };
+        LearnerDeletionReceiptDto: {
+            /** Format: date-time */
+            deleted_at: string;
+            /**
+             * @description Rows erased here, by kind (registrations with the learner names, progress, postbacks, ...)
+             * @example {
+             *       "postbacks": 12,
+             *       "progress": 2,
+             *       "registrations": 2
+             *     }
+             */
+            erased: {
+                [key: string]: number;
+            };
+            /** @example learner-9 */
+            learner_id: string;
+            /** @example del_0b4c2a9e-6f1d-4f7e-9a57-3c1e2d4b5a6f */
+            receipt_id: string;
+            /** @description True when this answer repeats the receipt of an earlier deletion (nothing was left) */
+            repeated: boolean;
+            scorm_cloud: components["schemas"]["UpstreamLearnerErasureDto"];
         };
         LearnerProgressDto: {
             learner_id: string;
@@ -832,7 +924,12 @@ export interface components {
         MaterialListDto: {
             /** @example course-21 */
             context_id: string;
+            /** @example 50 */
+            limit: number;
+            /** @description Oldest first */
             materials: components["schemas"]["MaterialDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
         };
         PostbackAcceptedDto: {
             /** @description Already stored earlier (same registration, instance and update time, or same body) */
@@ -897,6 +994,33 @@ export interface components {
             token: string;
             /** @example Bearer */
             token_type: string;
+        };
+        StreamTicketDto: {
+            /**
+             * @description Seconds until the ticket can no longer open a stream
+             * @example 60
+             */
+            expires_in: number;
+            /**
+             * @description Use once, as ?ticket= on GET /api/v1/events/stream
+             * @example stk_…
+             */
+            ticket: string;
+        };
+        UpstreamLearnerErasureDto: {
+            /** @enum {string} */
+            api: "v1" | "v2";
+            /** @description v1: registrations SCORM Cloud no longer had */
+            registrations_already_gone?: number;
+            /** @description v1: registrations deleted on SCORM Cloud */
+            registrations_deleted?: number;
+            /** @example POST /learner/{learnerId}/delete-information */
+            request: string;
+            /**
+             * @description accepted: SCORM Cloud v2 erases in the background; deleted: v1 deleted the registrations
+             * @enum {string}
+             */
+            status: "accepted" | "deleted";
         };
         ViewRequestDto: {
             /** @example Helsinki */
@@ -1022,10 +1146,20 @@ export interface components {
             items: components["schemas"]["WebhookEventDto"][];
             /** @example 50 */
             limit: number;
-            /** @example 0 */
-            offset: number;
-            /** @example 137 */
-            total: number;
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            next_cursor: string | null;
+            /**
+             * @deprecated
+             * @description Only when the request paged by `offset`
+             * @example 0
+             */
+            offset?: number;
+            /**
+             * @deprecated
+             * @description Only when the request paged by `offset`
+             * @example 137
+             */
+            total?: number;
         };
     };
     responses: never;
@@ -1543,7 +1677,11 @@ export interface operations {
     };
     MaterialsController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The next_cursor of the previous page; absent for the first page */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path: {
                 /** @description Course or page identifier */
@@ -1697,6 +1835,278 @@ export interface operations {
                      *       "message": "Only a teacher or an admin may add Bazaar material to a course",
                      *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
                      *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    EventStreamController_stream: {
+        parameters: {
+            query?: {
+                /** @description Resume after this event id on the first connect (a reconnecting EventSource sends the Last-Event-ID header instead, which wins). Neither: only events from now on. */
+                last_event_id?: string;
+                /** @description A single-use stream ticket from POST /api/v1/events/stream-tickets, for browsers (EventSource cannot send an Authorization header). Without it, send Authorization: Bearer. */
+                ticket?: string;
+            };
+            header?: {
+                /** @description Resume after this event id (EventSource sends it on reconnect) */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The event stream (stays open) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example id: 41
+                     *     retry: 3000
+                     *
+                     *     id: 42
+                     *     event: registration.completed
+                     *     data: {"type":"registration.completed",…}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            /** @description AUTH_MISSING, TOKEN_*, STREAM_TICKET_INVALID (unknown or used), STREAM_TICKET_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "TOKEN_INVALID",
+                     *       "error": "Unauthorized",
+                     *       "message": "The bearer token is not a valid API key or LMS token",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description STREAM_LIMIT (Retry-After), AUTH_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "BAD_REQUEST",
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too Many Requests",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    EventStreamController_issueTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description The ticket, and how long it stays valid */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicketDto"];
+                };
+            };
+        };
+    };
+    LearnersController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                learner_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LearnerDeletionReceiptDto"];
+                };
+            };
+            /** @description SCORM Cloud refused or failed; nothing was erased */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "BAD_REQUEST",
+                     *       "error": "Bad Gateway",
+                     *       "message": "Bad Gateway",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 502
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description LEARNER_DELETION_NOT_CONFIGURED: v2 without SCORM_CLOUD_REALM_USER_EMAIL */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "error": "Service Unavailable",
+                     *       "message": "The gateway cannot reach its database; nothing was stored or changed. Try again shortly.",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 503
                      *     }
                      */
                     "application/json": components["schemas"]["ApiErrorDto"];
@@ -2579,8 +2989,24 @@ export interface operations {
     WebhookEventsController_list: {
         parameters: {
             query?: {
+                /** @description Only postbacks about this course's registrations */
+                course_id?: string;
+                /** @description The next_cursor of the previous page; absent for the first page */
+                cursor?: string;
+                /** @description Only postbacks about this learner's registrations */
+                learner_id?: string;
                 limit?: number;
+                /**
+                 * @deprecated
+                 * @description Page by position (the list before cursors): slower the deeper it goes, and it answers `offset` and `total` (a COUNT of every match). Use `cursor`; the two cannot be combined.
+                 */
                 offset?: number;
+                /** @description Only postbacks the projection handled this way */
+                outcome?: "applied" | "stale" | "unknown_registration";
+                /** @description Received strictly before this time (ISO 8601) */
+                received_before?: string;
+                /** @description Received at or after this time (ISO 8601) */
+                received_from?: string;
                 /** @description Only postbacks about this registration */
                 registration_id?: string;
             };

@@ -1,4 +1,5 @@
 import { Clock, SystemClock } from '@app/common';
+import { EventsModule } from '@app/events';
 import { CoordinationModule } from '@app/persistence';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -21,7 +22,11 @@ import { BazaarRequestsRepository } from './repositories/bazaar-requests.reposit
 @Module({
   controllers: [BazaarCallbackController, BazaarController, MaterialsController],
   exports: [BazaarService, MaterialsService],
-  imports: [CoordinationModule, TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity])],
+  imports: [
+    CoordinationModule,
+    EventsModule,
+    TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity]),
+  ],
   providers: [
     BazaarCallbackService,
     BazaarClient,

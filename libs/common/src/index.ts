@@ -5,6 +5,7 @@ export * from './errors/domain.error';
 export * from './errors/error-response';
 export * from './http/body-limits';
 export * from './http/content-type.interceptor';
+export * from './http/cursor-page';
 export * from './http/request-id';
 export * from './http/return-url.policy';
 export * from './http/route-methods';

@@ -10,7 +10,7 @@ import { DatabasePoolMetrics } from './database-pool.metrics';
 import { runMigrationsSerialised } from './migration.runner';
 import { PERSISTENCE_MIGRATIONS } from './migrations';
 import { SqlitePragmas } from './sqlite-pragmas';
-import { SqliteProcessLock } from './sqlite-process.lock';
+import { DatabaseInUseError, SqliteProcessLock } from './sqlite-process.lock';
 
 export interface PersistenceOptions {
   /** Every feature library's migrations; they run in timestamp order at start-up, after the platform's own. */
@@ -37,13 +37,20 @@ export function typeOrmOptions(database: DatabaseConfig, migrations: MixedList<F
       url: database.url,
     };
   }
-  if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
-  return {
+  const sqlite = {
     ...common,
     database: database.path,
     prepareDatabase: (db: { pragma(source: string): unknown }) => SqlitePragmas.apply(db),
-    type: 'better-sqlite3',
+    type: 'better-sqlite3' as const,
   };
+  if (database.path !== ':memory:') {
+    try {
+      mkdirSync(dirname(database.path), { recursive: true });
+    } catch (error) {
+      throw new DatabaseUnavailableError(sqlite, error);
+    }
+  }
+  return sqlite;
 }
 
 /** Start-up stops with this when the database named by DATABASE_URL cannot be opened or migrated. */
@@ -56,6 +63,16 @@ export class DatabaseUnavailableError extends Error {
       { cause },
     );
     this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** The one-process lock beside the SQLite file; a file that cannot be made there names DATABASE_URL. */
+function acquireSqliteLock(settings: DataSourceOptions): SqliteProcessLock {
+  try {
+    return SqliteProcessLock.acquire(String(settings.database));
+  } catch (error) {
+    if (error instanceof DatabaseInUseError) throw error;
+    throw new DatabaseUnavailableError(settings, error);
   }
 }
 
@@ -80,7 +97,7 @@ export class PersistenceModule {
             // Before the file is opened: a second process must not even run its migrations against it.
             const lock =
               settings.type === 'better-sqlite3' && settings.database !== ':memory:'
-                ? SqliteProcessLock.acquire(String(settings.database))
+                ? acquireSqliteLock(settings)
                 : undefined;
             const dataSource = new DataSource(settings);
             try {

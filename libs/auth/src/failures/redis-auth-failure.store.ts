@@ -1,5 +1,5 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 
 import {
   AuthFailureStore,
@@ -47,7 +47,10 @@ export class RedisAuthFailureStore implements AuthFailureStore, OnApplicationShu
   private lastError = 0;
 
   constructor(url: string) {
-    this.redis = new Redis(url, { commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 });
+    // Loaded only here, when REDIS_URL is set: a gateway without Redis never holds the client in memory.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { default: RedisClient } = require('ioredis') as typeof import('ioredis');
+    this.redis = new RedisClient(url, { commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 });
     this.redis.on('error', (error: unknown) => this.warn(error));
     this.redis.defineCommand('countAuthFailure', { lua: COUNT_SCRIPT, numberOfKeys: 2 });
   }

@@ -1,3 +1,4 @@
+import { CursorPageQueryDto, PageLimit } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 
@@ -22,4 +23,11 @@ export class MaterialParamsDto extends ContextParamsDto {
   })
   @Matches(RESOURCE_UID_PATTERN, { message: 'uid must be a UUID or a 1-128 character id without spaces' })
   uid: string;
+}
+
+/** `GET /api/v1/contexts/{context_id}/materials`: oldest first, keyset-paged. */
+export class ListMaterialsQueryDto extends CursorPageQueryDto {
+  // The default is the maximum: a course's whole list, as before paging, for all but the largest courses.
+  @PageLimit({ default: 500, max: 500 })
+  limit?: number;
 }

@@ -26,6 +26,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
         { err: error, code: body.code, request_id: requestId },
         `${req.method} ${req.path} failed with ${status} ${body.code}`,
       );
+    } else if ((res as { log?: unknown }).log) {
+      // The request logger (pino-http) writes the request's one line when it completes; it carries these.
+      res.locals.apiError = { code: body.code, message: body.message };
     } else if (status !== HttpStatus.NOT_FOUND) {
       this.logger.warn({ code: body.code, request_id: requestId }, `${req.method} ${req.path}: ${body.message}`);
     }

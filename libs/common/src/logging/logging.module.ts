@@ -1,6 +1,6 @@
 import { AppConfigService } from '@app/config';
 import { Global, Module } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { DestinationStream } from 'pino';
 import type { Options } from 'pino-http';
@@ -35,6 +35,30 @@ export const REDACTED_PATHS = [
   '*.privateKey',
 ];
 
+/**
+ * Nest's start-up chatter: a line per module initialised and per route mapped (about 115 lines) says nothing an
+ * operator acts on; it is logged at debug level instead of info.
+ */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+/** What the exception filter leaves on `res.locals` for the request's one log line (see AllExceptionsFilter). */
+export interface LoggedApiError {
+  code: string;
+  message: string;
+}
+
+type LoggedResponse = ServerResponse & { locals?: { apiError?: LoggedApiError } };
+
+function apiErrorOf(res: ServerResponse): LoggedApiError | undefined {
+  return (res as LoggedResponse).locals?.apiError;
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const at = url.indexOf('?');
+  return at < 0 ? url : url.slice(0, at);
+}
+
 /** Synchronous file writes, so every line is on disk even when the process is killed. */
 function withDestination(file: string | undefined, options: Options): Options | [Options, DestinationStream] {
   return file ? [options, pino.destination({ dest: file, mkdir: true, sync: true })] : options;
@@ -51,7 +75,37 @@ function withDestination(file: string | undefined, options: Options): Options | 
           autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
           customLogLevel: (_req, res, err) =>
             err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+          // One line per request: a refused request's code and message join its completion line.
+          customSuccessMessage: (req, res) => {
+            const error = apiErrorOf(res);
+            return error
+              ? `${req.method} ${pathOf(req)} ${res.statusCode} ${error.code}: ${error.message}`
+              : 'request completed';
+          },
+          customSuccessObject: (_req, res, value: object) => {
+            const error = apiErrorOf(res);
+            return error ? { ...value, code: error.code } : value;
+          },
           genReqId: generateRequestId,
+          hooks: {
+            logMethod(this: pino.Logger, args: unknown[], method: (...a: unknown[]) => void, level: number) {
+              const first = args[0] as { context?: unknown } | undefined;
+              const context = typeof first === 'object' && first ? first.context : undefined;
+              if (level === 30 && typeof context === 'string' && START_UP_CONTEXTS.has(context)) {
+                if (this.isLevelEnabled('debug')) this.debug(...(args as [object, string]));
+                return;
+              }
+              // app.listen() logs its listen error before main() prints it once, naming PORT.
+              if (
+                context === 'NestApplication' &&
+                typeof args[1] === 'string' &&
+                args[1].startsWith('Error: listen ')
+              ) {
+                return;
+              }
+              method.apply(this, args);
+            },
+          },
           level: config.log.level,
           redact: { censor: '[Redacted]', paths: REDACTED_PATHS },
           serializers: {

@@ -1,7 +1,7 @@
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 interface Subscription {
@@ -62,7 +62,10 @@ export class DatabaseNotifications implements OnApplicationShutdown {
   private connect(): void {
     if (this.client || this.connecting || this.closed || this.config.database.type !== 'postgres') return;
     this.connecting = true;
-    const client = new Client({ connectionString: this.config.database.url, connectionTimeoutMillis: 5000 });
+    // pg is loaded only on PostgreSQL: a SQLite gateway never holds the driver in memory.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Client: PgClient } = require('pg') as typeof import('pg');
+    const client = new PgClient({ connectionString: this.config.database.url, connectionTimeoutMillis: 5000 });
     const lost = (error?: unknown) => {
       if (this.client === client) this.client = undefined;
       if (this.closed) return;
