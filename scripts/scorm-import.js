@@ -51,14 +51,19 @@ function settings(options) {
 }
 
 /**
- * The LMS's typed client (clients/typescript, generated from the gateway's OpenAPI document), as `npm run build`
- * compiles it, or from its TypeScript sources when nothing is built yet.
+ * The LMS's typed client (clients/typescript, generated from the gateway's OpenAPI document), from its TypeScript
+ * sources (swc, as the tests run them), so it is never older than the checkout; without the dev dependencies, as
+ * `npm run build:client` compiled it.
  */
 function loadClient() {
-  const built = join(root, 'clients/typescript/dist/index.js');
-  if (existsSync(built)) return require(built);
-  require(join(root, 'test/support/swc-register.js'));
-  return require(join(root, 'clients/typescript/src/index.ts'));
+  try {
+    require(join(root, 'test/support/swc-register.js'));
+    return require(join(root, 'clients/typescript/src/index.ts'));
+  } catch (error) {
+    const built = join(root, 'clients/typescript/dist/index.js');
+    if (existsSync(built)) return require(built);
+    throw error;
+  }
 }
 
 /** `{ status, body }` of a client call, the body being the answer or the gateway's error body. */
