@@ -16,7 +16,8 @@ import { MaterialViewEntity } from './entities/material-view.entity';
 import { MaterialEntity } from './entities/material.entity';
 import { MaterialsController } from './materials.controller';
 import { MaterialsService } from './materials.service';
-import { BazaarRequestsRepository } from './repositories/bazaar-requests.repository';
+import { BrowseStateRepository } from './repositories/browse-state.repository';
+import { MaterialRepository } from './repositories/material.repository';
 
 /** The Bazaar LMS interface (the Bazaar spec): browse, add callback, cancel, view, and the materials per course. */
 @Module({
@@ -31,9 +32,10 @@ import { BazaarRequestsRepository } from './repositories/bazaar-requests.reposit
     BazaarCallbackService,
     BazaarClient,
     BazaarRequestSigner,
-    BazaarRequestsRepository,
     BazaarService,
+    BrowseStateRepository,
     BrowseStateService,
+    MaterialRepository,
     MaterialsService,
     { provide: Clock, useClass: SystemClock },
   ],
