@@ -9,7 +9,8 @@
  *
  * Run: `npm run bench -- bazaar` (builds first) or, after `npm run build`, `node bench/bazaar.bench.js`.
  * Env: BENCH_DURATION (s per measurement, default 3), BENCH_CONNECTIONS (1), BENCH_GATEWAY_NODE_ARGS (e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateway; summarise with bench/cpu-profile-summary.js).
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateway; summarise with bench/cpu-profile-summary.js),
+ * BENCH_GATEWAY_MAIN (another build's dist/.../main.js, to compare two versions against the same sandbox).
  */
 const autocannon = require('autocannon');
 const { createHmac } = require('node:crypto');
@@ -121,7 +122,7 @@ async function main() {
     SANDBOX_STATE_FILE: '',
   });
   const gateway = startNode(
-    GATEWAY_MAIN,
+    process.env.BENCH_GATEWAY_MAIN ?? GATEWAY_MAIN,
     {
       ALLOWED_RETURN_ORIGINS: sandboxUrl,
       API_KEYS: `bench:${API_KEY}`,
