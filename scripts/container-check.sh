@@ -209,6 +209,8 @@ check "/health/ready answers 200" wait_ready "$port" lms-check-sqlite-$$
 check "a postback is accepted (200)" postback "$port" container-check-sqlite
 check "and stored (GET /api/v1/webhooks/events)" stored "$port" container-check-sqlite
 check "the HEALTHCHECK passes (podman healthcheck run)" "${P[@]}" healthcheck run lms-check-sqlite-$$
+sleep 20
+echo "  gateway RSS 20 s after the postback: $("${P[@]}" exec lms-check-sqlite-$$ awk '/VmRSS/ { printf "%.0f MB", $2 / 1024 }' /proc/1/status)"
 check "SIGTERM stops it within 10 s with exit 0" graceful_stop lms-check-sqlite-$$
 files=$("${P[@]}" run --rm --network none "${ULIMITS[@]}" --no-healthcheck -v "$volume:/data" --entrypoint /bin/ls "$IMAGE" /data | tr '\n' ' ' || true)
 echo "  /data after the stop: $files"
