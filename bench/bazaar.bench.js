@@ -8,7 +8,8 @@
  * the gateway's own cost rather than queueing on a shared machine.
  *
  * Run: `npm run bench -- bazaar` (builds first) or, after `npm run build`, `node bench/bazaar.bench.js`.
- * Env: BENCH_DURATION (s per measurement, default 3), BENCH_CONNECTIONS (1).
+ * Env: BENCH_DURATION (s per measurement, default 3), BENCH_CONNECTIONS (1), BENCH_GATEWAY_NODE_ARGS (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateway; summarise with bench/cpu-profile-summary.js).
  */
 const autocannon = require('autocannon');
 const { createHmac } = require('node:crypto');
@@ -134,7 +135,7 @@ async function main() {
     SCORM_PRIVATE_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_private_key.pem'),
     SCORM_PUBLIC_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_public_key.pem'),
     WEBHOOK_RECONCILE_INTERVAL_MS: '0',
-  });
+  }, { nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean) });
   try {
     await waitUntilUp(`${sandboxUrl}/health`, sandbox);
     await waitUntilUp(`${gatewayUrl}/health`, gateway);

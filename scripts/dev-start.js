@@ -22,8 +22,12 @@ const sandboxOrigins = [sandboxUrl, `http://127.0.0.1:${sandboxPort}`];
 const withSandbox = (value, fallback) =>
   [...new Set([...(value || fallback).split(','), ...sandboxOrigins].map((o) => o.trim()).filter(Boolean))].join(',');
 
+// The sandbox's demo LMS back end receives every event, signed with a secret it knows (apps/sandbox/src/sandbox.config.ts).
+const lmsWebhookSecret = userEnv.SANDBOX_LMS_WEBHOOK_SECRET || 'whsec_ZGVtby1sbXMtYmFjay1lbmQtd2ViaG9vay1zZWNyZXQ=';
+const lmsWebhooks = { event_types: ['*'], name: 'demo-lms', secret: lmsWebhookSecret, url: `http://127.0.0.1:${sandboxPort}/lms/webhooks` };
 const demo = {
   BAZAAR_BASE_URL: `http://127.0.0.1:${sandboxPort}/bazaar/api/v1`,
+  EVENT_SUBSCRIPTIONS: JSON.stringify([lmsWebhooks]),
   PUBLIC_BASE_URL: gatewayUrl,
   SANDBOX_PORT: String(sandboxPort),
 };
@@ -39,6 +43,7 @@ const sandboxEnv = {
   // The demo page plays the LMS, so it signs user tokens with the LMS secret the gateway verifies.
   ...(userEnv.LMS_JWT_SECRET && !userEnv.SANDBOX_DEMO_JWT_SECRET ? { SANDBOX_DEMO_JWT_SECRET: userEnv.LMS_JWT_SECRET } : {}),
   SANDBOX_GATEWAY_URL: userEnv.SANDBOX_GATEWAY_URL || gatewayUrl,
+  SANDBOX_LMS_WEBHOOK_SECRET: lmsWebhookSecret,
   SANDBOX_PORT: String(sandboxPort),
   SANDBOX_PUBLIC_URL: userEnv.SANDBOX_PUBLIC_URL || sandboxUrl,
 };
@@ -55,6 +60,7 @@ if (process.argv.includes('--reset')) {
   for (const file of [sqliteFile, `${sqliteFile}-wal`, `${sqliteFile}-shm`].map((f) => resolve(root, f))) rmSync(file, { force: true });
   if (sandboxEnv.SANDBOX_STATE_FILE && sandboxEnv.SANDBOX_STATE_FILE !== ':memory:') {
     rmSync(resolve(root, sandboxEnv.SANDBOX_STATE_FILE), { force: true });
+    rmSync(resolve(root, sandboxEnv.SANDBOX_STATE_FILE).replace(/(\.[^./]*)?$/, '-lms-webhooks.json'), { force: true });
   }
   console.log('Reset: the gateway database and the sandbox state start empty.');
 }

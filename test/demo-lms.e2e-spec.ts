@@ -99,7 +99,7 @@ describe('demo LMS page (sandbox) against the gateway', () => {
       .get('/api/v1/contexts/bio-7a-2026/materials')
       .set('Authorization', `Bearer ${body.token}`)
       .expect(200);
-    expect(list.body).toEqual({ context_id: 'bio-7a-2026', materials: [] });
+    expect(list.body).toEqual({ context_id: 'bio-7a-2026', limit: 500, materials: [], next_cursor: null });
   });
 
   it('answers the browser preflight only for origins in CORS_ORIGINS (npm start adds the sandbox)', async () => {

@@ -1,4 +1,5 @@
 import { FixedClock } from '@app/common';
+import { EVENTS_MIGRATIONS, EventOutbox, EventRepository, EventSignal } from '@app/events';
 import { SCORM_CLOUD_MIGRATIONS } from '@app/scorm-cloud';
 import { DataSource } from 'typeorm';
 
@@ -18,6 +19,7 @@ describe('RegistrationProgressService.applyMany', () => {
   let dataSource: DataSource;
   let clock: FixedClock;
   let service: RegistrationProgressService;
+  let events: EventRepository;
   let sequence = 0;
 
   const registration = async () => {
@@ -59,7 +61,10 @@ describe('RegistrationProgressService.applyMany', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const url = database.url;
-    const entities = { entities: [RegistrationEntity, RegistrationProgressEntity], migrations: SCORM_CLOUD_MIGRATIONS };
+    const entities = {
+      entities: [RegistrationEntity, RegistrationProgressEntity],
+      migrations: [...EVENTS_MIGRATIONS, ...SCORM_CLOUD_MIGRATIONS],
+    };
     dataSource = new DataSource(
       database.kind === 'postgres'
         ? { ...entities, type: 'postgres', url }
@@ -72,7 +77,15 @@ describe('RegistrationProgressService.applyMany', () => {
     await dataSource.initialize();
     await dataSource.runMigrations();
     clock = new FixedClock(at(100));
-    service = new RegistrationProgressService(dataSource, new RegistrationProgressRepository(dataSource), clock);
+    events = new EventRepository(dataSource);
+    // The signal only wakes readers in a running app; the outbox rows are what this suite checks.
+    const signal = { appendedIn: () => undefined } as unknown as EventSignal;
+    service = new RegistrationProgressService(
+      dataSource,
+      new RegistrationProgressRepository(dataSource),
+      clock,
+      new EventOutbox(events, signal),
+    );
   });
   afterAll(async () => {
     await dataSource?.destroy();
@@ -246,6 +259,43 @@ describe('RegistrationProgressService.applyMany', () => {
       await service.applyMany([update(id, { observedAt: at(495), score: 90, source: 'api', updated: at(505) })]),
     ).toEqual(['applied']);
     expect(await stored(id)).toMatchObject({ score: 90, source: 'api' });
+  });
+
+  it('announces each change in the outbox with what it replaced, completion once, and nothing for a repeat', async () => {
+    const id = await registration();
+    const from = await events.latestSeq();
+    const payloads = async () =>
+      (await events.after(from, 100, { registrationIds: [id] })).map((event) => JSON.parse(event.payload));
+    await service.applyMany([update(id, { score: 40, updated: at(10) })]);
+    await service.applyMany([update(id, { score: 40, updated: at(11) })]);
+    await service.applyMany([
+      update(id, { completion: 'COMPLETED', score: 90, success: 'PASSED', totalSeconds: 120, updated: at(20) }),
+      update(id, { score: 30, updated: at(5) }),
+    ]);
+    await service.applyMany([
+      update(id, { completion: 'COMPLETED', score: 95, success: 'PASSED', totalSeconds: 130, updated: at(30) }),
+    ]);
+    const announced = await payloads();
+    expect(announced.map((event) => event.type)).toEqual([
+      'registration.progress_changed',
+      'registration.progress_changed',
+      'registration.completed',
+      'registration.progress_changed',
+    ]);
+    expect(announced[0].data).toMatchObject({
+      course_id: 'course-1',
+      current: { completion: 'INCOMPLETE', score: 40 },
+      learner_id: expect.stringMatching(/^learner-/),
+      previous: null,
+      registration_id: id,
+    });
+    expect(announced[1].data).toMatchObject({
+      current: { completion: 'COMPLETED', score: 90, success: 'PASSED', total_seconds: 120 },
+      previous: { completion: 'INCOMPLETE', score: 40 },
+    });
+    expect(announced[2].data).toMatchObject({ registration_id: id, score: 90, success: 'PASSED' });
+    expect(announced[3].data).toMatchObject({ current: { score: 95 }, previous: { score: 90 } });
+    expect(announced.every((event) => event.timestamp === clock.now().toISOString())).toBe(true);
   });
 
   it('runs inside the caller transaction: a rollback leaves nothing behind', async () => {

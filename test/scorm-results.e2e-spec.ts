@@ -3,6 +3,7 @@ import request from 'supertest';
 
 import { ScormSandboxStore } from '../apps/sandbox/src/scorm-cloud/scorm-sandbox.store';
 import { scormPackage } from './fixtures/scorm/scorm-package';
+import { inspectDatabase } from './support/database-inspector';
 import { playInSandbox, waitFor } from './support/scorm-player';
 import { RunningGateway, RunningStack, TEST_SECRETS, startStack } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
@@ -143,6 +144,23 @@ describe.each(['v2', 'v1'] as const)('a registration deleted on SCORM Cloud (%s 
       .expect(200);
     expect(kept.body).toMatchObject({ progress: { score: 70, success: 'PASSED' }, status: 'deleted_upstream' });
     await request(gateway.url).post(`/api/v1/scorm/registrations/${id}/launch`).set(student).send({}).expect(410);
+    // Announced once, though the launch, the refresh and the second launch each found it gone.
+    const db = await inspectDatabase(gateway.database);
+    const events = await db.query<{ type: string; payload: string }>(
+      'SELECT type, payload FROM events WHERE registration_id = $1 ORDER BY seq',
+      [id],
+    );
+    await db.close();
+    expect(events.map((event) => event.type)).toEqual([
+      'registration.progress_changed',
+      'registration.completed',
+      'registration.deleted_upstream',
+    ]);
+    expect(JSON.parse(events[2].payload).data).toMatchObject({
+      course_id: 'gone-101',
+      learner_id: learner,
+      registration_id: id,
+    });
 
     const again = await request(gateway.url).post('/api/v1/scorm/registrations').set(student).send(body).expect(201);
     expect(again.body).toMatchObject({ progress: null, status: 'active' });

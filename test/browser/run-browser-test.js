@@ -4,11 +4,21 @@
  * Starts the BUILT gateway and sandbox (what `npm start` and the container run) as child processes on free
  * loopback ports with a temporary SQLite database and key pair, then walks the flows a newcomer clicks through:
  * a teacher adds a Bazaar material, a student opens it, enrols in a SCORM course, completes it in the sandbox
- * player and sees the progress arrive. Screenshots of every step go to artifacts/browser/ (git-ignored).
+ * player and sees the progress arrive on the gateway's event stream (the page does not poll for it). Screenshots
+ * of every step go to artifacts/browser/ (git-ignored).
  * Never downloads a browser: CHROMIUM_PATH (default /usr/bin/chromium) must exist (`apt-get install chromium`).
  */
 const { spawn, spawnSync } = require('node:child_process');
-const { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } = require('node:fs');
+const {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -24,6 +34,8 @@ const SANDBOX_MAIN = join(ROOT, 'dist/apps/sandbox/main.js');
 const MATERIAL_UID = 'dc38da67-bb73-4062-8c67-a6e76e6c8f69';
 const COURSE = 'bio-7a-2026';
 const SCORE = 85;
+/** The sandbox LMS back end's demo secret (apps/sandbox/src/sandbox.config.ts), as `npm start` subscribes it. */
+const LMS_WEBHOOK_SECRET = 'whsec_ZGVtby1sbXMtYmFjay1lbmQtd2ViaG9vay1zZWNyZXQ=';
 
 const children = [];
 const results = [];
@@ -92,7 +104,8 @@ function startChild(name, script, env) {
 async function waitForHealth(url, child, ms = 30_000) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (child.exited) throw new Error(`${child.label} exited (${child.exited.signal || child.exited.code}); see ${child.logFile}`);
+    if (child.exited)
+      throw new Error(`${child.label} exited (${child.exited.signal || child.exited.code}); see ${child.logFile}`);
     try {
       if ((await fetch(`${url}/health`)).ok) return;
     } catch {
@@ -123,6 +136,9 @@ async function startStack() {
     BAZAAR_BASE_URL: `${sandboxUrl}/bazaar/api/v1`,
     CORS_ORIGINS: `https://cloud.scorm.com,${sandboxUrl}`,
     DATABASE_URL: `sqlite:${join(workDir, 'gateway.sqlite')}`,
+    EVENT_SUBSCRIPTIONS: JSON.stringify([
+      { event_types: ['*'], name: 'demo-lms', secret: LMS_WEBHOOK_SECRET, url: `${sandboxUrl}/lms/webhooks` },
+    ]),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     PORT: String(gatewayPort),
@@ -197,9 +213,7 @@ async function flow(name, page, steps) {
       log(`  ✓ ${label} (${Date.now() - started} ms)`);
     } catch (error) {
       broken = title;
-      const notice = await page
-        .textContent('[data-testid="notice"]:visible', { timeout: 500 })
-        .catch(() => null);
+      const notice = await page.textContent('[data-testid="notice"]:visible', { timeout: 500 }).catch(() => null);
       if (notice) error.message += `\n(the demo page says: ${notice.trim()})`;
       results.push({ error: error.message, label, ok: false });
       log(`  ✗ ${label}\n      ${String(error.message).split('\n').join('\n      ')}`);
@@ -214,7 +228,10 @@ async function demoPage(page, sandboxUrl, user) {
 }
 
 async function main() {
-  expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (set CHROMIUM_PATH to use another)`);
+  expect(
+    existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: apt-get install -y chromium (set CHROMIUM_PATH to use another)`,
+  );
   mkdirSync(ARTIFACTS, { recursive: true });
   for (const file of readdirSync(ARTIFACTS)) if (/\.(png|log)$/.test(file)) rmSync(join(ARTIFACTS, file));
   ensureBuilt();
@@ -248,7 +265,10 @@ async function main() {
       'a teacher opens the course page',
       async () => {
         await demoPage(page, sandboxUrl, 'teacher');
-        expect((await page.textContent('[data-testid="who-role"]')) === 'teacher', 'the page does not show the teacher');
+        expect(
+          (await page.textContent('[data-testid="who-role"]')) === 'teacher',
+          'the page does not show the teacher',
+        );
         expect(await page.isVisible('[data-testid="add-material"]'), 'no "Add from Bazaar" button for the teacher');
         await shot(page, '01-teacher-course');
       },
@@ -295,6 +315,7 @@ async function main() {
   ]);
 
   const row = '[data-testid="scorm-course"]';
+  const progressReads = [];
   await flow('SCORM', page, [
     [
       'a student sees a SCORM course and enrols',
@@ -311,6 +332,13 @@ async function main() {
     [
       'the student launches the sandbox player and completes it with a score',
       async () => {
+        await page.waitForSelector('[data-testid="stream-state"][data-state="live"]');
+        // From here on the result must come through the event stream: count any progress read the page makes.
+        page.on('request', (request) => {
+          if (/\/api\/v1\/scorm\/(learners\/[^/]+\/progress|registrations\/[^/?]+(\?|$))/.test(request.url())) {
+            progressReads.push(request.url());
+          }
+        });
         const [player] = await Promise.all([
           context.waitForEvent('page'),
           page.click(`${row} >> nth=0 >> [data-testid="launch"]`),
@@ -341,6 +369,8 @@ async function main() {
         const success = await page.textContent(`${row} >> nth=0 >> [data-testid="success"]`);
         expect(score === `${SCORE}%`, `the page shows score ${score}, expected ${SCORE}%`);
         expect(success === 'PASSED', `the page shows success ${success}, expected PASSED`);
+        expect(progressReads.length === 0, `the page read progress instead of using the stream: ${progressReads}`);
+        await page.waitForSelector('[data-testid="stream-event"][data-type="registration.completed"]');
         await shot(page, '07-scorm-progress');
       },
     ],

@@ -15,6 +15,7 @@ export interface DatabaseInspector {
   rowCounts(): Promise<RowCounts>;
   /** A hash of every row per table: catches updates that leave the counts alone. */
   fingerprint(): Promise<Record<string, string>>;
+  /** `$1`-style placeholders on both databases; a statement that returns no rows answers []. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** SQLite: PRAGMA integrity_check + foreign_key_check; PostgreSQL: every constraint re-validated. */
   integrityProblems(): Promise<string[]>;
@@ -25,7 +26,14 @@ export interface DatabaseInspector {
  * Tables the gateway may write on its own (migrations bookkeeping, job leases, the shared auth-failure count), left
  * out of "nothing stored" checks.
  */
-const BOOKKEEPING = new Set(['auth_failures', 'job_leases', 'migrations', 'typeorm_metadata', 'sqlite_sequence']);
+const BOOKKEEPING = new Set([
+  'auth_failures',
+  'job_leases',
+  'migrations',
+  'retention_marks',
+  'sqlite_sequence',
+  'typeorm_metadata',
+]);
 
 export async function inspectDatabase(
   database: TestDatabase | { kind: string; url: string },
@@ -67,7 +75,15 @@ function inspectSqlite(url: string): DatabaseInspector {
       }
       return hashes;
     },
-    query: async <T>(sql: string, params: unknown[] = []) => db.prepare(sql).all(...params) as T[],
+    query: async <T>(sql: string, params: unknown[] = []) => {
+      // PostgreSQL's $n placeholders become SQLite's ?, the parameters following them, so one text serves both.
+      const bound: unknown[] = [];
+      const statement = db.prepare(sql.replace(/\$(\d+)/g, (_, n: string) => (bound.push(params[Number(n) - 1]), '?')));
+      if (!/\$\d/.test(sql)) bound.push(...params);
+      if (statement.reader) return statement.all(...bound) as T[];
+      statement.run(...bound);
+      return [] as T[];
+    },
     rowCounts: async () => {
       const counts: RowCounts = {};
       for (const table of tables()) {

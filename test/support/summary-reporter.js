@@ -10,7 +10,8 @@ class SummaryReporter {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const skipped = results.numPendingTests + results.numTodoTests;
     console.log(`\njest: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-    if (process.env.TEST_SUMMARY_FILE) appendFileSync(process.env.TEST_SUMMARY_FILE, `${passed} ${failed} ${skipped}\n`);
+    if (process.env.TEST_SUMMARY_FILE)
+      appendFileSync(process.env.TEST_SUMMARY_FILE, `${passed} ${failed} ${skipped}\n`);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   createValidationPipe,
 } from '@app/common';
 import { AppConfigModule, AppConfigOptions } from '@app/config';
+import { EVENTS_MIGRATIONS } from '@app/events';
 import { PersistenceModule } from '@app/persistence';
 import { SCORM_CLOUD_MIGRATIONS } from '@app/scorm-cloud';
 import { WEBHOOK_MIGRATIONS, WebhookModule } from '@app/webhook';
@@ -37,7 +38,13 @@ export class AppModule {
         LoggingModule,
         MetricsModule,
         PersistenceModule.forRoot({
-          migrations: [...AUTH_MIGRATIONS, ...BAZAAR_MIGRATIONS, ...SCORM_CLOUD_MIGRATIONS, ...WEBHOOK_MIGRATIONS],
+          migrations: [
+            ...AUTH_MIGRATIONS,
+            ...BAZAAR_MIGRATIONS,
+            ...EVENTS_MIGRATIONS,
+            ...SCORM_CLOUD_MIGRATIONS,
+            ...WEBHOOK_MIGRATIONS,
+          ],
         }),
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
         TunnelModule.forRoot(options.tunnelProvider),

@@ -2,6 +2,8 @@ import { BEARER_SCHEME_DESCRIPTION } from '@app/auth';
 import {
   ApiErrorDto,
   BODY_LIMIT_BYTES,
+  ErrorBody,
+  ErrorCode,
   GatewayMetrics,
   TunnelService,
   bodyTooDeep,
@@ -22,6 +24,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 import { AppModule, AppModuleOptions } from './app.module';
+import { withValidationConstraints } from './openapi/validation-constraints';
 
 /** Builds the gateway exactly as production runs it; `main.ts` and the e2e helper both call this. */
 export async function createGatewayApp(options: AppModuleOptions = {}): Promise<NestExpressApplication> {
@@ -51,6 +54,8 @@ export function configureApp(app: NestExpressApplication): void {
   // TRUST_PROXY (default loopback: a local proxy or the tunnel agent) may name the client in X-Forwarded-For.
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
+  // API answers are fresh every time (one-time URLs, live progress): hashing each body for an ETag is wasted work.
+  app.set('etag', false);
   // First, so every answer counts, including helmet's, body-parser's and the guards' refusals.
   app.use(httpMetricsMiddleware(app.get(GatewayMetrics)));
   // SCORM Cloud's v2 JSON postbacks are answered ahead of Express and the stack below (see libs/webhook).
@@ -111,7 +116,7 @@ function refuseDeepBodies(req: Request, _res: Response, next: NextFunction): voi
  * Node's HTTP parser refuses an over-long header block (431) or a broken request line (400) before any
  * middleware runs, and by default answers with an empty body; answer those in the error shape too.
  */
-const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+const CLIENT_ERRORS: Record<string, [number, ErrorCode, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'The request was not received in time'],
   HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'PAYLOAD_TOO_LARGE', 'The request chunk extensions are larger than allowed'],
   HPE_HEADER_OVERFLOW: [431, 'HEADERS_TOO_LARGE', 'The request headers are larger than allowed'],
@@ -122,7 +127,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     socket.destroy();
     return;
   }
-  const [statusCode, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+  const [statusCode, code, message]: [number, ErrorCode, string] = CLIENT_ERRORS[error.code ?? ''] ?? [
     400,
     'MALFORMED_REQUEST',
     'The request is not valid HTTP',
@@ -155,27 +160,87 @@ export function buildOpenApiDocument(app: NestExpressApplication): OpenAPIObject
       .build(),
     { extraModels: [ApiErrorDto] },
   );
-  return withErrorResponses(document);
+  return withErrorResponses(withValidationConstraints(document));
 }
 
-/** Every operation can fail with the common error body; say so once here instead of on each handler. */
+/** An error body as the gateway sends it, for the document's examples. */
+function errorExample(status: number, code: ErrorCode, message: string): ErrorBody {
+  return errorBody(status, code, message, '2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11');
+}
+
+const CLIENT_ERROR_EXAMPLE = {
+  ...errorExample(400, 'VALIDATION_FAILED', 'course_id must be shorter than or equal to 255 characters'),
+  details: { course_id: ['course_id must be shorter than or equal to 255 characters'] },
+};
+
+const DATABASE_DOWN_EXAMPLE = errorExample(
+  503,
+  'DATABASE_UNAVAILABLE',
+  'The gateway cannot reach its database; nothing was stored or changed. Try again shortly.',
+);
+const SERVER_ERROR = {
+  description:
+    'Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 ' +
+    'DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id)',
+  example: errorExample(
+    500,
+    'INTERNAL_ERROR',
+    'Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it',
+  ),
+};
+
+/** The code an explicitly documented status most often carries, for its example. */
+const STATUS_EXAMPLES: Record<number, [ErrorCode, string]> = {
+  401: ['TOKEN_INVALID', 'The bearer token is not a valid API key or LMS token'],
+  403: ['ROLE_FORBIDDEN', 'Only a teacher or an admin may add Bazaar material to a course'],
+  404: ['REGISTRATION_NOT_FOUND', 'No registration reg-123'],
+  409: ['REGISTRATION_EXISTS', 'Registration reg-123 already exists'],
+  410: ['REGISTRATION_DELETED_UPSTREAM', 'SCORM Cloud no longer has registration reg-123'],
+  413: ['PAYLOAD_TOO_LARGE', 'The course zip is larger than allowed'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be multipart/form-data (the request sent text/plain)'],
+  503: ['DATABASE_UNAVAILABLE', DATABASE_DOWN_EXAMPLE.message],
+};
+
+type Operation = { responses?: Record<string, unknown>; security?: Record<string, string[]>[] };
+
+/**
+ * What the decorators cannot say: every operation can fail with the common error body (an example of the right
+ * class for each status), and a public route (`@Public()`) asks for its own scheme only, or none.
+ */
 function withErrorResponses(document: OpenAPIObject): OpenAPIObject {
-  const errorResponse = {
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiErrorDto' } } },
-    description: 'Error (ApiError shape)',
-  };
+  const content = (example: ErrorBody) => ({
+    'application/json': { example, schema: { $ref: '#/components/schemas/ApiErrorDto' } },
+  });
   for (const path of Object.values(document.paths)) {
-    for (const operation of Object.values(path)) {
-      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
-      const responses = operation.responses as Record<string, unknown>;
+    for (const operation of Object.values(path) as Operation[]) {
+      if (!operation || typeof operation !== 'object' || !operation.responses) continue;
+      operation.security &&= publicRouteSecurity(operation.security);
+      const responses = operation.responses;
       for (const [status, response] of Object.entries(responses)) {
-        if (Number(status) >= 400 && response && typeof response === 'object' && !('content' in response)) {
-          responses[status] = { ...errorResponse, ...(response as object), content: errorResponse.content };
+        const code = Number(status);
+        if (code >= 400 && response && typeof response === 'object' && !('content' in response)) {
+          const [exampleCode, message] = STATUS_EXAMPLES[code] ?? ['BAD_REQUEST', STATUS_CODES[code] ?? 'Error'];
+          responses[status] = {
+            description: 'Error (ApiError shape)',
+            ...(response as object),
+            content: content(errorExample(code, exampleCode, message)),
+          };
         }
       }
-      responses['4XX'] ??= { ...errorResponse, description: 'Client error (ApiError shape)' };
-      responses['5XX'] ??= { ...errorResponse, description: 'Server or upstream error (ApiError shape)' };
+      responses['4XX'] ??= { content: content(CLIENT_ERROR_EXAMPLE), description: 'Client error (ApiError shape)' };
+      responses['5XX'] ??= { content: content(SERVER_ERROR.example), description: SERVER_ERROR.description };
     }
   }
   return document;
+}
+
+/** Drops the public marker and repeats: `[]` (no lock) for a public route, `[{webhook: []}]` for the postbacks. */
+function publicRouteSecurity(security: Record<string, string[]>[]): Record<string, string[]>[] {
+  const seen = new Set<string>();
+  return security.filter((requirement) => {
+    const key = JSON.stringify(requirement);
+    if (!Object.keys(requirement).length || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

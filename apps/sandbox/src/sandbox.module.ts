@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BazaarSandboxModule } from './bazaar/bazaar-sandbox.module';
 import { DemoLmsModule } from './demo/demo-lms.module';
 import { FaultsModule } from './faults/faults.module';
+import { LmsBackendModule } from './lms-backend/lms-backend.module';
 import { RequestsModule } from './requests/requests.module';
 import { SANDBOX_CONFIG, SandboxConfig } from './sandbox.config';
 import { ScormCloudSandboxModule } from './scorm-cloud/scorm-cloud-sandbox.module';
@@ -16,7 +17,14 @@ export class SandboxModule {
       exports: [SANDBOX_CONFIG],
       global: true,
       // RequestsModule first: its middleware counts each request before a fault may answer it.
-      imports: [RequestsModule, BazaarSandboxModule, DemoLmsModule, FaultsModule, ScormCloudSandboxModule],
+      imports: [
+        RequestsModule,
+        BazaarSandboxModule,
+        DemoLmsModule,
+        FaultsModule,
+        LmsBackendModule,
+        ScormCloudSandboxModule,
+      ],
       module: SandboxModule,
       providers: [{ provide: SANDBOX_CONFIG, useValue: config }],
     };

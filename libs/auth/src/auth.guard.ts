@@ -4,7 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 
 import { ApiKeyRegistry } from './api-key.registry';
-import { IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
+import { ACCEPTS_QUERY_CREDENTIAL, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
 import { AuthFailureLimiter } from './auth-failure.limiter';
 import type { Caller, UserRole } from './caller';
 import { LmsJwtVerifier } from './lms-jwt.verifier';
@@ -29,6 +29,9 @@ export class AuthGuard implements CanActivate {
 
     const blocked = this.limiter.blockedFor(address);
     if (blocked) throw authRateLimited(blocked);
+
+    const queryCredential = this.reflector.getAllAndOverride<string | undefined>(ACCEPTS_QUERY_CREDENTIAL, targets);
+    if (queryCredential && !req.headers.authorization && typeof req.query[queryCredential] === 'string') return true;
 
     try {
       req.caller = await this.authenticate(req.headers.authorization);

@@ -1,4 +1,4 @@
-import { ErrorDetails, ForbiddenError, ValidationFailedError } from '@app/common';
+import { ErrorCode, ErrorDetails, ForbiddenError, ValidationFailedError } from '@app/common';
 
 import type { Caller, UserCaller, UserRole } from './caller';
 
@@ -15,7 +15,7 @@ export interface BoundField {
 }
 
 /** 403 codes: `<FIELD>_MISMATCH` for a value that must equal the token's, CONTEXT_NOT_IN_TOKEN for a course. */
-export const MISMATCH_CODES: Readonly<Record<TokenClaim, string>> = {
+export const MISMATCH_CODES: Readonly<Record<TokenClaim, ErrorCode>> = {
   city_id: 'CITY_ID_MISMATCH',
   contexts: 'CONTEXT_NOT_IN_TOKEN',
   email: 'EMAIL_MISMATCH',

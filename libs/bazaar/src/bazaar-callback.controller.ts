@@ -4,7 +4,13 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } fr
 
 import { BazaarCallbackService } from './bazaar-callback.service';
 
-const STATE_QUERY = { description: 'The single-use state the gateway put in the callback URL', name: 'state' };
+const STATE_QUERY = {
+  description:
+    'The single-use state the gateway put in the callback URL; a missing one answers 400 BAZAAR_STATE_MISSING',
+  name: 'state',
+  required: false,
+  type: String,
+};
 const SEE_OTHER = {
   description: 'To return_url with bazaar_status (and count or bazaar_error) in its query',
   status: 303,

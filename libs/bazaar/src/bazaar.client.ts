@@ -1,19 +1,27 @@
-import { DomainError, GatewayMetrics } from '@app/common';
+import { DomainError, ErrorCode, GatewayMetrics } from '@app/common';
 import { AppConfigService, isAllowedUpstream } from '@app/config';
-import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger } from '@nestjs/common';
-import { AxiosError, AxiosResponse } from 'axios';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 import { BazaarRequestSigner } from './bazaar-request.signer';
 
 export type BazaarEndpoint = 'browse' | 'view';
 
-/** Connection failures happen before Bazaar saw the request, so one more attempt cannot act twice. */
+/** Connection failures that happen before Bazaar saw the request. */
 const RETRYABLE_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN']);
 const RETRY_DELAY_MS = 50;
 const MAX_ERROR_TEXT = 500;
+/** Bazaar answers a URL in a small JSON object; a larger answer is not one. */
+const MAX_RESPONSE_BYTES = 256 * 1024;
+
+interface BazaarResponse {
+  status: number;
+  data: string;
+}
+
+/** A transport failure with Node's error code (ECONNREFUSED, ETIMEDOUT, ...). */
+type TransportError = Error & { code?: string; afterResponse?: boolean };
 
 /**
  * The only code that knows Bazaar's URLs, auth header, time-out and retry rule. Every failure leaves it as a
@@ -26,7 +34,6 @@ export class BazaarClient {
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 
   constructor(
-    private readonly http: HttpService,
     private readonly signer: BazaarRequestSigner,
     private readonly config: AppConfigService,
     private readonly metrics: GatewayMetrics,
@@ -55,43 +62,77 @@ export class BazaarClient {
     authentication: string,
     timeoutMs: number,
     endpoint: BazaarEndpoint,
-  ): Promise<AxiosResponse<string>> {
+  ): Promise<BazaarResponse> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.metrics.timeUpstream('bazaar', `lms/${endpoint}`, () =>
-          this.http.axiosRef.request<string>({
-            data: body,
-            headers: {
-              Accept: 'application/json',
-              Authentication: authentication,
-              'Content-Type': 'application/json; charset=utf-8',
-            },
-            httpAgent: this.httpAgent,
-            httpsAgent: this.httpsAgent,
-            maxRedirects: 0,
-            method: 'POST',
-            responseType: 'text',
-            timeout: timeoutMs,
-            transformResponse: (data: unknown) => data,
-            transitional: { clarifyTimeoutError: true },
-            url,
-            validateStatus: () => true,
-          }),
+          this.post(new URL(url), body, authentication, timeoutMs),
         );
       } catch (error) {
-        const code = (error as AxiosError).code ?? '';
-        const beforeResponse = !(error as AxiosError).response;
-        if (attempt === 1 && beforeResponse && RETRYABLE_CONNECTION_CODES.has(code)) {
+        const code = (error as TransportError).code ?? '';
+        // Connection failures before Bazaar answered: it never saw the request, so one more attempt cannot act twice.
+        if (attempt === 1 && !(error as TransportError).afterResponse && RETRYABLE_CONNECTION_CODES.has(code)) {
           this.logger.warn(`Bazaar lms/${endpoint}: connection failed (${code}); retrying once`);
           await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
           continue;
         }
-        throw this.transportError(error as AxiosError, endpoint, timeoutMs);
+        throw this.transportError(error as TransportError, endpoint, timeoutMs);
       }
     }
   }
 
-  private transportError(error: AxiosError, endpoint: BazaarEndpoint, timeoutMs: number): DomainError {
+  /**
+   * One POST over the keep-alive agent with a deadline for the whole exchange; never follows a redirect. Plain
+   * node:http on the bench's hot path: axios's per-request config merging and adapters cost more than the
+   * loopback round trip to Bazaar itself (bench/bazaar.bench.js, README "Latency").
+   */
+  private post(url: URL, body: Buffer, authentication: string, timeoutMs: number): Promise<BazaarResponse> {
+    return new Promise((resolve, reject) => {
+      const https = url.protocol === 'https:';
+      const req = (https ? httpsRequest : httpRequest)(
+        url,
+        {
+          agent: https ? this.httpsAgent : this.httpAgent,
+          headers: {
+            Accept: 'application/json',
+            Authentication: authentication,
+            'Content-Length': body.length,
+            'Content-Type': 'application/json; charset=utf-8',
+          },
+          method: 'POST',
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BYTES) {
+              req.destroy(
+                Object.assign(transportFailure('ERESPONSETOOLARGE', 'response too large'), { afterResponse: true }),
+              );
+            } else chunks.push(chunk);
+          });
+          res.on('end', () => {
+            clearTimeout(deadline);
+            resolve({ data: Buffer.concat(chunks).toString('utf8'), status: res.statusCode ?? 0 });
+          });
+          res.on('error', (error: TransportError) => fail(Object.assign(error, { afterResponse: true })));
+        },
+      );
+      const deadline = setTimeout(
+        () => req.destroy(transportFailure('ETIMEDOUT', `timeout of ${timeoutMs}ms exceeded`)),
+        timeoutMs,
+      );
+      function fail(error: Error) {
+        clearTimeout(deadline);
+        reject(error);
+      }
+      req.on('error', fail);
+      req.end(body);
+    });
+  }
+
+  private transportError(error: TransportError, endpoint: BazaarEndpoint, timeoutMs: number): DomainError {
     if (error.code === 'ETIMEDOUT' || error.code === 'ECONNABORTED') {
       return new DomainError(
         'BAZAAR_TIMEOUT',
@@ -110,7 +151,7 @@ export class BazaarClient {
     );
   }
 
-  private interpret(response: AxiosResponse<string>, endpoint: BazaarEndpoint, urlField: string): string {
+  private interpret(response: BazaarResponse, endpoint: BazaarEndpoint, urlField: string): string {
     const { status } = response;
     const json = parseObject(response.data);
     const bazaarText = errorText(json);
@@ -156,12 +197,16 @@ export class BazaarClient {
   }
 }
 
-/** The AxiosError itself carries the signed request (headers, user data); the log gets only what failed. */
-function transportCause(error: AxiosError): Error {
+/** Only what failed reaches the log: never the signed request (headers, user data). */
+function transportCause(error: TransportError): Error {
   return new Error(`${error.code ?? 'network error'}: ${error.message}`);
 }
 
-function fail(code: string, message: string, kind: DomainError['kind']): never {
+function transportFailure(code: string, message: string): TransportError {
+  return Object.assign(new Error(message), { code });
+}
+
+function fail(code: ErrorCode, message: string, kind: DomainError['kind']): never {
   throw new DomainError(code, message, kind);
 }
 

@@ -1,6 +1,6 @@
 import { Clock, SystemClock } from '@app/common';
+import { EventsModule } from '@app/events';
 import { CoordinationModule } from '@app/persistence';
-import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
@@ -16,6 +16,8 @@ import { MaterialViewEntity } from './entities/material-view.entity';
 import { MaterialEntity } from './entities/material.entity';
 import { MaterialsController } from './materials.controller';
 import { MaterialsService } from './materials.service';
+import { BrowseStateRepository } from './repositories/browse-state.repository';
+import { MaterialRepository } from './repositories/material.repository';
 
 /** The Bazaar LMS interface (the Bazaar spec): browse, add callback, cancel, view, and the materials per course. */
 @Module({
@@ -23,7 +25,7 @@ import { MaterialsService } from './materials.service';
   exports: [BazaarService, MaterialsService],
   imports: [
     CoordinationModule,
-    HttpModule,
+    EventsModule,
     TypeOrmModule.forFeature([BrowseStateEntity, MaterialEntity, MaterialViewEntity]),
   ],
   providers: [
@@ -31,7 +33,9 @@ import { MaterialsService } from './materials.service';
     BazaarClient,
     BazaarRequestSigner,
     BazaarService,
+    BrowseStateRepository,
     BrowseStateService,
+    MaterialRepository,
     MaterialsService,
     { provide: Clock, useClass: SystemClock },
   ],

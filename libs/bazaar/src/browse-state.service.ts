@@ -1,11 +1,11 @@
 import { Clock, DomainError } from '@app/common';
 import { JobLeases } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 import { BrowseStateEntity } from './entities/browse-state.entity';
+import { BrowseStateRepository } from './repositories/browse-state.repository';
 
 /**
  * How long a browse session may come back. Bazaar's browse_url itself expires in 60 s, but the teacher may
@@ -31,7 +31,7 @@ export class BrowseStateService {
   private lastSweep = 0;
 
   constructor(
-    @InjectRepository(BrowseStateEntity) private readonly states: Repository<BrowseStateEntity>,
+    private readonly states: BrowseStateRepository,
     private readonly clock: Clock,
     private readonly leases: JobLeases,
   ) {}
@@ -43,11 +43,9 @@ export class BrowseStateService {
     const id = randomUUID();
     await this.states.insert({
       ...binding,
-      consumedAt: null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + BROWSE_STATE_TTL_MS),
       id,
-      outcome: null,
       stateHash: hashState(state),
     });
     return { id, state };
@@ -55,7 +53,7 @@ export class BrowseStateService {
 
   /** For a browse that failed upstream: the state was never handed out. */
   async discard(id: string): Promise<void> {
-    await this.states.delete({ id });
+    await this.states.delete(id);
   }
 
   /**
@@ -71,17 +69,8 @@ export class BrowseStateService {
         'bad_request',
       );
     }
-    const at = this.clock.now();
-    const now = at.toISOString();
-    const stateHash = hashState(state);
-    const result = await manager
-      .createQueryBuilder()
-      .update(BrowseStateEntity)
-      .set({ consumedAt: at, outcome })
-      .where('state_hash = :stateHash AND consumed_at IS NULL AND expires_at > :now', { now, stateHash })
-      .execute();
-    const row = await manager.findOne(BrowseStateEntity, { where: { stateHash } });
-    if (result.affected === 1 && row) return row;
+    const { consumed, row } = await this.states.consume(manager, hashState(state), this.clock.now(), outcome);
+    if (consumed && row) return row;
     if (!row) {
       throw new DomainError('BAZAAR_STATE_UNKNOWN', 'The Bazaar callback state is unknown', 'bad_request');
     }
@@ -100,8 +89,6 @@ export class BrowseStateService {
     this.lastSweep = now.getTime();
     // With several instances, the first to issue a state in a period sweeps; the others skip until the next one.
     if (!(await this.leases.claimPeriod('bazaar-browse-state-sweep', SWEEP_EVERY_MS))) return;
-    const before = new Date(now.getTime() - STATE_RETENTION_MS).toISOString();
-    // Raw ISO string: the timestamp transformer would try to convert a FindOperator.
-    await this.states.createQueryBuilder().delete().where('expires_at < :before', { before }).execute();
+    await this.states.sweep(new Date(now.getTime() - STATE_RETENTION_MS));
   }
 }

@@ -1,5 +1,5 @@
-import { Caller, CurrentCaller, Roles, assertMayActInContext } from '@app/auth';
-import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { Caller, CurrentCaller, Roles, assertMayActInContext, describeCaller } from '@app/auth';
+import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
-import { ContextParamsDto, MaterialParamsDto } from './dto/material-params.dto';
+import { ContextParamsDto, ListMaterialsQueryDto, MaterialParamsDto } from './dto/material-params.dto';
 import { MaterialListDto } from './dto/material.dto';
 import { MaterialsService } from './materials.service';
 
@@ -22,16 +22,17 @@ export class MaterialsController {
   @Get()
   @ApiOperation({
     description: "A student's or teacher's token must list the course in its contexts (403 CONTEXT_NOT_IN_TOKEN)",
-    summary: 'Bazaar materials stored in a course',
+    summary: 'Bazaar materials stored in a course, oldest first (keyset-paged: limit, cursor)',
   })
   @ApiOkResponse({ type: MaterialListDto })
   @ApiForbiddenResponse({ description: 'CONTEXT_NOT_IN_TOKEN' })
   list(
     @CurrentCaller() caller: Caller,
     @Param() { context_id: contextId }: ContextParamsDto,
+    @Query() query: ListMaterialsQueryDto,
   ): Promise<MaterialListDto> {
     assertMayActInContext(caller, contextId);
-    return this.materials.list(contextId);
+    return this.materials.list(contextId, query.limit ?? 500, query.cursor);
   }
 
   @Delete(':uid')
@@ -45,6 +46,6 @@ export class MaterialsController {
   @ApiForbiddenResponse({ description: 'ROLE_FORBIDDEN, CONTEXT_NOT_IN_TOKEN' })
   remove(@CurrentCaller() caller: Caller, @Param() { context_id: contextId, uid }: MaterialParamsDto): Promise<void> {
     assertMayActInContext(caller, contextId);
-    return this.materials.remove(contextId, uid);
+    return this.materials.remove(contextId, uid, describeCaller(caller).slice(0, 255));
   }
 }

@@ -1,35 +1,43 @@
-import { Clock, NotFoundError } from '@app/common';
+import { Clock, NotFoundError, cursorPage, decodeCursor } from '@app/common';
+import { EventOutbox, NewEvent } from '@app/events';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
 import type { PickedMaterial } from './callback-params.decoder';
 import { MaterialDto, MaterialListDto } from './dto/material.dto';
 import { MaterialEntity } from './entities/material.entity';
-import { MaterialViewEntity } from './entities/material-view.entity';
+import { MaterialRepository } from './repositories/material.repository';
 
 /** The materials stored per course, and the log of who opened them. */
 @Injectable()
 export class MaterialsService {
   constructor(
-    @InjectRepository(MaterialEntity) private readonly materials: Repository<MaterialEntity>,
-    @InjectRepository(MaterialViewEntity) private readonly views: Repository<MaterialViewEntity>,
+    private readonly materials: MaterialRepository,
     private readonly clock: Clock,
+    private readonly outbox: EventOutbox,
   ) {}
 
-  async list(contextId: string): Promise<MaterialListDto> {
-    const rows = await this.materials.find({ order: { addedAt: 'ASC', uid: 'ASC' }, where: { contextId } });
-    return { context_id: contextId, materials: rows.map(toDto) };
+  /** Oldest first by (added_at, uid), `limit` per page; the cursor is the last row's pair (an index seek). */
+  async list(contextId: string, limit: number, cursor?: string): Promise<MaterialListDto> {
+    const after = cursor === undefined ? undefined : decodeCursor<[string, string]>(cursor, ['string', 'string']);
+    const rows = await this.materials.page(contextId, limit + 1, after);
+    const { items, ...page } = cursorPage(rows, limit, (row) => [row.addedAt.toISOString(), row.uid]);
+    return { ...page, context_id: contextId, materials: items.map(toDto) };
   }
 
   async exists(contextId: string, uid: string): Promise<boolean> {
-    return this.materials.exists({ where: { contextId, uid } });
+    return this.materials.exists(contextId, uid);
   }
 
-  async remove(contextId: string, uid: string): Promise<void> {
-    const result = await this.materials.delete({ contextId, uid });
-    if (!result.affected) throw materialNotFound(contextId, uid);
+  async remove(contextId: string, uid: string, removedBy: string): Promise<void> {
+    await this.materials.transaction(async (manager) => {
+      if (!(await this.materials.delete(manager, contextId, uid))) throw materialNotFound(contextId, uid);
+      const at = this.clock.now();
+      await this.outbox.append(manager, [
+        materialEvent('bazaar.material_removed', contextId, at, { material_uid: uid, removed_by: removedBy }),
+      ]);
+    });
   }
 
   /** Same uid in the same course again updates the one row (the unique index settles concurrent adds). */
@@ -46,18 +54,31 @@ export class MaterialsService {
       uid: item.uid,
       updatedAt: now,
     }));
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(MaterialEntity)
-      .values(rows)
-      .orUpdate(['name', 'description', 'images', 'updated_at'], ['context_id', 'uid'])
-      .execute();
+    await this.materials.upsert(manager, rows);
+    await this.outbox.append(
+      manager,
+      items.map((item) =>
+        materialEvent('bazaar.material_added', contextId, now, {
+          added_by: addedBy,
+          material_uid: item.uid,
+          name: item.name,
+        }),
+      ),
+    );
   }
 
   async recordView(view: { contextId: string; uid: string; userId: string; role: string; outcome: string }) {
-    await this.views.insert({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
+    await this.materials.insertView({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
   }
+}
+
+function materialEvent(
+  type: 'bazaar.material_added' | 'bazaar.material_removed',
+  contextId: string,
+  occurredAt: Date,
+  data: Record<string, unknown>,
+): NewEvent {
+  return { contextId, data: { context_id: contextId, ...data }, occurredAt, type };
 }
 
 export function materialNotFound(contextId: string, uid: string): NotFoundError {

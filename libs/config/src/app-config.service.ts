@@ -36,6 +36,10 @@ export class AppConfigService {
     return this.get('bazaar');
   }
 
+  get retention(): AppConfig['retention'] {
+    return this.get('retention');
+  }
+
   get scormCloud(): AppConfig['scormCloud'] {
     return this.get('scormCloud');
   }
@@ -54,6 +58,10 @@ export class AppConfigService {
 
   get metrics(): AppConfig['metrics'] {
     return this.get('metrics');
+  }
+
+  get eventStream(): AppConfig['eventStream'] {
+    return this.get('eventStream');
   }
 
   get tracing(): AppConfig['tracing'] {

@@ -42,7 +42,13 @@ export interface AppConfig {
     timeoutMs: number;
     privateKeyPath: string;
     publicKeyPath: string;
+    /** How often unfinished course imports are polled until they finish; 0 turns it off. */
+    importWatchIntervalMs: number;
+    /** Required by v2's learner data deletion; unset refuses it. */
+    realmUserEmail?: string;
   };
+  /** Pruning of old data by a background job under a job lease; a `days` of 0 keeps that data forever. */
+  retention: { intervalMs: number; batchSize: number; postbackBodyDays: number; deliveryDays: number };
   webhook: {
     username: string;
     password: string;
@@ -56,6 +62,14 @@ export interface AppConfig {
   log: { level: EnvironmentVariables['LOG_LEVEL']; file?: string };
   /** Prometheus metrics on their own listener; `port` unset: not served (still recorded). */
   metrics: { port?: number; host: string; token?: string };
+  /** The live event stream (libs/events/src/stream). */
+  eventStream: {
+    heartbeatMs: number;
+    safetyPollMs: number;
+    retryMs: number;
+    maxPerCaller: number;
+    ticketTtlSeconds: number;
+  };
   /** OpenTelemetry traces over OTLP/HTTP; `endpoint` unset: off. */
   tracing: {
     endpoint?: string;
@@ -196,6 +210,14 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       timeoutMs: env.SCORM_TIMEOUT_MS,
       privateKeyPath: resolve(env.SCORM_PRIVATE_KEY_PATH),
       publicKeyPath: resolve(env.SCORM_PUBLIC_KEY_PATH),
+      importWatchIntervalMs: env.SCORM_IMPORT_WATCH_INTERVAL_MS,
+      realmUserEmail: env.SCORM_CLOUD_REALM_USER_EMAIL,
+    },
+    retention: {
+      batchSize: env.RETENTION_BATCH_SIZE,
+      deliveryDays: env.RETENTION_DELIVERY_DAYS,
+      intervalMs: env.RETENTION_INTERVAL_MS,
+      postbackBodyDays: env.RETENTION_POSTBACK_BODY_DAYS,
     },
     webhook: {
       username: env.WEBHOOK_USERNAME,
@@ -207,6 +229,13 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
     sandbox: { port: env.SANDBOX_PORT },
     log: { file: env.LOG_FILE ? resolve(env.LOG_FILE) : undefined, level: env.LOG_LEVEL },
     metrics: { host: env.METRICS_HOST, port: env.METRICS_PORT, token: env.METRICS_TOKEN },
+    eventStream: {
+      heartbeatMs: env.EVENT_STREAM_HEARTBEAT_MS,
+      maxPerCaller: env.EVENT_STREAM_MAX_PER_CALLER,
+      retryMs: env.EVENT_STREAM_RETRY_MS,
+      safetyPollMs: env.EVENT_STREAM_SAFETY_POLL_MS,
+      ticketTtlSeconds: env.EVENT_STREAM_TICKET_TTL_S,
+    },
     tracing: {
       endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, ''),
       headers: parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '', problems),

@@ -92,6 +92,68 @@ export class EnvironmentVariables {
   @Max(3_600_000)
   JOB_LEASE_MS = 60_000;
 
+  /** How often the retention job prunes; 0 turns pruning off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  RETENTION_INTERVAL_MS = 600_000;
+
+  /** Rows per pruning transaction: small, so a postback never waits long behind one. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  RETENTION_BATCH_SIZE = 500;
+
+  /** Days a stored postback keeps its raw body (its parsed fields stay); 0 keeps bodies forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  RETENTION_POSTBACK_BODY_DAYS = 90;
+
+  /** Days an event delivery attempt is kept; 0 keeps them forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  RETENTION_DELIVERY_DAYS = 30;
+  /** The live event stream (GET /api/v1/events/stream): a comment line this often keeps proxies from closing it. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  EVENT_STREAM_HEARTBEAT_MS = 15_000;
+
+  /** The stream's safety net: it wakes on every commit that appends (and NOTIFY), and also looks this often. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  EVENT_STREAM_SAFETY_POLL_MS = 60_000;
+
+  /** The `retry:` hint: how long a browser's EventSource waits before reconnecting. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  EVENT_STREAM_RETRY_MS = 3000;
+
+  /** Open streams one caller (API key or user) may hold on one instance. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  EVENT_STREAM_MAX_PER_CALLER = 5;
+
+  /** Lifetime of a single-use stream ticket (POST /api/v1/events/stream-tickets). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(5)
+  @Max(600)
+  EVENT_STREAM_TICKET_TTL_S = 60;
+
   @IsString()
   ALLOWED_RETURN_ORIGINS = 'http://localhost:3100,http://127.0.0.1:3100';
 
@@ -145,6 +207,15 @@ export class EnvironmentVariables {
   @IsString()
   SCORM_PUBLIC_KEY_PATH = 'keys/scorm_public_key.pem';
 
+  /**
+   * A SCORM Cloud realm user's email: v2's learner data deletion (POST /learner/{id}/delete-information) requires
+   * one. Unset: DELETE /api/v1/learners/{id} is refused on v2 before anything is erased.
+   */
+  @IsOptional()
+  @Transform(trim)
+  @Matches(/^[^\s@]+@[^\s@]+$/, { message: 'SCORM_CLOUD_REALM_USER_EMAIL must be an email address' })
+  SCORM_CLOUD_REALM_USER_EMAIL?: string;
+
   @IsString()
   // SCORM Cloud's v2 postbacks send HTTP Basic, which splits user:password at the first colon.
   @Matches(/^[^:]*$/, { message: 'WEBHOOK_USERNAME must not contain ":" (HTTP Basic cannot carry it)' })
@@ -158,6 +229,13 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(86_400_000)
   WEBHOOK_RECONCILE_INTERVAL_MS = 300_000;
+
+  /** How often unfinished course imports are asked about (their `course.import_finished` event); 0: never. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  SCORM_IMPORT_WATCH_INTERVAL_MS = 30_000;
 
   @Transform(toInt)
   @IsInt()
@@ -247,6 +325,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     ...known,
     'PUBLIC_BASE_URL',
     'SCORM_CLOUD_BASE_URL',
+    'SCORM_CLOUD_REALM_USER_EMAIL',
     'NGROK_AUTHTOKEN',
     'LOG_FILE',
     'METRICS_PORT',

@@ -1,9 +1,13 @@
 export * from './coordination.module';
+export { LearnerErasures } from './erasure/learner-erasures';
+export type { ErasedLearner, LearnerDataEraser } from './erasure/learner-erasures';
 export { JobLeases } from './leases/job-leases.service';
-export type { HeldLease } from './leases/job-leases.service';
+export type { HeldLease, PeriodicJob } from './leases/job-leases.service';
 export * from './migration-helpers';
 export { DatabaseNotifications } from './notifications/database-notifications';
 export * from './persistence.module';
+export { RetentionJob } from './retention/retention.job';
+export type { PruneBatch, RetentionRun, RetentionTarget } from './retention/retention.job';
 export * from './sql';
 export { DatabaseInUseError } from './sqlite-process.lock';
 export * from './timestamp.column';

@@ -41,6 +41,9 @@ export const SqlitePragmas = {
    * commits, the standard trade-off for WAL.
    */
   apply(db: SqliteConnection): void {
+    // Takes effect only while the file has no tables (a new database), and must come before WAL: pruned data's
+    // pages can then be handed back with incremental_vacuum (RetentionJob). An older file keeps its mode.
+    db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');

@@ -1,17 +1,26 @@
 import { Clock, SystemClock } from '@app/common';
 import { AppConfigService } from '@app/config';
+import { EventsModule } from '@app/events';
+import { CoordinationModule } from '@app/persistence';
 import { HttpModule } from '@nestjs/axios';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { CourseImportWatcher } from './courses/course-import.watcher';
 import { CourseUploadService } from './courses/course-upload.service';
 import { CoursesController } from './courses/courses.controller';
 import { CoursesService } from './courses/courses.service';
+import { CourseImportEntity } from './entities/course-import.entity';
+import { LearnerDeletionEntity } from './entities/learner-deletion.entity';
 import { RegistrationProgressEntity } from './entities/registration-progress.entity';
 import { RegistrationEntity } from './entities/registration.entity';
+import { LearnerDeletionService } from './learners/learner-deletion.service';
+import { LearnersController } from './learners/learners.controller';
 import { RegistrationsController } from './registrations/registrations.controller';
 import { RegistrationsService } from './registrations/registrations.service';
 import { RegistrationProgressService } from './registrations/registration-progress.service';
+import { CourseImportRepository } from './repositories/course-import.repository';
+import { LearnerDeletionRepository } from './repositories/learner-deletion.repository';
 import { RegistrationProgressRepository } from './repositories/registration-progress.repository';
 import { RegistrationRepository } from './repositories/registration.repository';
 import { SCORM_CLOUD_OPTIONS, ScormCloudModuleOptions } from './scorm-cloud.options';
@@ -32,12 +41,26 @@ import { SCORM_CLOUD_TRANSPORT, ScormCloudTransport } from './transport/scorm-cl
 export class ScormCloudModule {
   static forRoot(options: ScormCloudModuleOptions): DynamicModule {
     return {
-      controllers: [CoursesController, RegistrationsController, ScormTokenController],
+      controllers: [CoursesController, LearnersController, RegistrationsController, ScormTokenController],
       exports: [PostbackTokenService, RegistrationProgressService, RegistrationsService, ScormTokenService],
-      imports: [HttpModule, TypeOrmModule.forFeature([RegistrationEntity, RegistrationProgressEntity])],
+      imports: [
+        CoordinationModule,
+        EventsModule,
+        HttpModule,
+        TypeOrmModule.forFeature([
+          CourseImportEntity,
+          LearnerDeletionEntity,
+          RegistrationEntity,
+          RegistrationProgressEntity,
+        ]),
+      ],
       module: ScormCloudModule,
       providers: [
+        CourseImportRepository,
+        CourseImportWatcher,
         CoursesService,
+        LearnerDeletionRepository,
+        LearnerDeletionService,
         CourseUploadService,
         PostbackTokenService,
         RegistrationProgressRepository,

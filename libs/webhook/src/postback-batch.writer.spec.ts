@@ -77,8 +77,6 @@ function fakes(type: 'better-sqlite3' | 'postgres' = 'better-sqlite3') {
     },
   } as unknown as DataSource;
   const progress = {
-    // The one-statement path is for a real PostgreSQL (e2e suites); here every batch takes the transaction.
-    postbackCtes: () => undefined,
     applyMany: async (updates: RegistrationProgressUpdate[]) => {
       stats.applied.push(updates.map((u) => u.registrationId));
       if (updates.some((u) => u.registrationId === 'breaks-the-batch')) throw new Error('constraint violated');

@@ -61,15 +61,6 @@ export const EVENT_COLUMNS = [
   'unknown_registration',
 ] as const;
 
-/** The event columns the one-statement batch passes as arrays (all but its outcome), with their array types. */
-const ARRAY_COLUMNS = EVENT_COLUMNS.slice(0, -2);
-const EVENT_ARRAY_TYPES: Partial<Record<(typeof EVENT_COLUMNS)[number], string>> = {
-  instance: 'int',
-  score: 'float8',
-  token_verified: 'bool',
-  total_seconds: 'float8',
-};
-
 /** The outcome an event row is inserted with, before its progress is applied. */
 const INSERTED_OUTCOME: PostbackOutcome = 'applied';
 /** Rows per INSERT: 22 columns x 250 stays far below SQLite's and PostgreSQL's bound-parameter limits. */
@@ -86,7 +77,7 @@ const POSTGRES_GATHER_MS = 1;
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** The event row's values in EVENT_COLUMNS order, up to its outcome. */
-function eventValues(id: string, record: PostbackRecord, sql?: Sql): unknown[] {
+function eventValues(id: string, record: PostbackRecord, sql: Sql): unknown[] {
   const p = record.progress;
   return [
     id,
@@ -108,7 +99,7 @@ function eventValues(id: string, record: PostbackRecord, sql?: Sql): unknown[] {
     iso(p.lastAccessDate),
     iso(p.completedDate),
     record.authMethod,
-    sql ? sql.bool(record.tokenVerified) : record.tokenVerified,
+    sql.bool(record.tokenVerified),
   ];
 }
 
@@ -196,7 +187,7 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
   private async commitSettling(batch: Pending[]): Promise<void> {
     if (!batch.length) return;
     try {
-      const stored = await this.commit(batch);
+      const stored = await this.commitInTransaction(batch);
       batch.forEach((pending, i) => pending.resolve(stored[i]));
     } catch (error) {
       if (batch.length === 1) {
@@ -207,43 +198,6 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
       this.logger.warn({ err: error, size: batch.length }, 'Postback batch failed; retrying one by one');
       for (const pending of batch) await this.commitSettling([pending]);
     }
-  }
-
-  private async commit(batch: Pending[]): Promise<StoredPostback[]> {
-    return (this.postgres && (await this.commitAsOneStatement(batch))) || this.commitInTransaction(batch);
-  }
-
-  /**
-   * PostgreSQL, postbacks that carry SCORM Cloud's `updated` (all v2 ones): the whole batch as one autocommit
-   * statement, so one round trip and one commit (the general path takes five). `fresh` leaves out postbacks stored
-   * already; the projection's CTEs (RegistrationProgressService.postbackCtes) apply the rest and label each; the
-   * event rows go in with their labels. A re-delivery racing its first delivery on another instance loses the
-   * insert and is answered as a duplicate (its progress, identical, changes nothing). Undefined when the batch
-   * needs the general path.
-   */
-  private async commitAsOneStatement(batch: Pending[]): Promise<StoredPostback[] | undefined> {
-    const keys = new Set<string>();
-    const candidates = batch.filter(({ record }) => !keys.has(record.dedupKey) && keys.add(record.dedupKey));
-    const progress = this.progress.postbackCtes(candidates.map(postbackUpdate), 'fresh', ARRAY_COLUMNS.length);
-    if (!progress) return undefined;
-    const events = candidates.map(({ id, record }) => eventValues(id, record));
-    const arrays = ARRAY_COLUMNS.map((column, i) => `$${i + 1}::${EVENT_ARRAY_TYPES[column] ?? 'text'}[]`);
-    const sql = new Sql(this.dataSource.manager);
-    const rows = await sql.query<{ id: string; outcome: PostbackOutcome }[]>(
-      `WITH v AS (SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(${ARRAY_COLUMNS.join(', ')}, seq)), ` +
-        'fresh AS (SELECT * FROM v WHERE NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.dedup_key = v.dedup_key)), ' +
-        `${progress.text}, ` +
-        `events AS (INSERT INTO webhook_events (${EVENT_COLUMNS.join(', ')}) ` +
-        `SELECT ${ARRAY_COLUMNS.map((column) => `f.${column}`).join(', ')}, l.outcome, ` +
-        "l.outcome = 'unknown_registration' FROM fresh f JOIN progress_labels l ON l.seq = f.seq ORDER BY f.seq " +
-        'ON CONFLICT DO NOTHING RETURNING id, outcome) SELECT id, outcome FROM events',
-      [...ARRAY_COLUMNS.map((_, i) => events.map((values) => values[i])), ...progress.params],
-    );
-    const inserted = new Map(rows.map((row) => [row.id, row.outcome]));
-    return batch.map(({ id }) => {
-      const outcome = inserted.get(id);
-      return outcome ? { duplicate: false, eventId: id, outcome } : { duplicate: true, eventId: id, outcome: 'stale' };
-    });
   }
 
   private commitInTransaction(batch: Pending[]): Promise<StoredPostback[]> {

@@ -1,13 +1,11 @@
 import { Clock, GatewayMetrics } from '@app/common';
 import { AppConfigService } from '@app/config';
-import { HeldLease, JobLeases } from '@app/persistence';
+import { HeldLease, JobLeases, PeriodicJob } from '@app/persistence';
 import { RegistrationsService } from '@app/scorm-cloud';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Injectable, Logger } from '@nestjs/common';
 
 /** Registrations re-fetched per run; the rest wait for the next one, oldest first. */
 const BATCH = 50;
-const INTERVAL_NAME = 'webhook-postback-reconciliation';
 /** One pass at a time across every instance, so SCORM Cloud (which rate-limits) is asked once per registration. */
 const LEASE = 'webhook-postback-reconciliation';
 
@@ -31,34 +29,25 @@ export interface ReconciliationRun {
  * JOB_LEASE_MS and the next tick elsewhere takes the pass over.
  */
 @Injectable()
-export class PostbackReconciliationJob implements OnApplicationBootstrap {
+export class PostbackReconciliationJob {
   private readonly logger = new Logger(PostbackReconciliationJob.name);
-  private running: Promise<ReconciliationRun> | undefined;
+  private readonly job: PeriodicJob<ReconciliationRun>;
 
   constructor(
     private readonly clock: Clock,
     private readonly config: AppConfigService,
-    private readonly leases: JobLeases,
-    private readonly scheduler: SchedulerRegistry,
     private readonly registrations: RegistrationsService,
     private readonly metrics: GatewayMetrics,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const every = this.config.webhook.reconcileIntervalMs;
-    if (every <= 0) return;
-    const timer = setInterval(() => void this.run().catch(() => undefined), every);
-    timer.unref();
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    leases: JobLeases,
+  ) {
+    this.job = leases.periodic(LEASE, config.webhook.reconcileIntervalMs, (lease) => this.reconcile(lease));
   }
 
   /** One pass, if no other instance is running one; overlapping calls share the pass already running here. */
-  run(): Promise<ReconciliationRun> {
-    this.running ??= this.leases
-      .runExclusive(LEASE, (lease) => this.reconcile(lease))
-      .then((run) => run ?? { abandoned: 0, checked: 0, deletedUpstream: 0, failed: 0, refreshed: 0, skipped: true })
-      .finally(() => (this.running = undefined));
-    return this.running;
+  async run(): Promise<ReconciliationRun> {
+    return (
+      (await this.job.run()) ?? { abandoned: 0, checked: 0, deletedUpstream: 0, failed: 0, refreshed: 0, skipped: true }
+    );
   }
 
   private async reconcile(lease: HeldLease): Promise<ReconciliationRun> {

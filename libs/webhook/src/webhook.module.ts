@@ -7,11 +7,14 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { PostbackBatchWriter } from './postback-batch.writer';
+import { PostbackBodyRetention } from './postback-body.retention';
+import { PostbackLearnerEraser } from './postback-learner.eraser';
 import { WebhookEventEntity } from './entities/webhook-event.entity';
 import { PostbackFastPathMiddleware } from './postback-fast-path.middleware';
 import { PostbackParser } from './postback.parser';
 import { PostbackReconciliationJob } from './postback-reconciliation.job';
 import { POSTBACK_PATH } from './postback.routes';
+import { WebhookEventRepository } from './repositories/webhook-event.repository';
 import { ScormCloudWebhookController } from './scorm-cloud-webhook.controller';
 import { WebhookEventsController } from './webhook-events.controller';
 import { WebhookEventsService } from './webhook-events.service';
@@ -30,9 +33,12 @@ import { WebhookReceiverService } from './webhook-receiver.service';
   ],
   providers: [
     PostbackBatchWriter,
+    PostbackBodyRetention,
+    PostbackLearnerEraser,
     PostbackFastPathMiddleware,
     PostbackParser,
     PostbackReconciliationJob,
+    WebhookEventRepository,
     WebhookEventsService,
     WebhookReceiverService,
     { provide: Clock, useClass: SystemClock },

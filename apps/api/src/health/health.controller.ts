@@ -1,4 +1,5 @@
 import { Public } from '@app/auth';
+import { DomainError } from '@app/common';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
@@ -20,10 +21,20 @@ export class HealthController {
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: the database answers' })
-  @ApiServiceUnavailableResponse({ description: 'The database does not answer' })
-  ready() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
+  @ApiOkResponse({ schema: { example: { details: { database: { status: 'up' } }, status: 'ok' } } })
+  @ApiServiceUnavailableResponse({ description: 'DATABASE_UNAVAILABLE: the database does not answer (Retry-After)' })
+  async ready() {
+    try {
+      return await this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
+    } catch {
+      // In the one error shape, as every other route answers a database outage.
+      throw new DomainError(
+        'DATABASE_UNAVAILABLE',
+        'The gateway cannot reach its database; nothing was stored or changed. Try again shortly.',
+        'unavailable',
+      );
+    }
   }
 }

@@ -7,10 +7,10 @@ import { UNLICENSED_UID, findMaterial } from './bazaar-catalog';
 import { BazaarLinkStore } from './bazaar-link.store';
 import { BazaarSignatureVerifier } from './bazaar-signature.verifier';
 
-/** Seed 001 error body: `{success: 0, error}` with the HTTP status. */
+/** The Bazaar spec's error body: `{success: 0, error}` with the HTTP status. */
 const failure = (status: number, error: string) => new HttpException({ error, success: 0 }, status);
 
-/** Bazaar's LMS interface (seed 001): `lms/browse` and `lms/view`. */
+/** Bazaar's LMS interface (the Bazaar spec): `lms/browse` and `lms/view`. */
 @Controller('bazaar/api/v1/lms')
 export class BazaarApiController {
   constructor(

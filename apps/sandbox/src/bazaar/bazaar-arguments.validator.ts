@@ -1,5 +1,5 @@
 /**
- * The argument tables of seed 001, checked the way Bazaar answers: the first problem becomes the `error`
+ * The argument tables of the Bazaar spec, checked the way Bazaar answers: the first problem becomes the `error`
  * text of a 400. Ids may arrive as JSON numbers (the seed's own example sends them so).
  */
 type Rule = { field: string; min: number; max: number; required: boolean };

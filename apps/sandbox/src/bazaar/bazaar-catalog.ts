@@ -1,4 +1,4 @@
-/** What the sandbox store sells: enough variety to exercise the LMS side (seed 001 and the live store's quirks). */
+/** What the sandbox store sells: enough variety to exercise the LMS side (the Bazaar spec and the live store's quirks). */
 export interface SandboxMaterial {
   uid: string;
   name: string;
@@ -13,7 +13,7 @@ const image = (size: number) => ({ height: size, url: 'https://bazaar.example/im
 
 export const SANDBOX_CATALOG: SandboxMaterial[] = [
   {
-    // Seed 001's example payload.
+    // The Bazaar spec's example payload.
     description: 'Long text, Long text, Long text, Long text',
     images: { low_resolution: image(612), standard_resolution: image(306), thumbnail: image(150) },
     name: 'Bazaar Example',

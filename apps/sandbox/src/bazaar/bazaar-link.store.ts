@@ -14,7 +14,7 @@ export interface BazaarLink {
 /** A bound on memory under load; the oldest links go first. */
 const MAX_LINKS = 100_000;
 
-/** Bazaar's one-time URLs (seed 001: they stop working 60 s after creation), kept in memory. */
+/** Bazaar's one-time URLs (the Bazaar spec: they stop working 60 s after creation), kept in memory. */
 @Injectable()
 export class BazaarLinkStore {
   private readonly links = new Map<string, BazaarLink>();

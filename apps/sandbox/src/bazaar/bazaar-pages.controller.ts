@@ -22,7 +22,7 @@ export class BazaarPagesController {
   constructor(private readonly links: BazaarLinkStore) {}
 
   /**
-   * Picking a material submits seed 001's form: `params` = base64 JSON, POSTed by the browser to the LMS
+   * Picking a material submits the Bazaar spec's form: `params` = base64 JSON, POSTed by the browser to the LMS
    * add_resource_callback_url.
    */
   @Get('store/:token')

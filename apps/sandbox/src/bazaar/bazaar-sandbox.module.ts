@@ -5,7 +5,7 @@ import { BazaarLinkStore } from './bazaar-link.store';
 import { BazaarPagesController } from './bazaar-pages.controller';
 import { BazaarSignatureVerifier } from './bazaar-signature.verifier';
 
-/** Plays Bazaar (seed 001) for `npm start` and the e2e tests: the LMS interface, the store and the CMS. */
+/** Plays Bazaar (the Bazaar spec) for `npm start` and the e2e tests: the LMS interface, the store and the CMS. */
 @Module({
   controllers: [BazaarApiController, BazaarPagesController],
   providers: [BazaarLinkStore, BazaarSignatureVerifier],

@@ -5,7 +5,7 @@ const SEED_BODY =
   '{"first_name":"Teppo","last_name":"Testaaja","email":"Teppo","user_id":123,"context_id":123,"context_title":"DETAILS","role":"student","school":"Koulu","school_id":1235,"city":"Helsinki","city_id":"0123456-7","oid":null,"add_resource_callback_url":"","cancel_callback_url":""}';
 const SEED_HEADER = 'BAZAAR example_client:8a5c839290690a145fc8f128aec4fba0970a004a230fad856d775ea7b528da80';
 
-describe('BazaarSignatureVerifier (sandbox side of seed 001)', () => {
+describe('BazaarSignatureVerifier (sandbox side of the Bazaar spec)', () => {
   const config = { bazaar: { clients: { example_client: 'bc0ec839034cc0a4fe68af506985ddb52c4cb959' } } };
   const verifier = new BazaarSignatureVerifier(config as unknown as SandboxConfig);
 

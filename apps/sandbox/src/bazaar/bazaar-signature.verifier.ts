@@ -5,7 +5,7 @@ import { SANDBOX_CONFIG, SandboxConfig } from '../sandbox.config';
 
 const HEADER = /^BAZAAR ([^\s:]+):([0-9a-fA-F]{64})$/;
 
-/** Seed 001 auth, verified as Bazaar would: HMAC-SHA256 over the raw body bytes, compared in constant time. */
+/** The Bazaar spec's auth, verified as Bazaar would: HMAC-SHA256 over the raw body bytes, compared in constant time. */
 @Injectable()
 export class BazaarSignatureVerifier {
   constructor(@Inject(SANDBOX_CONFIG) private readonly config: SandboxConfig) {}

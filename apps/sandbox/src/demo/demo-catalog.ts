@@ -1,4 +1,4 @@
-/** A demo user as the LMS knows them: the Bazaar user fields (seed 001) plus the role the token carries. */
+/** A demo user as the LMS knows them: the Bazaar user fields (the Bazaar spec) plus the role the token carries. */
 export interface DemoUser {
   key: string;
   user_id: string;
@@ -7,10 +7,10 @@ export interface DemoUser {
   email: string;
   role: 'student' | 'teacher' | 'admin';
   school: string;
-  /** National school id, 5-10 characters (seed 001). */
+  /** National school id, 5-10 characters (the Bazaar spec). */
   school_id: string;
   city: string;
-  /** National city id, at most 10 characters (seed 001). */
+  /** National city id, at most 10 characters (the Bazaar spec). */
   city_id: string;
   /** The courses the user belongs to, with `role` in each: the token's `contexts` claim. */
   contexts: string[];

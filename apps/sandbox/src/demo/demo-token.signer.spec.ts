@@ -35,7 +35,7 @@ describe('DemoTokenSigner', () => {
 });
 
 describe('demo users', () => {
-  it('carry Bazaar fields within the seed 001 limits', () => {
+  it('carry Bazaar fields within the limits of the Bazaar spec', () => {
     for (const user of DEMO_USERS) {
       expect(user.school_id.length).toBeGreaterThanOrEqual(5);
       expect(user.school_id.length).toBeLessThanOrEqual(10);

@@ -21,7 +21,7 @@ const TS_WINDOW_MS = 15 * 60_000;
 const UNAUTHENTICATED = new Set(['rustici.debug.getTime', 'rustici.debug.ping']);
 
 /**
- * Every call carries method, appid, ts and sig (seed 002, the v1 "Communication Format"); Rustici's own v1
+ * Every call carries method, appid, ts and sig (the v1 spec's "Communication Format"); Rustici's own v1
  * libraries also send origin (.NET, PHP: SCORMCloud_NetLibrary ServiceRequest.cs, SCORMCloud_PHPLibrary
  * ServiceRequest.php) and applib (Java, .NET, PHP) with every call, so the service accepts those too.
  */
@@ -111,7 +111,7 @@ function parseTs(value: string): number | undefined {
   return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : undefined;
 }
 
-/** The sandbox's own reading of the v1 signature rule (seed 002), independent of the gateway's signer. */
+/** The sandbox's own reading of the v1 signature rule (the v1 spec), independent of the gateway's signer. */
 function expectedSig(secret: string, params: Record<string, string>): string {
   const keys = Object.keys(params).filter((k) => k !== 'sig');
   keys.sort((a, b) => {

@@ -8,6 +8,8 @@ import { ScormSandboxStore } from './scorm-sandbox.store';
 import { manifestTitle } from './scorm-sandbox.zip';
 import { ContractOperation, ContractViolation, ScormV2Contract } from './scorm-v2-contract';
 
+/** How long after the answer the sandbox erases a learner's data (SCORM Cloud's deletion is asynchronous). */
+const LEARNER_ERASURE_DELAY_MS = 100;
 /** Pages are small on purpose, so a client's `more` paging really runs against the sandbox. */
 const COURSE_PAGE_SIZE = 2;
 
@@ -185,6 +187,28 @@ export class ScormSandboxV2Controller {
   deleteRegistration(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
     this.handle(req, res, (appId) => {
       if (!this.store.deleteRegistration(appId, id)) throw new V2Error(404, `Registration ${id} not found`);
+      return undefined;
+    });
+  }
+
+  /**
+   * LearnerApi.deleteAllLearnerData: `userEmail` (required, checked by the definition) must be a realm user's primary
+   * email. The erasure runs after the answer, as SCORM Cloud documents ("asynchronous ... a delay before the
+   * deletion of PII information takes place").
+   */
+  @Post('learner/:learnerId/delete-information')
+  deleteLearnerInformation(@Req() req: Request, @Res() res: Response, @Param('learnerId') learnerId: string) {
+    this.handle(req, res, (appId) => {
+      const userEmail = String(req.query.userEmail);
+      if (!this.store.config.scormCloud.realmUsers.includes(userEmail)) {
+        throw new V2Error(400, `userEmail ${userEmail} is not the primary email of a user of this realm`);
+      }
+      const erasure: (typeof this.store.learnerErasures)[number] = { appId, learnerId, userEmail };
+      this.store.learnerErasures.push(erasure);
+      setTimeout(() => {
+        this.store.eraseLearner(appId, learnerId);
+        erasure.erasedAt = new Date();
+      }, LEARNER_ERASURE_DELAY_MS).unref();
       return undefined;
     });
   }

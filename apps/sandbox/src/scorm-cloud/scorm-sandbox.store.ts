@@ -89,6 +89,8 @@ export class ScormSandboxStore {
   readonly jobs = new Map<string, SandboxImportJob>();
   readonly registrations = new Map<string, SandboxRegistration>();
   readonly launches = new Map<string, SandboxLaunch>();
+  /** v2 learner deletions asked for, and when each finished (it runs in the background, as SCORM Cloud's does). */
+  readonly learnerErasures: { appId: string; learnerId: string; userEmail: string; erasedAt?: Date }[] = [];
   clockOffsetMs = 0;
   private readonly logger = new Logger('SandboxScormState');
   private lastWritten?: string;
@@ -245,6 +247,18 @@ export class ScormSandboxStore {
     };
     this.registrations.set(this.key(registration.appId, registration.id), full);
     return full;
+  }
+
+  /** Erases the learner's personal data (names) from every registration of theirs in the app. */
+  eraseLearner(appId: string, learnerId: string): number {
+    let erased = 0;
+    for (const registration of this.registrations.values()) {
+      if (registration.appId !== appId || registration.learner.id !== learnerId) continue;
+      registration.learner = { firstName: '', id: learnerId, lastName: '' };
+      erased++;
+    }
+    this.persist();
+    return erased;
   }
 
   deleteRegistration(appId: string, id: string): boolean {

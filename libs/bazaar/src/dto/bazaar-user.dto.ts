@@ -16,6 +16,17 @@ export const IdString = () =>
     typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value,
   );
 
+/**
+ * The OpenAPI schema of an `@IdString()` field: a string, or a safe integer that is converted to its decimal
+ * string (the length rules, written onto the string branch from the validators, then apply to its digits).
+ */
+export const ID_STRING_SCHEMA = {
+  oneOf: [
+    { type: 'string' },
+    { description: 'Converted to its decimal string; the length rule applies to its digits', type: 'integer' },
+  ],
+};
+
 /** How a field relates to the user token (README, "Token scope"). */
 export const FROM_TOKEN = (claim: TokenClaim) =>
   `With a user token carrying "${claim}", it is filled from the token when left out, and any other value is ` +
@@ -58,6 +69,7 @@ export abstract class BazaarUserContextDto {
   abstract user_id?: string;
 
   @ApiProperty({
+    ...ID_STRING_SCHEMA,
     description:
       "Course or page identifier (string; a JSON integer is accepted). With a student's or teacher's token it " +
       "must be one of the token's contexts (403 CONTEXT_NOT_IN_TOKEN)",
@@ -88,10 +100,9 @@ export abstract class BazaarUserContextDto {
   school: string;
 
   @ApiPropertyOptional({
+    ...ID_STRING_SCHEMA,
     description: `School's national identifier. Required with an API key. ${FROM_TOKEN('school_id')}`,
     example: '12345',
-    maxLength: 10,
-    minLength: 5,
   })
   @IsOptional()
   @IdString()
@@ -105,10 +116,9 @@ export abstract class BazaarUserContextDto {
   city: string;
 
   @ApiPropertyOptional({
+    ...ID_STRING_SCHEMA,
     description: `City's national identifier. Required with an API key. ${FROM_TOKEN('city_id')}`,
     example: '0123456-7',
-    maxLength: 10,
-    minLength: 1,
   })
   @IsOptional()
   @IdString()
@@ -116,7 +126,7 @@ export abstract class BazaarUserContextDto {
   @Length(1, 10)
   city_id?: string;
 
-  @ApiPropertyOptional({ description: 'User oid', maxLength: 32, minLength: 1, nullable: true })
+  @ApiPropertyOptional({ ...ID_STRING_SCHEMA, description: 'User oid (string or integer), or null', nullable: true })
   @IsOptional()
   @IdString()
   @IsString()

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
 
-import { BazaarUserContextDto, FROM_TOKEN, IdString } from './bazaar-user.dto';
+import { BazaarUserContextDto, FROM_TOKEN, ID_STRING_SCHEMA, IdString } from './bazaar-user.dto';
 
 /**
  * `lms/browse` arguments (the Bazaar spec) without the callback URLs, which the gateway builds itself around a
@@ -9,9 +9,9 @@ import { BazaarUserContextDto, FROM_TOKEN, IdString } from './bazaar-user.dto';
  */
 export class BrowseRequestDto extends BazaarUserContextDto {
   @ApiPropertyOptional({
+    ...ID_STRING_SCHEMA,
     description: `LMS user id (string; a JSON integer is accepted). Required with an API key. ${FROM_TOKEN('sub')}`,
     example: 'u-1001',
-    maxLength: 128,
   })
   @IsOptional()
   @IdString()

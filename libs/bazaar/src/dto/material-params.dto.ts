@@ -1,3 +1,4 @@
+import { CursorPageQueryDto, PageLimit } from '@app/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
 
@@ -16,7 +17,17 @@ export class MaterialParamsDto extends ContextParamsDto {
   @ApiProperty({
     description: 'Bazaar material uid: a UUID or a 1-128 character id without whitespace',
     example: 'finna.kansalliskirjasto:1234567',
+    maxLength: 128,
+    minLength: 1,
+    pattern: RESOURCE_UID_PATTERN.source,
   })
   @Matches(RESOURCE_UID_PATTERN, { message: 'uid must be a UUID or a 1-128 character id without spaces' })
   uid: string;
+}
+
+/** `GET /api/v1/contexts/{context_id}/materials`: oldest first, keyset-paged. */
+export class ListMaterialsQueryDto extends CursorPageQueryDto {
+  // The default is the maximum: a course's whole list, as before paging, for all but the largest courses.
+  @PageLimit({ default: 500, max: 500 })
+  limit?: number;
 }

@@ -1,3 +1,4 @@
+import { CursorPageDto } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class MaterialImageDto {
@@ -48,10 +49,10 @@ export class MaterialDto {
   updated_at: string;
 }
 
-export class MaterialListDto {
+export class MaterialListDto extends CursorPageDto {
   @ApiProperty({ example: 'course-21' })
   context_id: string;
 
-  @ApiProperty({ type: [MaterialDto] })
+  @ApiProperty({ description: 'Oldest first', type: [MaterialDto] })
   materials: MaterialDto[];
 }

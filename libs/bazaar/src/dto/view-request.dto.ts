@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUrl, Length, Matches, MaxLength } from 'class-validator';
 
-import { BazaarUserContextDto, FROM_TOKEN, IdString } from './bazaar-user.dto';
+import { BazaarUserContextDto, FROM_TOKEN, ID_STRING_SCHEMA, IdString } from './bazaar-user.dto';
 
 /**
  * The Bazaar spec calls resource_uid a "128bit UUID", but the live store's uids are record ids
@@ -12,9 +12,9 @@ export const RESOURCE_UID_PATTERN = /^[^\s\p{Cc}]{1,128}$/u;
 /** `lms/view` arguments (the Bazaar spec). The material must already be stored in the course. */
 export class ViewRequestDto extends BazaarUserContextDto {
   @ApiPropertyOptional({
+    ...ID_STRING_SCHEMA,
     description: `LMS user id (string; a JSON integer is accepted). Required with an API key. ${FROM_TOKEN('sub')}`,
     example: 'u-1001',
-    maxLength: 255,
   })
   @IsOptional()
   @IdString()

@@ -6,6 +6,7 @@ import type { MaterialImages } from '../callback-params.decoder';
 /** A Bazaar material added to a course; one row per (context_id, uid). */
 @Entity('bazaar_materials')
 @Index('uq_bazaar_materials_context_uid', ['contextId', 'uid'], { unique: true })
+@Index('ix_bazaar_materials_context_added', ['contextId', 'addedAt', 'uid'])
 export class MaterialEntity {
   @PrimaryColumn({ length: 36, type: 'varchar' })
   id: string;

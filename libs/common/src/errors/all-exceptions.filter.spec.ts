@@ -40,8 +40,8 @@ describe('AllExceptionsFilter', () => {
       request_id: 'req-12345678',
       statusCode: 504,
     });
-    expect(run(new DomainError('X', 'm', 'upstream_bad_request')).statusCode).toBe(400);
-    expect(run(new DomainError('X', 'm', 'upstream_rejected')).statusCode).toBe(502);
+    expect(run(new DomainError('BAD_REQUEST', 'm', 'upstream_bad_request')).statusCode).toBe(400);
+    expect(run(new DomainError('BAD_REQUEST', 'm', 'upstream_rejected')).statusCode).toBe(502);
   });
 
   it('carries validation details', () => {
@@ -84,7 +84,7 @@ describe('errorResponse', () => {
     expect(errorResponse(new UnauthenticatedError('AUTH_MISSING', 'm'), 'r').headers).toEqual({
       'WWW-Authenticate': 'Bearer realm="lms-gateway"',
     });
-    const basic = new UnauthenticatedError('X', 'm').withChallenge('Basic realm="x"');
+    const basic = new UnauthenticatedError('WEBHOOK_CREDENTIALS_INVALID', 'm').withChallenge('Basic realm="x"');
     expect(errorResponse(basic, 'r')).toMatchObject({
       headers: { 'WWW-Authenticate': 'Basic realm="x"' },
       status: 401,

@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes';
+
 /**
  * What went wrong, independent of transport. The exception filter turns each kind into one HTTP status
  * (see error-status.table.ts); services and clients never pick a status themselves.
@@ -25,8 +27,8 @@ export type ErrorDetails = Record<string, string[]>;
 
 export class DomainError extends Error {
   constructor(
-    /** Stable machine-readable code, e.g. `BAZAAR_TIMEOUT`. */
-    readonly code: string,
+    /** Stable machine-readable code, e.g. `BAZAAR_TIMEOUT`; listed in ERROR_CODES. */
+    readonly code: ErrorCode,
     message: string,
     readonly kind: ErrorKind,
     readonly details?: ErrorDetails,
@@ -38,19 +40,19 @@ export class DomainError extends Error {
 }
 
 export class ValidationFailedError extends DomainError {
-  constructor(message: string, details: ErrorDetails, code = 'VALIDATION_FAILED') {
+  constructor(message: string, details: ErrorDetails, code: ErrorCode = 'VALIDATION_FAILED') {
     super(code, message, 'validation', details);
   }
 }
 
 export class NotFoundError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super(code, message, 'not_found');
   }
 }
 
 export class ForbiddenError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super(code, message, 'forbidden');
   }
 }
@@ -60,7 +62,7 @@ export const BEARER_CHALLENGE = 'Bearer realm="lms-gateway"';
 
 export class UnauthenticatedError extends DomainError {
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     /** What the 401's `WWW-Authenticate` asks for; the API's bearer challenge unless a route says otherwise. */
     readonly challenge = BEARER_CHALLENGE,
@@ -77,7 +79,7 @@ export class UnauthenticatedError extends DomainError {
 /** 429: the HTTP layer sends `Retry-After` with the seconds really left. */
 export class RateLimitedError extends DomainError {
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     readonly retryAfterSeconds: number,
   ) {
@@ -113,7 +115,7 @@ export function authRateLimited(retryAfterSeconds: number): RateLimitedError {
 }
 
 export class ConflictError extends DomainError {
-  constructor(code: string, message: string) {
+  constructor(code: ErrorCode, message: string) {
     super(code, message, 'conflict');
   }
 }

@@ -10,6 +10,7 @@ import {
   RateLimitedError,
   UnauthenticatedError,
 } from './domain.error';
+import { ErrorCode, isErrorCode } from './error-codes';
 import { ERROR_STATUS } from './error-status.table';
 
 /** Every 4xx/5xx body: `{statusCode, error, message, code, request_id, details?}` (ApiErrorDto in OpenAPI). */
@@ -17,7 +18,7 @@ export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
-  code: string;
+  code: ErrorCode;
   request_id: string;
   details?: ErrorDetails;
 }
@@ -33,7 +34,7 @@ export interface ErrorResponse {
 
 export function errorBody(
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   requestId: string,
   details?: ErrorDetails,
@@ -138,7 +139,7 @@ export function unstorableTextError(exception: unknown): DomainError | undefined
 }
 
 /** body-parser reports its failures as plain errors carrying `type` and `status`. */
-const BODY_PARSER_ERRORS: Record<string, { code: string; message: string }> = {
+const BODY_PARSER_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   'charset.unsupported': { code: 'UNSUPPORTED_CHARSET', message: 'The request body charset is not supported' },
   'encoding.unsupported': { code: 'UNSUPPORTED_ENCODING', message: 'The request body encoding is not supported' },
   'entity.parse.failed': {
@@ -152,7 +153,7 @@ const BODY_PARSER_ERRORS: Record<string, { code: string; message: string }> = {
   'request.size.invalid': { code: 'MALFORMED_BODY', message: 'The request body size does not match Content-Length' },
 };
 
-const HTTP_STATUS_CODES: Partial<Record<number, string>> = {
+const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
@@ -173,8 +174,8 @@ function toBody(exception: unknown, requestId: string): ErrorBody {
     const response = exception.getResponse();
     const message = messageOf(response) ?? exception.message;
     const code =
-      (typeof response === 'object' && response && typeof (response as { code?: unknown }).code === 'string'
-        ? (response as { code: string }).code
+      (typeof response === 'object' && response && isErrorCode((response as { code?: unknown }).code)
+        ? (response as { code: ErrorCode }).code
         : undefined) ??
       (statusCode === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)/.test(message)
         ? 'ROUTE_NOT_FOUND'
@@ -199,7 +200,7 @@ function messageOf(response: string | object): string | undefined {
   return undefined;
 }
 
-function bodyParserError(exception: unknown): { status: number; code: string; message: string } | undefined {
+function bodyParserError(exception: unknown): { status: number; code: ErrorCode; message: string } | undefined {
   if (!exception || typeof exception !== 'object') return undefined;
   const { type, status, expose } = exception as { type?: unknown; status?: unknown; expose?: unknown };
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;

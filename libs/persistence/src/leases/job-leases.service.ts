@@ -1,5 +1,5 @@
 import { AppConfigService } from '@app/config';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
@@ -12,14 +12,23 @@ export interface HeldLease {
   readonly lost: boolean;
 }
 
+/** A periodic job run under a lease: see JobLeases.periodic. */
+export interface PeriodicJob<T> {
+  /** One pass if no other instance is running one (undefined then); overlapping calls here share the pass. */
+  run(): Promise<T | undefined>;
+}
+
 /**
  * Background work claimed across instances: one row per job in `job_leases`, taken by one conditional upsert on
  * the database's clock, renewed while the work runs, and free again when its holder ends it or dies (it expires
  * after JOB_LEASE_MS). The same statements run on SQLite, where the one process always wins.
  */
 @Injectable()
-export class JobLeases {
+export class JobLeases implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobLeases.name);
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Ticks wait for the app to have booted (migrations run); null once it has. */
+  private pending: (() => void)[] | null = [];
   /** Names this process in the lease rows (host, pid and a random part: pids repeat across containers). */
   readonly holder = `${hostname().slice(0, 120)}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly ttlMs: number;
@@ -69,6 +78,42 @@ export class JobLeases {
         });
       }
     }
+  }
+
+  /**
+   * A job every instance ticks every `everyMs` (0: only when `run()` is called) and one instance at a time runs,
+   * under the lease `name`: a killed holder's lease expires after JOB_LEASE_MS and the next tick elsewhere takes
+   * over. Ticks stop when the app shuts down.
+   */
+  periodic<T>(name: string, everyMs: number, work: (lease: HeldLease) => Promise<T>): PeriodicJob<T> {
+    let running: Promise<T | undefined> | undefined;
+    const run = () => {
+      running ??= this.runExclusive(name, work).finally(() => (running = undefined));
+      return running;
+    };
+    if (everyMs > 0) {
+      const start = () => {
+        const timer = setInterval(() => {
+          run().catch((error: unknown) => this.logger.warn({ err: error, job: name }, 'A background job pass failed'));
+        }, everyMs);
+        timer.unref();
+        this.timers.add(timer);
+      };
+      if (this.pending) this.pending.push(start);
+      else start();
+    }
+    return { run };
+  }
+
+  onApplicationBootstrap(): void {
+    const pending = this.pending ?? [];
+    this.pending = null;
+    pending.forEach((start) => start());
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.clear();
   }
 
   /**

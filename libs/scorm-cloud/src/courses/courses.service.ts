@@ -1,9 +1,11 @@
-import { DomainError } from '@app/common';
+import { Clock, DomainError } from '@app/common';
+import { EventOutbox } from '@app/events';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { CourseImportRepository } from '../repositories/course-import.repository';
 import { RegistrationRepository } from '../repositories/registration.repository';
 import { ImportJob, SCORM_CLOUD_TRANSPORT, ScormCloudTransport, ScormCourse } from '../transport/scorm-cloud.transport';
 
@@ -31,6 +33,9 @@ export class CoursesService {
   constructor(
     @Inject(SCORM_CLOUD_TRANSPORT) private readonly transport: ScormCloudTransport,
     private readonly registrations: RegistrationRepository,
+    private readonly imports: CourseImportRepository,
+    private readonly outbox: EventOutbox,
+    private readonly clock: Clock,
   ) {}
 
   listCourses(): Promise<ScormCourse[]> {
@@ -55,10 +60,11 @@ export class CoursesService {
       mayCreateNewVersion: upload.mayCreateNewVersion ?? false,
       size: upload.size,
     });
+    await this.imports.start(jobId, courseId, this.clock.now());
     const deadline = Date.now() + wait.maxWaitMs;
     let interval = wait.pollIntervalMs;
     for (;;) {
-      const job = await this.transport.importJob(jobId);
+      const job = await this.importJob(jobId);
       if (job.status === 'ERROR') {
         throw new DomainError(
           'SCORM_CLOUD_IMPORT_FAILED',
@@ -73,7 +79,38 @@ export class CoursesService {
     }
   }
 
-  importJob(jobId: string): Promise<ImportJob> {
-    return this.transport.importJob(jobId);
+  /** The job as SCORM Cloud reports it; the first to learn that a followed import ended announces it. */
+  async importJob(jobId: string): Promise<ImportJob> {
+    const job = await this.transport.importJob(jobId);
+    const at = this.clock.now();
+    if (job.status === 'RUNNING') return job;
+    await this.imports.finish(jobId, job.status, job.message, at, (tx, row) => {
+      const courseId = job.courseId ?? row.courseId;
+      return this.outbox.append(tx, [
+        {
+          courseId,
+          data: {
+            course_id: courseId,
+            job_id: jobId,
+            message: job.message,
+            status: job.status,
+            success: job.status === 'COMPLETE',
+            title: job.title,
+          },
+          occurredAt: at,
+          type: 'course.import_finished',
+        },
+      ]);
+    });
+    return job;
+  }
+
+  /** Imports still running, to ask SCORM Cloud about again (see CourseImportWatcher). */
+  unfinishedImports(since: Date, checkedBefore: Date, limit: number): Promise<{ jobId: string }[]> {
+    return this.imports.unfinished(since, checkedBefore, limit);
+  }
+
+  markImportChecked(jobId: string): Promise<void> {
+    return this.imports.checked(jobId, this.clock.now());
   }
 }

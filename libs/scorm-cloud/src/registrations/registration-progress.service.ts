@@ -1,4 +1,5 @@
 import { Clock } from '@app/common';
+import { EventOutbox } from '@app/events';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -8,9 +9,9 @@ import {
   ID_CHUNK,
   ProgressState,
   RegistrationProgressRepository,
-  SqlPart,
   UPSERT_CHUNK,
 } from '../repositories/registration-progress.repository';
+import { progressEvents } from './progress-events';
 import { ProgressPlan, observedAt, planProgress, registrationChanges, settleResults } from './progress-merge.rule';
 import type { ProgressApplyResult, RegistrationProgressUpdate } from './registration-progress.types';
 
@@ -26,6 +27,7 @@ export class RegistrationProgressService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: RegistrationProgressRepository,
     private readonly clock: Clock,
+    private readonly outbox: EventOutbox,
   ) {}
 
   /** Applies the updates in the caller's transaction (or a new one); answers what became of each. */
@@ -37,17 +39,6 @@ export class RegistrationProgressService {
 
   progressOf(registrationIds: string[]): Promise<Map<string, RegistrationProgressEntity[]>> {
     return this.repository.progressOf(registrationIds);
-  }
-
-  /**
-   * PostgreSQL: a batch of postbacks that all carry SCORM Cloud's `updated`, as part of the caller's one statement
-   * (see RegistrationProgressRepository.postbackCtes for the relation it reads and the CTEs it defines). Undefined
-   * when this database or batch needs applyMany.
-   */
-  postbackCtes(updates: RegistrationProgressUpdate[], fresh: string, first: number): SqlPart | undefined {
-    if (this.dataSource.options.type !== 'postgres') return undefined;
-    if (!updates.every((update) => update.source === 'postback' && update.updated)) return undefined;
-    return this.repository.postbackCtes(fresh, this.clock.now().toISOString(), first);
   }
 
   private async applyAll(
@@ -78,6 +69,8 @@ export class RegistrationProgressService {
         );
       }
     }
+    // Last: the outbox's append holds its lock until the commit (see EventRepository.append).
+    await this.outbox.append(manager, progressEvents(plan, written, state.refs, new Date(now)));
     return plan.results;
   }
 }

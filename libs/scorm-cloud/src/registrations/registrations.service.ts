@@ -1,6 +1,7 @@
 import { Caller, describeCaller } from '@app/auth';
 import { Clock, ConflictError, DomainError, NotFoundError, assertAllowedReturnUrl } from '@app/common';
 import { AppConfigService } from '@app/config';
+import { EventOutbox } from '@app/events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
@@ -44,6 +45,7 @@ export class RegistrationsService {
     private readonly postbackTokens: PostbackTokenService,
     private readonly config: AppConfigService,
     private readonly clock: Clock,
+    private readonly outbox: EventOutbox,
   ) {}
 
   async create(caller: Caller, request: RegistrationRequest): Promise<RegistrationView> {
@@ -183,7 +185,26 @@ export class RegistrationsService {
 
   private async markDeletedUpstream(registrationId: string): Promise<void> {
     this.logger.warn({ registration_id: registrationId }, 'SCORM Cloud no longer has this registration');
-    await this.registrations.markDeletedUpstream(registrationId, this.clock.now());
+    const at = this.clock.now();
+    await this.registrations.markDeletedUpstream(registrationId, at, (tx, registration) =>
+      this.outbox.append(tx, [
+        {
+          contextId: registration.contextId,
+          courseId: registration.courseId,
+          data: {
+            context_id: registration.contextId,
+            course_id: registration.courseId,
+            deleted_upstream_at: at.toISOString(),
+            learner_id: registration.learnerId,
+            registration_id: registration.id,
+          },
+          learnerId: registration.learnerId,
+          occurredAt: at,
+          registrationId: registration.id,
+          type: 'registration.deleted_upstream',
+        },
+      ]),
+    );
   }
 
   /** Refuses what needs SCORM Cloud's copy of a registration it no longer has. */

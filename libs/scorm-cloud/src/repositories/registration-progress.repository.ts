@@ -6,6 +6,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 
 import { RegistrationProgressEntity } from '../entities/registration-progress.entity';
 import type { ProgressSource } from '../entities/registration.entity';
+import type { RegistrationRef } from '../registrations/progress-events';
 import type { ProgressSlot, ProgressWrite, RegistrationChange } from '../registrations/progress-merge.rule';
 import { slotKey } from '../registrations/progress-merge.rule';
 
@@ -28,12 +29,6 @@ export const PROGRESS_COLUMNS = [
   'updated_at',
 ] as const;
 const WIDTH = PROGRESS_COLUMNS.length;
-/** A piece of a statement and its parameters, numbered after the caller's own. */
-export interface SqlPart {
-  text: string;
-  params: unknown[];
-}
-
 /** Rows per upsert statement: 14 parameters each stays far below SQLite's and PostgreSQL's limits. */
 export const UPSERT_CHUNK = 500;
 /** Ids per `IN (...)` list. */
@@ -55,6 +50,8 @@ const POSTBACK_GUARD =
 export interface ProgressState {
   /** Known registrations and their highest instance. */
   instances: Map<string, number>;
+  /** Whom each known registration belongs to (for the events). */
+  refs: Map<string, RegistrationRef>;
   slots: Map<string, ProgressSlot>;
 }
 
@@ -75,24 +72,32 @@ export class RegistrationProgressRepository {
 
   /**
    * The named registrations (unknown ones are absent) and every progress row they have, read in the manager's
-   * transaction, or on its own (the PostgreSQL postback statement reads first and lets the guard settle races).
+   * transaction. On PostgreSQL the registrations are locked (in id order, so concurrent batches cannot deadlock)
+   * until it commits: batches touching one registration take turns, so what each saw as "previous" is what its
+   * events announce, and their events are appended in the order their changes committed.
    */
   async load(manager: EntityManager, registrationIds: string[]): Promise<ProgressState> {
     const sql = new Sql(manager);
-    const state: ProgressState = { instances: new Map(), slots: new Map() };
+    const state: ProgressState = { instances: new Map(), refs: new Map(), slots: new Map() };
     // PostgreSQL: one array parameter, so one statement text (prepared once per connection) for any batch.
     const chunkSize = sql.postgres ? Math.max(1, registrationIds.length) : ID_CHUNK;
     for (let from = 0; from < registrationIds.length; from += chunkSize) {
       const chunk = registrationIds.slice(from, from + chunkSize);
       const rows = await sql.query<ProgressRow[]>(
-        'SELECT r.id, r.instance AS registration_instance, p.instance, p.completion, p.success, p.score, ' +
-          'p.total_seconds, p.first_access_at, p.last_access_at, p.completed_at, p.progress_updated_at, p.source, ' +
-          `p.updated_at FROM scorm_registrations r LEFT JOIN ${PROGRESS} p ON p.registration_id = r.id ` +
-          (sql.postgres ? 'WHERE r.id = ANY($1::text[])' : `WHERE r.id IN (${sql.marks(chunk.length)})`),
+        'SELECT r.id, r.instance AS registration_instance, r.course_id, r.learner_id, r.context_id, p.instance, ' +
+          'p.completion, p.success, p.score, p.total_seconds, p.first_access_at, p.last_access_at, p.completed_at, ' +
+          `p.progress_updated_at, p.source, p.updated_at FROM scorm_registrations r LEFT JOIN ${PROGRESS} p ` +
+          'ON p.registration_id = r.id ' +
+          (sql.postgres
+            ? 'WHERE r.id = ANY($1::text[]) ORDER BY r.id FOR UPDATE OF r'
+            : `WHERE r.id IN (${sql.marks(chunk.length)})`),
         sql.postgres ? [chunk] : chunk,
       );
       for (const row of rows) {
-        if (!state.instances.has(row.id)) state.instances.set(row.id, Number(row.registration_instance));
+        if (!state.instances.has(row.id)) {
+          state.instances.set(row.id, Number(row.registration_instance));
+          state.refs.set(row.id, { contextId: row.context_id, courseId: row.course_id, learnerId: row.learner_id });
+        }
         if (row.instance === null || row.instance === undefined) continue;
         const instance = Number(row.instance);
         state.slots.set(slotKey(row.id, instance), {
@@ -167,49 +172,6 @@ export class RegistrationProgressRepository {
       [...params, now, ...ids],
     );
     return new Set(rows.map((row) => slotKey(row.registration_id, Number(row.instance))));
-  }
-
-  /**
-   * PostgreSQL, a batch of postbacks that all carry SCORM Cloud's `updated`, as common table expressions of the
-   * caller's single autocommit statement (the webhook adds its event rows, so a whole batch is one round trip and
-   * one commit). `fresh` names the caller's relation of the postbacks to apply, with the columns registration_id,
-   * instance, completion, success, score, total_seconds, first_access_at, last_access_at, completed_at,
-   * progress_updated_at, received_at and seq (its order in the batch). For timed updates the ordering rule
-   * (progress-merge.rule.ts) comes down to: the greatest `updated` wins, equal changes nothing, a timed update beats
-   * an untimed row. So per (registration, instance) the batch's greatest postback is upserted under the usual
-   * guard (`progress_up`), and each postback's result (`progress_labels`: seq, outcome) is what the rule gives
-   * when the batch is applied in order: 'applied' if it was newer than the stored row and than every earlier
-   * postback of the batch for its row, and that row was written; 'stale' otherwise; 'unknown_registration'.
-   * `progress_touched` is the registrations' bookkeeping, a new highest instance included. The text is the same for
-   * every batch, so it is parsed and planned once per connection. Parameter: $first+1 = now (ISO string).
-   */
-  postbackCtes(fresh: string, now: string, first: number): SqlPart {
-    const at = `$${first + 1}::text`;
-    const values = PROGRESS_COLUMNS.slice(3, 10).join(', ');
-    return {
-      params: [now],
-      text:
-        `progress_known AS (SELECT f.* FROM ${fresh} f JOIN scorm_registrations r ON r.id = f.registration_id), ` +
-        'progress_ranked AS (SELECT k.*, max(k.progress_updated_at) OVER (PARTITION BY k.registration_id, k.instance ' +
-        'ORDER BY k.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier, row_number() OVER (PARTITION BY ' +
-        'k.registration_id, k.instance ORDER BY k.progress_updated_at DESC, k.seq) AS rank FROM progress_known k), ' +
-        `progress_prev AS (SELECT p.registration_id, p.instance, p.progress_updated_at FROM ${PROGRESS} p ` +
-        'WHERE (p.registration_id, p.instance) IN (SELECT registration_id, instance FROM progress_known)), ' +
-        `progress_up AS (INSERT INTO ${PROGRESS} (${PROGRESS_COLUMNS.join(', ')}) ` +
-        `SELECT gen_random_uuid()::text, registration_id, instance, ${values}, progress_updated_at, 'postback', ` +
-        'received_at, received_at FROM progress_ranked WHERE rank = 1 ORDER BY registration_id, instance ' +
-        `ON CONFLICT (registration_id, instance) DO UPDATE SET ${UPDATE_SET} WHERE ${POSTBACK_GUARD} ` +
-        'RETURNING registration_id, instance), ' +
-        `progress_touched AS (UPDATE scorm_registrations r SET updated_at = ${at}, last_postback_at = ${at}, ` +
-        "progress_source = CASE WHEN r.id IN (SELECT registration_id FROM progress_up) THEN 'postback' " +
-        'ELSE r.progress_source END, instance = GREATEST(r.instance, COALESCE((SELECT max(u.instance) FROM progress_up u ' +
-        'WHERE u.registration_id = r.id), r.instance)) WHERE r.id IN (SELECT registration_id FROM progress_known)), ' +
-        "progress_labels AS (SELECT f.seq, CASE WHEN k.seq IS NULL THEN 'unknown_registration' " +
-        "WHEN k.progress_updated_at > COALESCE(p.progress_updated_at, '') AND k.progress_updated_at > COALESCE(k.earlier, '') " +
-        'AND EXISTS (SELECT 1 FROM progress_up u WHERE u.registration_id = k.registration_id AND u.instance = k.instance) ' +
-        `THEN 'applied' ELSE 'stale' END AS outcome FROM ${fresh} f LEFT JOIN progress_ranked k ON k.seq = f.seq ` +
-        'LEFT JOIN progress_prev p ON p.registration_id = k.registration_id AND p.instance = k.instance)',
-    };
   }
 
   /** Applies each registration's bookkeeping; registrations needing the same change share one UPDATE. */
@@ -298,6 +260,9 @@ interface WrittenRow {
 interface ProgressRow {
   id: string;
   registration_instance: number | string;
+  course_id: string;
+  learner_id: string;
+  context_id: string | null;
   instance: number | string | null;
   completion: string;
   success: string;

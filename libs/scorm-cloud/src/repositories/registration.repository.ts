@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Brackets, DataSource, In } from 'typeorm';
+import { Brackets, DataSource, EntityManager, In } from 'typeorm';
 
 import { RegistrationProgressEntity } from '../entities/registration-progress.entity';
 import { RegistrationEntity } from '../entities/registration.entity';
@@ -55,14 +55,25 @@ export class RegistrationRepository {
     await this.registrations.update({ id }, { launchedAt: at, updatedAt: at });
   }
 
-  /** SCORM Cloud no longer has it: kept with its progress, and never asked about again. */
-  async markDeletedUpstream(id: string, at: Date): Promise<void> {
-    await this.registrations
-      .createQueryBuilder()
-      .update()
-      .set({ deletedUpstreamAt: at, lastSyncedAt: at, updatedAt: at })
-      .where('id = :id AND deleted_upstream_at IS NULL', { id })
-      .execute();
+  /**
+   * SCORM Cloud no longer has it: kept with its progress, and never asked about again. `then` runs in the same
+   * transaction, only for the call that marked it (so its announcement is made once).
+   */
+  async markDeletedUpstream(
+    id: string,
+    at: Date,
+    then: (manager: EntityManager, registration: RegistrationEntity) => Promise<void>,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const result = await tx
+        .createQueryBuilder()
+        .update(RegistrationEntity)
+        .set({ deletedUpstreamAt: at, lastSyncedAt: at, updatedAt: at })
+        .where('id = :id AND deleted_upstream_at IS NULL', { id })
+        .execute();
+      const registration = result.affected ? await tx.findOne(RegistrationEntity, { where: { id } }) : null;
+      if (registration) await then(tx, registration);
+    });
   }
 
   /**

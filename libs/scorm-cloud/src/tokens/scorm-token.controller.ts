@@ -1,6 +1,6 @@
 import { Public, Roles } from '@app/auth';
 import { Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ScormTokenService } from './scorm-token.service';
 import { JwksDto, ScormTokenDto } from '../dto/token.dto';
@@ -26,7 +26,6 @@ export class ScormTokenController {
 
   @Get('.well-known/jwks.json')
   @Public()
-  @ApiSecurity({})
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOperation({ summary: 'The public key(s) that verify tokens issued by this gateway (JWKS)' })
   @ApiOkResponse({ type: JwksDto })

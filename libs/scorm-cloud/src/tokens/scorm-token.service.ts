@@ -1,4 +1,4 @@
-import { Clock, UnauthenticatedError } from '@app/common';
+import { Clock, ErrorCode, UnauthenticatedError } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable } from '@nestjs/common';
 import { JWK, JWTPayload, SignJWT, errors, jwtVerify } from 'jose';
@@ -46,7 +46,7 @@ export class ScormTokenService {
   }
 
   /** Verifies one of our own tokens for the given audience; throws UnauthenticatedError with `code`. */
-  async verify(token: string, audience: string, code: string): Promise<JWTPayload> {
+  async verify(token: string, audience: string, code: ErrorCode): Promise<JWTPayload> {
     const { publicKey } = await this.keys.signingKey();
     try {
       const { payload } = await jwtVerify(token, publicKey, {

@@ -296,6 +296,28 @@ export class ScormCloudV1Client implements ScormCloudTransport {
     );
   }
 
+  /** v1 has no learner deletion: the learner's registrations (and with them their data there) are deleted. */
+  async eraseLearner(_learnerId: string, registrationIds: string[]) {
+    let deleted = 0;
+    let gone = 0;
+    for (const id of registrationIds) {
+      try {
+        await this.deleteRegistration(id);
+        deleted++;
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        gone++;
+      }
+    }
+    return {
+      api: 'v1' as const,
+      registrationsAlreadyGone: gone,
+      registrationsDeleted: deleted,
+      request: 'rustici.registration.deleteRegistration',
+      status: 'deleted' as const,
+    };
+  }
+
   private async registrationExists(registrationId: string): Promise<boolean> {
     const rsp = await this.call(
       { method: 'rustici.registration.exists', regid: registrationId },

@@ -252,6 +252,22 @@ export class ScormCloudV2Client implements ScormCloudTransport {
     return { expiresAt: new Date(startedAt + expiry * 1000), url: body.launchLink };
   }
 
+  /**
+   * `POST /learner/{learnerId}/delete-information?userEmail=…` (LearnerApi.deleteAllLearnerData): SCORM Cloud starts
+   * erasing the learner's personal data in the background and answers at once; the email must be a realm user's.
+   */
+  async eraseLearner(learnerId: string, _registrationIds: string[], realmUserEmail?: string) {
+    if (!realmUserEmail) throw learnerDeletionNotConfigured();
+    await this.request('POST', `learner/${encodeURIComponent(learnerId)}/delete-information`, `learner ${learnerId}`, {
+      params: { userEmail: realmUserEmail },
+    });
+    return {
+      api: 'v2' as const,
+      request: 'POST /learner/{learnerId}/delete-information',
+      status: 'accepted' as const,
+    };
+  }
+
   private async request<T = unknown>(
     method: Method,
     path: string,
@@ -301,11 +317,29 @@ export class ScormCloudV2Client implements ScormCloudTransport {
 }
 
 /** Words of the v2 API's paths; any other segment is an id, so `GET registrations/{id}` is one series. */
-const V2_PATH_WORDS = new Set(['courses', 'importJobs', 'launchLink', 'progress', 'registrations', 'upload']);
+const V2_PATH_WORDS = new Set([
+  'courses',
+  'delete-information',
+  'importJobs',
+  'launchLink',
+  'learner',
+  'progress',
+  'registrations',
+  'upload',
+]);
 
 function operationOf(method: string, path: string): string {
   const template = path.split('/').map((segment) => (V2_PATH_WORDS.has(segment) ? segment : '{id}'));
   return `${method.toUpperCase()} ${template.join('/')}`;
+}
+
+/** v2's learner deletion needs a realm user's email; without one nothing is asked or erased. */
+export function learnerDeletionNotConfigured(): DomainError {
+  return new DomainError(
+    'LEARNER_DELETION_NOT_CONFIGURED',
+    "SCORM Cloud v2 erases a learner's data only on behalf of a realm user: set SCORM_CLOUD_REALM_USER_EMAIL",
+    'unavailable',
+  );
 }
 
 function backoff(attempt: number): number {

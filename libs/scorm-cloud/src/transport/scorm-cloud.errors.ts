@@ -1,4 +1,4 @@
-import { DomainError } from '@app/common';
+import { DomainError, ErrorCode } from '@app/common';
 import { AxiosError } from 'axios';
 
 /** SCORM Cloud refused our app id / secret (v2 401, v1 signature errors): our configuration is wrong. */
@@ -13,7 +13,7 @@ export class ScormCloudRejectedError extends DomainError {
 }
 
 export class ScormCloudUnavailableError extends DomainError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, 'upstream_unavailable', undefined, options);
   }
 }

@@ -48,6 +48,18 @@ export interface LaunchLink {
   expiresAt: Date;
 }
 
+/** What SCORM Cloud was asked to erase for a learner, as the deletion receipt reports it. */
+export interface UpstreamLearnerErasure {
+  api: 'v1' | 'v2';
+  /** The request(s) sent, e.g. `POST /learner/{learnerId}/delete-information`. */
+  request: string;
+  /** v2 erases asynchronously (accepted: started); v1's deletes are done when answered. */
+  status: 'accepted' | 'deleted';
+  /** v1: registrations deleted there, and those SCORM Cloud no longer had. */
+  registrationsDeleted?: number;
+  registrationsAlreadyGone?: number;
+}
+
 /**
  * What the gateway needs from SCORM Cloud; the v2 REST client and the v1 signed-API client both provide it. Where the
  * two APIs differ (see README, "v1 and v2"), each client does what its own API documents.
@@ -68,6 +80,11 @@ export interface ScormCloudTransport {
   deleteRegistration(registrationId: string): Promise<void>;
   resetRegistration(registrationId: string): Promise<void>;
   launchLink(registrationId: string, request: LaunchRequest): Promise<LaunchLink>;
+  /**
+   * Asks SCORM Cloud to erase a learner's data: v2 with its learner PII deletion (on behalf of `realmUserEmail`), v1,
+   * which has none, by deleting the learner's registrations (`registrationIds`, the ones the gateway knows).
+   */
+  eraseLearner(learnerId: string, registrationIds: string[], realmUserEmail?: string): Promise<UpstreamLearnerErasure>;
 }
 
 export const SCORM_CLOUD_TRANSPORT = Symbol('SCORM_CLOUD_TRANSPORT');

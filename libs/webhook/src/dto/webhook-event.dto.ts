@@ -1,3 +1,4 @@
+import { CursorPageDto } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 import type { WebhookEventEntity } from '../entities/webhook-event.entity';
@@ -96,16 +97,13 @@ export class WebhookEventDto {
   }
 }
 
-export class WebhookEventPageDto {
+export class WebhookEventPageDto extends CursorPageDto {
   @ApiProperty({ type: [WebhookEventDto], description: 'Newest first' })
   items: WebhookEventDto[];
 
-  @ApiProperty({ example: 137 })
-  total: number;
+  @ApiPropertyOptional({ deprecated: true, description: 'Only when the request paged by `offset`', example: 137 })
+  total?: number;
 
-  @ApiProperty({ example: 50 })
-  limit: number;
-
-  @ApiProperty({ example: 0 })
-  offset: number;
+  @ApiPropertyOptional({ deprecated: true, description: 'Only when the request paged by `offset`', example: 0 })
+  offset?: number;
 }

@@ -11,6 +11,7 @@ export type PostbackOutcome = 'applied' | 'stale' | 'unknown_registration';
  */
 @Entity('webhook_events')
 @Index('IDX_webhook_events_registration', ['registrationId', 'id'])
+@Index('IDX_webhook_events_outcome', ['outcome', 'id'], { where: "outcome <> 'applied'" })
 export class WebhookEventEntity {
   @PrimaryColumn({ length: 36, type: 'varchar' })
   id: string;

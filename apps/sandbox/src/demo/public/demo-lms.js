@@ -3,8 +3,20 @@
 'use strict';
 
 (function () {
-  const POLL_MS = 2000;
-  const state = { config: null, user: null, course: null, token: null, tokenExp: 0, poll: null, scormBusy: false };
+  /** How often the back-end panel asks the sandbox (this LMS's own back end, not the gateway) what it received. */
+  const WEBHOOKS_POLL_MS = 2000;
+  const EVENT_TYPES = [
+    'bazaar.material_added',
+    'bazaar.material_removed',
+    'course.import_finished',
+    'learner.deleted',
+    'registration.completed',
+    'registration.deleted_upstream',
+    'registration.progress_changed',
+  ];
+  const state = { config: null, user: null, course: null, token: null, tokenExp: 0, registrations: [] };
+  /** The live event stream: one EventSource, the last event id seen (to resume from), and which open is current. */
+  const stream = { source: null, lastId: null, generation: 0, retryTimer: null, retryMs: 3000, synced: false };
   const $ = (id) => document.getElementById(id);
 
   function el(tag, attrs, ...children) {
@@ -231,46 +243,60 @@
   const registrationId = (r) => r.registration_id || r.id;
   const pct = (score) => (score === null || score === undefined ? '–' : `${Math.round(Number(score))}%`);
 
+  /** Reads the learner's registrations once (on sign-in, after enrolling, after a reconnect); events keep them current. */
   async function loadScorm() {
+    if (state.user.role === 'student') {
+      try {
+        const data = await api('GET', `/api/v1/scorm/learners/${encodeURIComponent(state.user.user_id)}/progress`);
+        state.registrations = (data && data.registrations) || [];
+      } catch (error) {
+        failed('Reading progress', error);
+      }
+    } else {
+      state.registrations = [];
+    }
+    renderScorm();
+  }
+
+  function renderScorm() {
     const courses = state.config.scorm_courses || [];
     $('scorm-empty').hidden = courses.length > 0;
     if (state.config.scorm_error)
       $('scorm-empty').textContent = `SCORM courses are unavailable: ${state.config.scorm_error}`;
     if (state.user.role !== 'student') {
       $('scorm-hint').textContent =
-        'Switch to a student to enrol and launch; learners see their own progress here, updated every 2 s.';
+        "Switch to a student to enrol and launch; this course's results appear below under Live events as they happen.";
     } else {
-      $('scorm-hint').textContent = 'Enrol, launch, finish the course in the player: progress arrives by postback.';
+      $('scorm-hint').textContent =
+        'Enrol, launch, finish the course in the player: the result arrives by postback and reaches this page on the event stream.';
     }
-    let registrations = [];
-    if (state.user.role === 'student') {
-      try {
-        const data = await api('GET', `/api/v1/scorm/learners/${encodeURIComponent(state.user.user_id)}/progress`);
-        registrations = (data && (data.registrations || data.items)) || (Array.isArray(data) ? data : []);
-      } catch (error) {
-        failed('Reading progress', error);
-      }
-    }
-    $('scorm-rows').replaceChildren(...courses.map((course) => scormRow(course, registrations)));
+    $('scorm-rows').replaceChildren(...courses.map((course) => scormRow(course, state.registrations)));
   }
 
   function scormRow(course, registrations) {
-    const reg = registrations.find((r) => r.course_id === course.course_id);
-    const progress = reg ? reg.progress || reg : {};
-    const completion = progress.completion || progress.completion_status || (reg ? 'UNKNOWN' : '');
-    const success = progress.success || progress.success_status || (reg ? 'UNKNOWN' : '');
+    const mine = registrations.filter((r) => r.course_id === course.course_id);
+    // The active registration if there is one; else the newest, which SCORM Cloud may have deleted.
+    const reg = mine.find((r) => r.status !== 'deleted_upstream') || mine[mine.length - 1];
+    const gone = reg && reg.status === 'deleted_upstream';
+    const progress = (reg && reg.progress) || {};
+    const completion = gone ? 'deleted_upstream' : progress.completion || (reg ? 'UNKNOWN' : '');
+    const success = progress.success || (reg ? 'UNKNOWN' : '');
     const isStudent = state.user.role === 'student';
     const id = course.course_id;
     return el(
       'tr',
-      { 'data-testid': 'scorm-course', 'data-course-id': id },
+      { 'data-testid': 'scorm-course', 'data-course-id': id, 'data-status': reg ? reg.status : 'none' },
       el('td', { text: course.title || id }),
       el('td', {
         class: 'small muted',
         'data-testid': 'registration-id',
         text: reg ? registrationId(reg) : 'not enrolled',
       }),
-      el('td', { class: `status-${completion}`, 'data-testid': 'completion', text: completion || '–' }),
+      el('td', {
+        class: `status-${completion}`,
+        'data-testid': 'completion',
+        text: gone ? 'deleted on SCORM Cloud' : completion || '–',
+      }),
       el('td', { class: `status-${success}`, 'data-testid': 'success', text: success || '–' }),
       el('td', { 'data-testid': 'score', text: reg ? pct(progress.score) : '–' }),
       el(
@@ -278,14 +304,21 @@
         {},
         !isStudent
           ? null
-          : reg
+          : gone
             ? el('button', {
-                'data-testid': 'launch',
-                onclick: () => launch(reg, course),
-                text: 'Launch',
+                'data-testid': 'enrol-again',
+                onclick: () => enrol(course),
+                text: 'Enrol again',
                 type: 'button',
               })
-            : el('button', { 'data-testid': 'enrol', onclick: () => enrol(course), text: 'Enrol', type: 'button' }),
+            : reg
+              ? el('button', {
+                  'data-testid': 'launch',
+                  onclick: () => launch(reg, course),
+                  text: 'Launch',
+                  type: 'button',
+                })
+              : el('button', { 'data-testid': 'enrol', onclick: () => enrol(course), text: 'Enrol', type: 'button' }),
       ),
     );
   }
@@ -325,18 +358,149 @@
     }
   }
 
-  function startPolling() {
-    if (state.poll) clearInterval(state.poll);
-    state.poll = setInterval(async () => {
-      if (state.scormBusy || document.hidden) return;
-      state.scormBusy = true;
-      try {
-        await loadScorm();
-        $('poll-state').textContent = `updated ${new Date().toLocaleTimeString()}`;
-      } finally {
-        state.scormBusy = false;
-      }
-    }, POLL_MS);
+  // ---- the live event stream ----
+
+  function setStreamState(kind, text) {
+    $('stream-state').dataset.state = kind;
+    $('stream-state').textContent = text;
+  }
+
+  function closeStream() {
+    stream.generation += 1;
+    clearTimeout(stream.retryTimer);
+    if (stream.source) stream.source.close();
+    stream.source = null;
+  }
+
+  /**
+   * Opens the stream with a fresh single-use ticket (EventSource cannot send the Bearer token, and the token must not
+   * go in a URL), resuming after the last event id seen. A ticket opens one stream only, so the page reconnects
+   * itself with a new ticket instead of letting EventSource retry the used one.
+   */
+  async function openStream() {
+    closeStream();
+    const generation = stream.generation;
+    setStreamState('connecting', 'connecting…');
+    let ticket;
+    try {
+      ({ ticket } = await api('POST', '/api/v1/events/stream-tickets'));
+    } catch (error) {
+      if (generation === stream.generation) reconnectLater(generation, `ticket refused: ${error.message}`);
+      return;
+    }
+    if (generation !== stream.generation) return;
+    const url = new URL(`${state.config.gateway_url}/api/v1/events/stream`);
+    url.searchParams.set('ticket', ticket);
+    if (stream.lastId !== null) url.searchParams.set('last_event_id', stream.lastId);
+    const resumed = stream.lastId !== null;
+    const source = new EventSource(url.toString());
+    stream.source = source;
+    source.addEventListener('open', () => {
+      if (generation !== stream.generation) return;
+      setStreamState('live', resumed ? `live (resumed after #${stream.lastId})` : 'live');
+      logCall('GET', '/api/v1/events/stream (EventSource)', 200, 0);
+      // Without a position to resume from, something may have happened while the stream was down: read once.
+      if (!resumed && !stream.synced && state.user.role === 'student') loadScorm();
+      stream.synced = false;
+    });
+    for (const type of EVENT_TYPES) {
+      source.addEventListener(type, (message) => {
+        if (generation !== stream.generation) return;
+        stream.lastId = message.lastEventId;
+        onEvent(type, message.lastEventId, JSON.parse(message.data));
+      });
+    }
+    source.addEventListener('error', () => {
+      if (generation !== stream.generation) return;
+      source.close();
+      reconnectLater(generation, 'reconnecting…');
+    });
+  }
+
+  function reconnectLater(generation, text) {
+    setStreamState('reconnecting', text);
+    clearTimeout(stream.retryTimer);
+    stream.retryTimer = setTimeout(() => generation === stream.generation && openStream(), stream.retryMs);
+  }
+
+  function describeEvent(type, data) {
+    const who = data.learner_id ? ` learner ${data.learner_id}` : '';
+    if (type === 'registration.progress_changed') {
+      const c = data.current || {};
+      return `${who}: ${c.completion} / ${c.success}, score ${pct(c.score)} (registration ${data.registration_id})`;
+    }
+    if (type === 'registration.completed')
+      return `${who} completed ${data.course_id}: ${data.success}, score ${pct(data.score)}`;
+    if (type === 'registration.deleted_upstream') return `${who}: SCORM Cloud deleted ${data.registration_id}`;
+    if (type === 'bazaar.material_added') return `: "${data.name}" added to ${data.context_id} by ${data.added_by}`;
+    if (type === 'bazaar.material_removed')
+      return `: ${data.material_uid} removed from ${data.context_id} by ${data.removed_by}`;
+    return '';
+  }
+
+  function onEvent(type, id, payload) {
+    const data = payload.data || {};
+    const line = el('li', { 'data-testid': 'stream-event', 'data-type': type, 'data-id': id });
+    line.append(el('code', { text: `#${id} ${type}` }), document.createTextNode(describeEvent(type, data)));
+    $('stream-events').prepend(line);
+    while ($('stream-events').children.length > 30) $('stream-events').lastChild.remove();
+    $('stream-empty').hidden = true;
+    $('stream-position').textContent = `last event #${id}`;
+
+    if (type.startsWith('bazaar.material_') && data.context_id === state.course.context_id) loadMaterials();
+    if (!type.startsWith('registration.') || state.user.role !== 'student') return;
+    const reg = state.registrations.find((r) => registrationId(r) === data.registration_id);
+    if (!reg) {
+      loadScorm();
+      return;
+    }
+    if (type === 'registration.progress_changed' && data.current) {
+      reg.progress = { ...(reg.progress || {}), ...data.current };
+    } else if (type === 'registration.deleted_upstream') {
+      reg.status = 'deleted_upstream';
+      notice('warn', 'SCORM Cloud no longer has your registration; its last result is kept. Enrol again to retake it.');
+    } else if (type === 'registration.completed') {
+      notice('ok', `Completed: ${data.success}, score ${pct(data.score)}.`);
+    }
+    renderScorm();
+  }
+
+  // ---- the LMS back end's received webhooks (the sandbox's own endpoint) ----
+
+  async function loadWebhooks() {
+    let data;
+    try {
+      data = await (await fetch('/lms/webhooks/received', { cache: 'no-store' })).json();
+    } catch {
+      return;
+    }
+    const rows = (data.received || []).slice(0, 15).map((w) =>
+      el(
+        'tr',
+        { 'data-testid': 'webhook', 'data-type': w.type, 'data-webhook-id': w.webhook_id },
+        el('td', { class: 'small', text: new Date(w.received_at).toLocaleTimeString() }),
+        el('td', {}, el('code', { text: w.type })),
+        el('td', {
+          class: 'small',
+          text: w.data ? w.data.registration_id || w.data.name || w.data.material_uid || w.data.context_id || '' : '',
+        }),
+        el('td', {}, el('code', { text: w.webhook_id })),
+        el('td', {
+          class: 'verified',
+          'data-testid': 'webhook-verified',
+          text: `verified${w.duplicates ? `, ${w.duplicates} retr${w.duplicates === 1 ? 'y' : 'ies'} dropped` : ''}`,
+        }),
+      ),
+    );
+    $('webhook-rows').replaceChildren(...rows);
+    $('webhooks-empty').hidden = rows.length > 0;
+    const rejected = (data.rejected || []).length;
+    $('webhooks-rejected').textContent = rejected ? `${rejected} refused (bad or stale signature)` : '';
+  }
+
+  function startWebhookPanel() {
+    loadWebhooks();
+    setInterval(() => document.hidden || loadWebhooks(), WEBHOOKS_POLL_MS);
   }
 
   // ---- user and course ----
@@ -358,7 +522,14 @@
     document.body.dataset.user = state.user.key;
     document.body.dataset.course = state.course.context_id;
     window.history.replaceState(null, '', new URL(pageUrl()).pathname + new URL(pageUrl()).search);
+    // Another user sees other events: a new stream from now, with that user's ticket.
+    stream.lastId = null;
+    stream.synced = true;
+    $('stream-events').replaceChildren();
+    $('stream-empty').hidden = false;
+    $('stream-position').textContent = '';
     await Promise.all([loadMaterials(), loadScorm()]);
+    openStream();
     document.body.dataset.ready = 'true';
   }
 
@@ -391,7 +562,7 @@
     });
     $('add-material').addEventListener('click', addFromBazaar);
     await select();
-    startPolling();
+    startWebhookPanel();
   }
 
   init().catch((error) => notice('bad', `The demo page could not start: ${error.message}`));

@@ -1,0 +1,84 @@
+import { Sql } from '@app/persistence';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { MaterialEntity } from '../entities/material.entity';
+
+export interface MaterialViewRow {
+  id: string;
+  contextId: string;
+  uid: string;
+  userId: string;
+  role: string;
+  outcome: string;
+  viewedAt: Date;
+}
+
+export type NewMaterial = Omit<MaterialEntity, 'addedAt' | 'updatedAt'> & { addedAt: Date; updatedAt: Date };
+
+/**
+ * The materials' and their views' SQL. The view path's statements are hand-written: TypeORM's query builders cost
+ * more CPU than the statements themselves there (bench/bazaar.bench.js).
+ */
+@Injectable()
+export class MaterialRepository {
+  private readonly sql: Sql;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.sql = new Sql(dataSource.manager);
+  }
+
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** A course's materials oldest first by (added_at, uid), after the pair `after`; at most `limit`. */
+  page(contextId: string, limit: number, after?: [string, string]): Promise<MaterialEntity[]> {
+    const builder = this.dataSource
+      .getRepository(MaterialEntity)
+      .createQueryBuilder('m')
+      .where('m.context_id = :contextId', { contextId })
+      .orderBy('m.added_at', 'ASC')
+      .addOrderBy('m.uid', 'ASC')
+      .limit(limit);
+    if (after) {
+      const [addedAt, uid] = after;
+      builder.andWhere('(m.added_at > :addedAt OR (m.added_at = :addedAt AND m.uid > :uid))', { addedAt, uid });
+    }
+    return builder.getMany();
+  }
+
+  async exists(contextId: string, uid: string): Promise<boolean> {
+    const rows = await this.sql.query<unknown[]>(
+      `SELECT 1 AS found FROM bazaar_materials WHERE context_id = ${this.sql.mark(0)} AND uid = ${this.sql.mark(1)} LIMIT 1`,
+      [contextId, uid],
+    );
+    return rows.length > 0;
+  }
+
+  /** Same uid in the same course again updates the one row (the unique index settles concurrent adds). */
+  async upsert(manager: EntityManager, rows: NewMaterial[]): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(MaterialEntity)
+      .values(rows)
+      .orUpdate(['name', 'description', 'images', 'updated_at'], ['context_id', 'uid'])
+      .execute();
+  }
+
+  /** Answers whether there was such a material. */
+  async delete(manager: EntityManager, contextId: string, uid: string): Promise<boolean> {
+    const result = await manager.delete(MaterialEntity, { contextId, uid });
+    return Boolean(result.affected);
+  }
+
+  async insertView(row: MaterialViewRow): Promise<void> {
+    await this.sql.query(
+      `INSERT INTO bazaar_material_views (id, context_id, uid, user_id, role, outcome, viewed_at) VALUES (${this.sql.marks(7)})`,
+      [row.id, row.contextId, row.uid, row.userId, row.role, row.outcome, row.viewedAt.toISOString()],
+    );
+  }
+}

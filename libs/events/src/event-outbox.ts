@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+
+import { EventSignal } from './event-signal';
+import type { EventPayload, NewEvent } from './event.types';
+import { EventRepository } from './repositories/event.repository';
+
+/** Payloads stay thin: ids to fetch more by. A bigger one is a bug in the code that built it. */
+export const MAX_PAYLOAD_BYTES = 20_000;
+
+/**
+ * The transactional outbox: an event is written in the same transaction as the change it announces, so nothing is
+ * announced that did not commit and nothing commits unannounced. Deliveries and the stream read the outbox.
+ */
+@Injectable()
+export class EventOutbox {
+  constructor(
+    private readonly repository: EventRepository,
+    private readonly signal: EventSignal,
+  ) {}
+
+  /** Appends `events` in `manager`'s transaction; call it after the transaction's other writes. */
+  async append(manager: EntityManager, events: NewEvent[]): Promise<void> {
+    if (!events.length) return;
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive) throw new Error('EventOutbox.append needs the transaction of the change');
+    await this.repository.append(
+      manager,
+      events.map((event) => {
+        const payload: EventPayload = {
+          data: event.data,
+          timestamp: event.occurredAt.toISOString(),
+          type: event.type,
+        };
+        const json = JSON.stringify(payload);
+        if (Buffer.byteLength(json) > MAX_PAYLOAD_BYTES) throw new Error(`Event ${event.type} payload too large`);
+        return {
+          contextId: event.contextId ?? null,
+          courseId: event.courseId ?? null,
+          id: `evt_${randomUUID()}`,
+          learnerId: event.learnerId ?? null,
+          occurredAt: payload.timestamp,
+          payload: json,
+          registrationId: event.registrationId ?? null,
+          type: event.type,
+        };
+      }),
+    );
+    this.signal.appendedIn(runner);
+  }
+}
