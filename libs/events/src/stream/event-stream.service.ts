@@ -186,6 +186,9 @@ export class EventStreamService implements BeforeApplicationShutdown {
       }
     };
 
+    // A client that drains anything is reading, however slowly: only one that takes nothing for the whole span is
+    // let go (a busy replay keeps the buffer full at every heartbeat, drained in between).
+    response.on('drain', () => (stalled = 0));
     const stopListening = this.appended.onAppended(() => void read());
     const heartbeat = setInterval(() => {
       if (!response.writableNeedDrain) {
