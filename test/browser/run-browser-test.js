@@ -4,8 +4,9 @@
  * Starts the BUILT gateway and sandbox (what `npm start` and the container run) as child processes on free
  * loopback ports with a temporary SQLite database and key pair, then walks the flows a newcomer clicks through:
  * a teacher adds a Bazaar material, a student opens it, enrols in a SCORM course, completes it in the sandbox
- * player and sees the progress arrive on the gateway's event stream (the page does not poll for it). Screenshots
- * of every step go to artifacts/browser/ (git-ignored).
+ * player and sees the progress arrive on the gateway's event stream (the page does not poll for it), and the demo
+ * LMS's back end shows the signed webhook it verified. Screenshots of every step go to artifacts/browser/
+ * (git-ignored).
  * Never downloads a browser: CHROMIUM_PATH (default /usr/bin/chromium) must exist (`apt-get install chromium`).
  */
 const { spawn, spawnSync } = require('node:child_process');
@@ -372,6 +373,18 @@ async function main() {
         expect(progressReads.length === 0, `the page read progress instead of using the stream: ${progressReads}`);
         await page.waitForSelector('[data-testid="stream-event"][data-type="registration.completed"]');
         await shot(page, '07-scorm-progress');
+      },
+    ],
+    [
+      "the demo LMS's back end shows the signed webhook it verified",
+      async () => {
+        const webhook = '[data-testid="webhook"][data-type="registration.completed"]';
+        await page.waitForSelector(webhook, { timeout: 15_000 });
+        const verified = await page.textContent(`${webhook} [data-testid="webhook-verified"]`);
+        expect(/^verified/.test(verified || ''), `the back end panel says "${verified}"`);
+        const id = await page.getAttribute(webhook, 'data-webhook-id');
+        expect(/^evt_/.test(id || ''), `the webhook-id is "${id}", not an event id`);
+        await shot(page, '08-lms-webhooks');
       },
     ],
   ]);
