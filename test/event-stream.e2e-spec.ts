@@ -251,6 +251,19 @@ describe('event stream', () => {
     expect(noTicketForAnonymous.status).toBe(401);
   });
 
+  it('ends a stream when the token that opened it expires, whether sent as Bearer or through a ticket', async () => {
+    const shortLived = await userToken('learner-e', 'student', { expiresIn: '2s' });
+    const started = Date.now();
+    const byBearer = await open(streamUrl(gateway), bearer(shortLived));
+    const ticket = await ticketFor(gateway, bearer(shortLived));
+    const byTicket = await open(streamUrl(gateway, `?ticket=${ticket}`));
+    const byKey = await open(streamUrl(gateway), admin);
+    await Promise.all([byBearer, byTicket].map((c) => c.until('the end of the stream', (x) => x.ended, 5000)));
+    expect(Date.now() - started).toBeGreaterThan(500);
+    // An API key has no expiry: its stream stays.
+    expect(byKey.ended).toBe(false);
+  });
+
   it('refuses an expired ticket, and stores only its hash', async () => {
     const ticket = await ticketFor(gateway, admin);
     const rows = await gateway.app.get(DataSource).query('SELECT ticket_hash, caller FROM stream_tickets');

@@ -1,4 +1,4 @@
-import { AcceptsQueryCredential, Caller } from '@app/auth';
+import { AcceptsQueryCredential } from '@app/auth';
 import { ValidationFailedError } from '@app/common';
 import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
@@ -13,14 +13,24 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { decodeJwt } from 'jose';
 
 import { EVENT_POSITION, EventStreamQueryDto, StreamTicketDto } from '../dto/event-stream.dto';
 import { EVENT_TYPES } from '../event.types';
 import { EventStreamService } from './event-stream.service';
-import { StreamTicketGuard } from './stream-ticket.guard';
+import { StreamRequest, StreamTicketGuard } from './stream-ticket.guard';
 import { StreamTicketService } from './stream-ticket.service';
 
-type CallerRequest = Request & { caller?: Caller };
+/**
+ * When the bearer token of this request expires (epoch ms), read after the guard verified it; undefined for API keys.
+ * A stream never outlives the token that opened it.
+ */
+function bearerExpiry(req: Request): number | undefined {
+  const token = /^Bearer[ ]+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!token || token.split('.').length !== 3) return undefined;
+  const { exp } = decodeJwt(token);
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
 
 const STREAM_DESCRIPTION =
   "Server-Sent Events: each message has `id` = the event's position (its seq), `event` = its type " +
@@ -52,8 +62,8 @@ export class EventStreamController {
     summary: 'Get a ticket to open the event stream from a browser',
   })
   @ApiCreatedResponse({ description: 'The ticket, and how long it stays valid', type: StreamTicketDto })
-  async issueTicket(@Req() req: CallerRequest): Promise<StreamTicketDto> {
-    const { ticket, expiresInSeconds } = await this.tickets.issue(req.caller!);
+  async issueTicket(@Req() req: StreamRequest): Promise<StreamTicketDto> {
+    const { ticket, expiresInSeconds } = await this.tickets.issue({ caller: req.caller!, until: bearerExpiry(req) });
     return { expires_in: expiresInSeconds, ticket };
   }
 
@@ -87,7 +97,7 @@ export class EventStreamController {
   })
   @ApiTooManyRequestsResponse({ description: 'STREAM_LIMIT (Retry-After), AUTH_RATE_LIMITED' })
   stream(
-    @Req() req: CallerRequest,
+    @Req() req: StreamRequest,
     @Query() query: EventStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() res: Response,
@@ -102,6 +112,7 @@ export class EventStreamController {
       caller: req.caller!,
       request: req,
       response: res,
+      until: req.streamUntil ?? bearerExpiry(req),
     });
   }
 }

@@ -22,7 +22,12 @@ export interface StreamStart {
   afterSeq?: number;
   request: IncomingMessage;
   response: ServerResponse;
+  /** When the credential that opened the stream expires (epoch ms): the stream ends then, and the client reconnects. */
+  until?: number;
 }
+
+/** setTimeout's limit (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** One Server-Sent Events message; the payload is one line of JSON, split defensively all the same. */
 function message(event: StoredEvent): string {
@@ -77,10 +82,10 @@ export class EventStreamService implements BeforeApplicationShutdown {
    * Starts the caller's stream on `response`. A refusal (the per-caller limit, shutting down) throws before anything
    * is written, so the exception filter answers it with its own status.
    */
-  open({ caller, afterSeq, request, response }: StreamStart): void {
+  open({ caller, afterSeq, request, response, until }: StreamStart): void {
     if (this.closing) throw new DomainError('SHUTTING_DOWN', 'The gateway is shutting down; reconnect', 'unavailable');
     const release = this.reserve(caller);
-    this.run(caller, afterSeq, request, response, release);
+    this.run(caller, afterSeq, request, response, release, until);
   }
 
   /**
@@ -143,6 +148,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     request: IncomingMessage,
     response: ServerResponse,
     release: () => void,
+    until: number | undefined,
   ): void {
     const { heartbeatMs, retryMs, safetyPollMs } = this.config.eventStream;
     const scope = eventScopeOf(caller);
@@ -200,14 +206,21 @@ export class EventStreamService implements BeforeApplicationShutdown {
       }
     }, heartbeatMs);
     const poll = setInterval(() => void read(), safetyPollMs);
+    // What the caller may see was decided by its token: when that expires, so does the stream.
+    const expiry =
+      until === undefined
+        ? undefined
+        : setTimeout(() => end(), Math.max(0, Math.min(until - Date.now(), MAX_TIMER_MS)));
     heartbeat.unref();
     poll.unref();
+    expiry?.unref();
 
     const end = () => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
       clearInterval(poll);
+      clearTimeout(expiry);
       stopListening();
       this.live.delete(end);
       release();
