@@ -13,14 +13,16 @@ COPY package.json package-lock.json .npmrc .prebuild-installrc ./
 RUN npm ci --no-audit --no-fund
 
 # Production dependencies only, without better-sqlite3's sources and objects (~29 MB: only the .node addon is
-# loaded) and without prebuilt binaries for another libc (npm may not tell glibc from musl in a build container).
+# loaded), prebuilt binaries for another libc (npm may not tell glibc from musl in a build container), source maps
+# and type declarations (nothing at run time reads them).
 FROM deps AS prod-deps
 RUN npm prune --omit=dev --no-audit --no-fund \
   && cd node_modules/better-sqlite3 \
   && mv build/Release/better_sqlite3.node /tmp/ \
   && rm -rf build deps src \
   && mkdir -p build/Release && mv /tmp/better_sqlite3.node build/Release/ \
-  && cd /app && rm -rf node_modules/@*/*-linux-*-musl node_modules/*-linux-*-musl
+  && cd /app && rm -rf node_modules/@*/*-linux-*-musl node_modules/*-linux-*-musl \
+  && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
 
 # Both apps compiled.
 FROM deps AS build

@@ -2,19 +2,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
 
 import { DEMO_LMS_WEBHOOK_SECRET } from '../apps/sandbox/src/sandbox.config';
-import { RunningSandbox, startSandbox } from './support/stack';
+import { insertRegistration } from './support/registrations';
+import { RunningSandbox, TEST_SECRETS, startGateway, startSandbox } from './support/stack';
 
 /**
  * The sandbox's "LMS back end" (POST /lms/webhooks) as the other party of the gateway's signed deliveries: it verifies
  * with the Standard Webhooks reference library, refuses forged, tampered, stale and unsigned deliveries with 401,
  * acknowledges a retry of a webhook-id once more without processing it again, and shows what it verified. Deliveries
- * here are signed by the same library, the way the gateway's are.
+ * here are signed by the same library, the way the gateway's are; the last suite has the real gateway deliver to it.
  */
 jest.setTimeout(30_000);
 
 const signer = new Webhook(DEMO_LMS_WEBHOOK_SECRET);
+const BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:${TEST_SECRETS.webhookPassword}`).toString('base64')}`;
 const OTHER_SECRET = `whsec_${Buffer.from('another-secret-of-32-bytes-long!').toString('base64')}`;
 
 function delivery(
@@ -109,5 +112,60 @@ describe('sandbox LMS back end', () => {
     // Still deduplicated after the restart.
     expect((await post(delivery('evt_two', event(8)))).status).toBe(204);
     expect((await received()).received.map((w) => w.webhook_id)).toEqual(['evt_two', 'evt_one']);
+  });
+});
+
+describe('sandbox LMS back end receiving the gateway (EVENT_SUBSCRIPTIONS)', () => {
+  it('gets each event of a postback once, signed, verified, with the outbox event id as webhook-id', async () => {
+    const sandbox = await startSandbox();
+    const gateway = await startGateway({
+      overrides: {
+        EVENT_SUBSCRIPTIONS: JSON.stringify([
+          { event_types: ['*'], name: 'demo-lms', secret: DEMO_LMS_WEBHOOK_SECRET, url: `${sandbox.url}/lms/webhooks` },
+        ]),
+      },
+      sandboxPort: sandbox.port,
+    });
+    try {
+      await insertRegistration(gateway, 'reg-lms-1', { contextId: 'course-ctx', learnerId: 'learner-9' });
+      const response = await fetch(`${gateway.url}/api/v1/webhooks/scorm-cloud`, {
+        body: JSON.stringify({
+          id: 'reg-lms-1',
+          instance: 0,
+          registrationCompletion: 'COMPLETED',
+          registrationSuccess: 'PASSED',
+          score: { scaled: 90 },
+          totalSecondsTracked: 60,
+          updated: new Date().toISOString(),
+        }),
+        headers: { authorization: BASIC, 'content-type': 'application/json' },
+        method: 'POST',
+      });
+      expect(response.status).toBeLessThan(300);
+      const list = async () =>
+        (await (await fetch(`${sandbox.url}/lms/webhooks/received`)).json()) as {
+          received: { webhook_id: string; type: string; data: { registration_id?: string } }[];
+          rejected: unknown[];
+        };
+      const deadline = Date.now() + 10_000;
+      let got = await list();
+      while (got.received.length < 2 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        got = await list();
+      }
+      expect(got.rejected).toEqual([]);
+      expect(got.received.map((w) => w.type).sort()).toEqual([
+        'registration.completed',
+        'registration.progress_changed',
+      ]);
+      expect(got.received.every((w) => w.data.registration_id === 'reg-lms-1')).toBe(true);
+      const ids: { id: string }[] = await gateway.app
+        .get(DataSource)
+        .query("SELECT id FROM events WHERE registration_id = 'reg-lms-1'");
+      expect(got.received.map((w) => w.webhook_id).sort()).toEqual(ids.map((row) => row.id).sort());
+    } finally {
+      await gateway.close();
+      await sandbox.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,45 @@ describe('operator output', () => {
     } finally {
       await gateway.stop();
     }
+  });
+
+  describe('npm run keys', () => {
+    it('runs before any npm install (no node_modules), reads .env, writes the private key 0640 and gives the pair to a group', () => {
+      // A checkout of its own in a temp dir: nothing but the script, so a require of a dependency would fail.
+      const checkout = mkdtempSync(join(tmpdir(), 'gw-keys-'));
+      try {
+        mkdirSync(join(checkout, 'scripts'));
+        copyFileSync(join(ROOT, 'scripts/generate-keys.js'), join(checkout, 'scripts/generate-keys.js'));
+        writeFileSync(
+          join(checkout, '.env'),
+          'SCORM_PRIVATE_KEY_PATH=secrets/private.pem\nSCORM_PUBLIC_KEY_PATH="secrets/public.pem"\n',
+        );
+        const gid = process.getgid!();
+        const keys = (...args: string[]) =>
+          spawnSync(process.execPath, ['scripts/generate-keys.js', ...args], {
+            cwd: checkout,
+            encoding: 'utf8',
+            env: { PATH: process.env.PATH ?? '' },
+          });
+
+        const first = keys('--group', String(gid));
+        expect(first.stderr).toBe('');
+        expect(first.status).toBe(0);
+        const privateKey = statSync(join(checkout, 'secrets/private.pem'));
+        expect(privateKey.mode & 0o777).toBe(0o640);
+        expect(privateKey.gid).toBe(gid);
+        expect(statSync(join(checkout, 'secrets/public.pem')).mode & 0o777).toBe(0o644);
+
+        // An existing pair: refused without --force, only re-grouped with --group.
+        expect(keys().status).toBe(1);
+        const again = keys('--group', String(gid));
+        expect(again.status).toBe(0);
+        expect(again.stdout).toMatch(/belong to group/);
+        expect(keys('--group', 'staff').status).toBe(2);
+      } finally {
+        rmSync(checkout, { force: true, recursive: true });
+      }
+    });
   });
 
   describe('npm start', () => {

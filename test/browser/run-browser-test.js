@@ -4,8 +4,9 @@
  * Starts the BUILT gateway and sandbox (what `npm start` and the container run) as child processes on free
  * loopback ports with a temporary SQLite database and key pair, then walks the flows a newcomer clicks through:
  * a teacher adds a Bazaar material, a student opens it, enrols in a SCORM course, completes it in the sandbox
- * player and sees the progress arrive on the gateway's event stream (the page does not poll for it). Screenshots
- * of every step go to artifacts/browser/ (git-ignored).
+ * player and sees the progress arrive on the gateway's event stream (the page does not poll for it), and the demo
+ * LMS's back end shows the signed webhook it verified. Screenshots of every step go to artifacts/browser/
+ * (git-ignored).
  * Never downloads a browser: CHROMIUM_PATH (default /usr/bin/chromium) must exist (`apt-get install chromium`).
  */
 const { spawn, spawnSync } = require('node:child_process');
@@ -36,6 +37,8 @@ const COURSE = 'bio-7a-2026';
 const SCORE = 85;
 /** The sandbox LMS back end's demo secret (apps/sandbox/src/sandbox.config.ts), as `npm start` subscribes it. */
 const LMS_WEBHOOK_SECRET = 'whsec_ZGVtby1sbXMtYmFjay1lbmQtd2ViaG9vay1zZWNyZXQ=';
+/** The sandbox SCORM Cloud's demo app secret (apps/sandbox/src/sandbox.config.ts). */
+const DEMO_SCORM_SECRET = 'demo-scorm-secret-key-0123456789';
 
 const children = [];
 const results = [];
@@ -372,6 +375,45 @@ async function main() {
         expect(progressReads.length === 0, `the page read progress instead of using the stream: ${progressReads}`);
         await page.waitForSelector('[data-testid="stream-event"][data-type="registration.completed"]');
         await shot(page, '07-scorm-progress');
+      },
+    ],
+    [
+      "the demo LMS's back end shows the signed webhook it verified",
+      async () => {
+        const webhook = '[data-testid="webhook"][data-type="registration.completed"]';
+        await page.waitForSelector(webhook, { timeout: 15_000 });
+        const verified = await page.textContent(`${webhook} [data-testid="webhook-verified"]`);
+        expect(/^verified/.test(verified || ''), `the back end panel says "${verified}"`);
+        const id = await page.getAttribute(webhook, 'data-webhook-id');
+        expect(/^evt_/.test(id || ''), `the webhook-id is "${id}", not an event id`);
+        await shot(page, '08-lms-webhooks');
+      },
+    ],
+    [
+      'SCORM Cloud deletes the registration: the page learns it on the stream and offers Enrol again',
+      async () => {
+        const registration = await page.textContent(`${row} >> nth=0 >> [data-testid="registration-id"]`);
+        // As an administrator would on SCORM Cloud itself (the sandbox's v2 API, the demo app's credentials).
+        const deleted = await fetch(`${sandboxUrl}/scorm/api/v2/registrations/${encodeURIComponent(registration)}`, {
+          headers: { Authorization: `Basic ${Buffer.from(`DEMOAPP:${DEMO_SCORM_SECRET}`).toString('base64')}` },
+          method: 'DELETE',
+        });
+        expect(deleted.status === 204, `the sandbox did not delete ${registration}: ${deleted.status}`);
+        // The next launch finds it gone; the gateway records that and announces registration.deleted_upstream.
+        const [blank] = await Promise.all([
+          context.waitForEvent('page'),
+          page.click(`${row} >> nth=0 >> [data-testid="launch"]`),
+        ]);
+        await blank.close().catch(() => undefined);
+        await page.waitForSelector(`${row} >> nth=0 >> [data-testid="enrol-again"]`);
+        await page.waitForSelector('[data-testid="stream-event"][data-type="registration.deleted_upstream"]');
+        const completion = await page.textContent(`${row} >> nth=0 >> [data-testid="completion"]`);
+        expect(completion === 'deleted on SCORM Cloud', `the row says "${completion}"`);
+        await shot(page, '09-deleted-upstream');
+        await page.click(`${row} >> nth=0 >> [data-testid="enrol-again"]`);
+        await page.waitForSelector(`${row} >> nth=0 >> [data-testid="launch"]`);
+        const again = await page.textContent(`${row} >> nth=0 >> [data-testid="registration-id"]`);
+        expect(again && again !== registration, `enrolling again kept registration ${again}`);
       },
     ],
   ]);

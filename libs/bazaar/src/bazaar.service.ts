@@ -56,31 +56,27 @@ export class BazaarService {
   async view(caller: Caller, dto: ViewRequestDto): Promise<ViewResponseDto> {
     const user = bindUser(caller, dto);
     if (dto.return_url) assertAllowedReturnUrl(dto.return_url, this.config.http.allowedReturnOrigins, 'return_url');
-    if (!(await this.materials.exists(user.context_id, dto.resource_uid))) {
-      throw materialNotFound(user.context_id, dto.resource_uid);
-    }
     const startedAt = this.clock.now();
-    const record = (outcome: string) =>
-      this.materials.recordView({
-        contextId: user.context_id,
-        outcome,
-        role: user.role,
-        uid: dto.resource_uid,
-        userId: user.user_id,
-      });
-    let viewUrl: string;
+    // Logged as opened before Bazaar is asked, in the statement that checks the course has the material; a refusal
+    // then corrects the outcome. (A crash while Bazaar answers leaves "opened" for a URL never delivered.)
+    const viewId = await this.materials.recordView({
+      contextId: user.context_id,
+      role: user.role,
+      uid: dto.resource_uid,
+      userId: user.user_id,
+    });
+    if (!viewId) throw materialNotFound(user.context_id, dto.resource_uid);
     try {
-      viewUrl = await this.client.view({
+      const viewUrl = await this.client.view({
         ...userArguments(user),
         resource_uid: dto.resource_uid,
         ...(dto.return_url ? { return_url: dto.return_url } : {}),
       });
+      return { expires_at: expiresAt(startedAt), view_url: viewUrl };
     } catch (error) {
-      if (error instanceof DomainError) await record(error.code);
+      await this.materials.viewOutcome(viewId, error instanceof DomainError ? error.code : 'INTERNAL_ERROR');
       throw error;
     }
-    await record('opened');
-    return { expires_at: expiresAt(startedAt), view_url: viewUrl };
   }
 }
 

@@ -26,10 +26,6 @@ export class MaterialsService {
     return { ...page, context_id: contextId, materials: items.map(toDto) };
   }
 
-  async exists(contextId: string, uid: string): Promise<boolean> {
-    return this.materials.exists(contextId, uid);
-  }
-
   async remove(contextId: string, uid: string, removedBy: string): Promise<void> {
     await this.materials.transaction(async (manager) => {
       if (!(await this.materials.delete(manager, contextId, uid))) throw materialNotFound(contextId, uid);
@@ -67,8 +63,23 @@ export class MaterialsService {
     );
   }
 
-  async recordView(view: { contextId: string; uid: string; userId: string; role: string; outcome: string }) {
-    await this.materials.insertView({ ...view, id: randomUUID(), viewedAt: this.clock.now() });
+  /**
+   * Logs a view as opened, if the course has the material (one statement): its id, or undefined (nothing logged)
+   * when there is no such material. `viewOutcome` corrects the outcome when Bazaar then refuses.
+   */
+  async recordView(view: {
+    contextId: string;
+    uid: string;
+    userId: string;
+    role: string;
+  }): Promise<string | undefined> {
+    const id = randomUUID();
+    const row = { ...view, id, outcome: 'opened', viewedAt: this.clock.now() };
+    return (await this.materials.insertViewIfPresent(row)) ? id : undefined;
+  }
+
+  async viewOutcome(id: string, outcome: string): Promise<void> {
+    await this.materials.setViewOutcome(id, outcome);
   }
 }
 

@@ -49,7 +49,13 @@ export interface AppConfig {
     realmUserEmail?: string;
   };
   /** Pruning of old data by a background job under a job lease; a `days` of 0 keeps that data forever. */
-  retention: { intervalMs: number; batchSize: number; postbackBodyDays: number; deliveryDays: number };
+  retention: {
+    intervalMs: number;
+    batchSize: number;
+    postbackBodyDays: number;
+    postbackDays: number;
+    deliveryDays: number;
+  };
   webhook: {
     username: string;
     password: string;
@@ -242,6 +248,7 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       deliveryDays: env.RETENTION_DELIVERY_DAYS,
       intervalMs: env.RETENTION_INTERVAL_MS,
       postbackBodyDays: env.RETENTION_POSTBACK_BODY_DAYS,
+      postbackDays: env.RETENTION_POSTBACK_DAYS,
     },
     webhook: {
       username: env.WEBHOOK_USERNAME,

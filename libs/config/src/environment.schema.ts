@@ -113,6 +113,13 @@ export class EnvironmentVariables {
   @Max(36_500)
   RETENTION_POSTBACK_BODY_DAYS = 90;
 
+  /** Days a stored postback is kept at all (then deleted, and SQLite's file shrinks); 0 keeps them forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  RETENTION_POSTBACK_DAYS = 365;
+
   /** Days an event delivery attempt is kept; 0 keeps them forever. */
   @Transform(toInt)
   @IsInt()

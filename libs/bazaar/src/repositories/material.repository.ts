@@ -50,12 +50,30 @@ export class MaterialRepository {
     return builder.getMany();
   }
 
-  async exists(contextId: string, uid: string): Promise<boolean> {
+  /**
+   * Logs a view of a material, in the one statement that also checks the course has it (the view path's only
+   * database round trip before Bazaar is called): false, and nothing logged, when it has not.
+   */
+  async insertViewIfPresent(row: MaterialViewRow): Promise<boolean> {
     const rows = await this.sql.query<unknown[]>(
-      `SELECT 1 AS found FROM bazaar_materials WHERE context_id = ${this.sql.mark(0)} AND uid = ${this.sql.mark(1)} LIMIT 1`,
-      [contextId, uid],
+      'INSERT INTO bazaar_material_views (id, context_id, uid, user_id, role, outcome, viewed_at) ' +
+        // Typed, as PostgreSQL cannot infer a parameter's type in a SELECT list; TEXT still meets the columns' limits.
+        `SELECT ${[0, 1, 2, 3, 4, 5, 6].map((i) => `CAST(${this.sql.mark(i)} AS TEXT)`).join(', ')} ` +
+        'WHERE EXISTS (SELECT 1 FROM bazaar_materials ' +
+        `WHERE context_id = ${this.sql.mark(7)} AND uid = ${this.sql.mark(8)}) RETURNING id`,
+      [row.id, row.contextId, row.uid, row.userId, row.role, row.outcome, row.viewedAt.toISOString()].concat([
+        row.contextId,
+        row.uid,
+      ]),
     );
     return rows.length > 0;
+  }
+
+  async setViewOutcome(id: string, outcome: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE bazaar_material_views SET outcome = ${this.sql.mark(0)} WHERE id = ${this.sql.mark(1)}`,
+      [outcome, id],
+    );
   }
 
   /** Same uid in the same course again updates the one row (the unique index settles concurrent adds). */
@@ -73,12 +91,5 @@ export class MaterialRepository {
   async delete(manager: EntityManager, contextId: string, uid: string): Promise<boolean> {
     const result = await manager.delete(MaterialEntity, { contextId, uid });
     return Boolean(result.affected);
-  }
-
-  async insertView(row: MaterialViewRow): Promise<void> {
-    await this.sql.query(
-      `INSERT INTO bazaar_material_views (id, context_id, uid, user_id, role, outcome, viewed_at) VALUES (${this.sql.marks(7)})`,
-      [row.id, row.contextId, row.uid, row.userId, row.role, row.outcome, row.viewedAt.toISOString()],
-    );
   }
 }

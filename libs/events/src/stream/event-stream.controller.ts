@@ -1,17 +1,6 @@
-import { AcceptsQueryCredential, Caller } from '@app/auth';
+import { AcceptsQueryCredential } from '@app/auth';
 import { ValidationFailedError } from '@app/common';
-import {
-  Controller,
-  Headers,
-  HttpCode,
-  MessageEvent,
-  Post,
-  Query,
-  Req,
-  Sse,
-  SseSignal,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -23,16 +12,25 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
-import type { Observable } from 'rxjs';
+import type { Request, Response } from 'express';
+import { decodeJwt } from 'jose';
 
 import { EVENT_POSITION, EventStreamQueryDto, StreamTicketDto } from '../dto/event-stream.dto';
 import { EVENT_TYPES } from '../event.types';
 import { EventStreamService } from './event-stream.service';
-import { StreamTicketGuard } from './stream-ticket.guard';
+import { StreamRequest, StreamTicketGuard } from './stream-ticket.guard';
 import { StreamTicketService } from './stream-ticket.service';
 
-type CallerRequest = Request & { caller?: Caller };
+/**
+ * When the bearer token of this request expires (epoch ms), read after the guard verified it; undefined for API keys.
+ * A stream never outlives the token that opened it.
+ */
+function bearerExpiry(req: Request): number | undefined {
+  const token = /^Bearer[ ]+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (!token || token.split('.').length !== 3) return undefined;
+  const { exp } = decodeJwt(token);
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
 
 const STREAM_DESCRIPTION =
   "Server-Sent Events: each message has `id` = the event's position (its seq), `event` = its type " +
@@ -64,12 +62,17 @@ export class EventStreamController {
     summary: 'Get a ticket to open the event stream from a browser',
   })
   @ApiCreatedResponse({ description: 'The ticket, and how long it stays valid', type: StreamTicketDto })
-  async issueTicket(@Req() req: CallerRequest): Promise<StreamTicketDto> {
-    const { ticket, expiresInSeconds } = await this.tickets.issue(req.caller!);
+  async issueTicket(@Req() req: StreamRequest): Promise<StreamTicketDto> {
+    const { ticket, expiresInSeconds } = await this.tickets.issue({ caller: req.caller!, until: bearerExpiry(req) });
     return { expires_in: expiresInSeconds, ticket };
   }
 
-  @Sse('stream')
+  /**
+   * A plain response rather than Nest's @Sse(): @Sse() queues what the handler emits for a client that reads slowly
+   * (up to 4 MB) and then drops it, with no way to hold the producer back, so a replay of a backlog to a client slower
+   * than the database was cut again and again. Writing here, the next page waits until the client took the last.
+   */
+  @Get('stream')
   @AcceptsQueryCredential('ticket')
   @UseGuards(StreamTicketGuard)
   @ApiOperation({ description: STREAM_DESCRIPTION, summary: 'Live stream of the events the caller may see' })
@@ -94,21 +97,22 @@ export class EventStreamController {
   })
   @ApiTooManyRequestsResponse({ description: 'STREAM_LIMIT (Retry-After), AUTH_RATE_LIMITED' })
   stream(
-    @Req() req: CallerRequest,
+    @Req() req: StreamRequest,
     @Query() query: EventStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @SseSignal() signal: AbortSignal,
-  ): Observable<MessageEvent> {
+    @Res() res: Response,
+  ): void {
     if (lastEventId !== undefined && !EVENT_POSITION.test(lastEventId.trim())) {
       const message = 'Last-Event-ID must be an event id (a non-negative integer) (rule: matches)';
       throw new ValidationFailedError(message, { 'Last-Event-ID': [message] });
     }
     const after = lastEventId?.trim() ?? query.last_event_id;
-    return this.streams.open({
+    this.streams.open({
       afterSeq: after === undefined ? undefined : Number(after),
       caller: req.caller!,
-      response: req.res,
-      signal,
+      request: req,
+      response: res,
+      until: req.streamUntil ?? bearerExpiry(req),
     });
   }
 }

@@ -3,7 +3,10 @@ import { UnauthenticatedError } from '@app/common';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 
-import { StreamTicketService } from './stream-ticket.service';
+import { StreamGrant, StreamTicketService } from './stream-ticket.service';
+
+/** The request as the stream route sees it: the caller, and until when its credential lasts. */
+export type StreamRequest = Request & { caller?: Caller; streamUntil?: number };
 
 /**
  * Redeems `?ticket=` on the stream route when the global AuthGuard let the request through without a bearer token
@@ -15,13 +18,15 @@ export class StreamTicketGuard implements CanActivate {
   constructor(private readonly tickets: StreamTicketService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
+    const req = context.switchToHttp().getRequest<StreamRequest>();
     if (req.caller) return true;
     const ticket = req.query.ticket;
     if (typeof ticket !== 'string') {
       throw new UnauthenticatedError('AUTH_MISSING', 'An Authorization: Bearer <token> header or ?ticket= is required');
     }
-    req.caller = await this.tickets.redeem(ticket, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    const grant: StreamGrant = await this.tickets.redeem(ticket, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    req.caller = grant.caller;
+    req.streamUntil = grant.until;
     return true;
   }
 }

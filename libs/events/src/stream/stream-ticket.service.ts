@@ -12,6 +12,12 @@ const SWEEP_EVERY_MS = 60_000;
 
 const hashOf = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
 
+/** Whom a stream is for, and until when (epoch ms: the expiry of the token that authenticated it; none for keys). */
+export interface StreamGrant {
+  caller: Caller;
+  until?: number;
+}
+
 /**
  * Single-use, short-lived tickets that stand for a caller on `GET /api/v1/events/stream?ticket=`: a browser's
  * EventSource cannot send an Authorization header, and a JWT in a URL ends up in logs and histories. Only a hash is
@@ -27,10 +33,10 @@ export class StreamTicketService {
     private readonly config: AppConfigService,
   ) {}
 
-  async issue(caller: Caller): Promise<{ ticket: string; expiresInSeconds: number }> {
+  async issue(grant: StreamGrant): Promise<{ ticket: string; expiresInSeconds: number }> {
     const ttl = this.config.eventStream.ticketTtlSeconds;
     const ticket = `stk_${randomBytes(32).toString('base64url')}`;
-    await this.tickets.issue(hashOf(ticket), JSON.stringify(caller), ttl * 1000);
+    await this.tickets.issue(hashOf(ticket), JSON.stringify(grant), ttl * 1000);
     if (Date.now() - this.lastSweep > SWEEP_EVERY_MS) {
       this.lastSweep = Date.now();
       await this.tickets.deleteExpired();
@@ -38,13 +44,20 @@ export class StreamTicketService {
     return { expiresInSeconds: ttl, ticket };
   }
 
-  /** The caller a ticket stands for; a 401 (counted as an auth failure of `address`) if it cannot be used. */
-  async redeem(ticket: string, address: string): Promise<Caller> {
+  /** What a ticket stands for; a 401 (counted as an auth failure of `address`) if it cannot be used. */
+  async redeem(ticket: string, address: string): Promise<StreamGrant> {
     const found = TICKET.test(ticket) ? await this.tickets.redeem(hashOf(ticket)) : undefined;
-    if (found && !found.expired) return JSON.parse(found.caller) as Caller;
+    const grant = found && !found.expired ? (JSON.parse(found.caller) as StreamGrant) : undefined;
+    if (grant && (grant.until === undefined || grant.until > Date.now())) return grant;
     const retryAfter = await this.limiter.recordFailure(address);
     if (retryAfter) throw authRateLimited(retryAfter);
-    if (found) throw new UnauthenticatedError('STREAM_TICKET_EXPIRED', 'The stream ticket has expired; get a new one');
+    if (found) {
+      const why = grant ? 'the token it was issued for has expired' : 'it has expired';
+      throw new UnauthenticatedError(
+        'STREAM_TICKET_EXPIRED',
+        `The stream ticket cannot be used: ${why}; get a new one`,
+      );
+    }
     throw new UnauthenticatedError(
       'STREAM_TICKET_INVALID',
       'The stream ticket is unknown or was already used (each opens one stream); get a new one',

@@ -482,7 +482,14 @@
         el('td', {}, el('code', { text: w.type })),
         el('td', {
           class: 'small',
-          text: w.data ? w.data.registration_id || w.data.name || w.data.material_uid || w.data.context_id || '' : '',
+          text: w.data
+            ? w.data.registration_id ||
+              w.data.name ||
+              w.data.material_uid ||
+              w.data.course_id ||
+              w.data.context_id ||
+              ''
+            : '',
         }),
         el('td', {}, el('code', { text: w.webhook_id })),
         el('td', {
