@@ -270,6 +270,28 @@ describe('signed event delivery to the LMS back end (Standard Webhooks)', () => 
       await r.close();
     });
 
+    it('disables an endpoint whose deliveries have failed for 5 days, recording why and when', async () => {
+      const { r, sub } = await subscribed();
+      r.answer = () => ({ status: 500 });
+      const db = gw().app.get(DataSource);
+      const mark = db.options.type === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+      // The streak began 5 days and a minute ago (epoch ms on the database's clock, as the worker writes it).
+      await db.query(`UPDATE event_subscriptions SET failing_since = ${mark[0]} WHERE id = ${mark[1]}`, [
+        Date.now() - 5 * 86_400_000 - 60_000,
+        sub.id,
+      ]);
+      const id = await insertRegistration(gw(), 'reg-failing');
+      await sendPostback(id, minute(42), 'INCOMPLETE', 10);
+      await waitUntil(async () => {
+        const res = await api().get(`/api/v1/event-subscriptions/${sub.id}`).set(ADMIN);
+        return res.body.status === 'disabled';
+      });
+      const res = await api().get(`/api/v1/event-subscriptions/${sub.id}`).set(ADMIN).expect(200);
+      expect(res.body.disabled_reason).toBe('every delivery failed for 5 days');
+      expect(Date.parse(res.body.failing_since)).toBeLessThan(Date.now() - 5 * 86_400_000);
+      await r.close();
+    });
+
     it('counts a 3xx as a failure and never follows it', async () => {
       const { r, sub } = await subscribed();
       r.answer = (d) =>
