@@ -437,7 +437,12 @@ async function main() {
   const receiver = await startReceiver();
   try {
     for (const kind of DATABASES) {
-      console.log(`\n== ${kind}`);
+      console.log(
+        `\n== ${kind} (load average ${require('node:os')
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} on ${require('node:os').cpus().length} CPUs)`,
+      );
       if (process.env.BENCH_ONLY === 'throughput') {
         const thr = await throughput(kind, receiver);
         console.log(

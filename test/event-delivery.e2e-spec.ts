@@ -1,6 +1,8 @@
+import { RetentionJob } from '@app/persistence';
 import { PostbackTokenService } from '@app/scorm-cloud';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
 
 import { bazaarUser, materialsOf, newSession, postForm } from './bazaar-e2e.helpers';
 import { insertRegistration } from './support/registrations';
@@ -268,6 +270,28 @@ describe('signed event delivery to the LMS back end (Standard Webhooks)', () => 
       await r.close();
     });
 
+    it('disables an endpoint whose deliveries have failed for 5 days, recording why and when', async () => {
+      const { r, sub } = await subscribed();
+      r.answer = () => ({ status: 500 });
+      const db = gw().app.get(DataSource);
+      const mark = db.options.type === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+      // The streak began 5 days and a minute ago (epoch ms on the database's clock, as the worker writes it).
+      await db.query(`UPDATE event_subscriptions SET failing_since = ${mark[0]} WHERE id = ${mark[1]}`, [
+        Date.now() - 5 * 86_400_000 - 60_000,
+        sub.id,
+      ]);
+      const id = await insertRegistration(gw(), 'reg-failing');
+      await sendPostback(id, minute(42), 'INCOMPLETE', 10);
+      await waitUntil(async () => {
+        const res = await api().get(`/api/v1/event-subscriptions/${sub.id}`).set(ADMIN);
+        return res.body.status === 'disabled';
+      });
+      const res = await api().get(`/api/v1/event-subscriptions/${sub.id}`).set(ADMIN).expect(200);
+      expect(res.body.disabled_reason).toBe('every delivery failed for 5 days');
+      expect(Date.parse(res.body.failing_since)).toBeLessThan(Date.now() - 5 * 86_400_000);
+      await r.close();
+    });
+
     it('counts a 3xx as a failure and never follows it', async () => {
       const { r, sub } = await subscribed();
       r.answer = (d) =>
@@ -424,6 +448,26 @@ describe('signed event delivery to the LMS back end (Standard Webhooks)', () => 
       await r.waitFor(() => r.received.length >= 6 + replay.body.queued);
       await api().post(`/api/v1/event-subscriptions/${sub.id}/deliveries/999999999/redeliver`).set(ADMIN).expect(404);
       await r.close();
+    });
+
+    it('prunes delivery attempts older than RETENTION_DELIVERY_DAYS (by attempted_at) through the retention job', async () => {
+      const db = gw().app.get(DataSource);
+      const [{ n }] = await db.query('SELECT COUNT(*) AS n FROM event_delivery_attempts');
+      expect(Number(n)).toBeGreaterThan(3);
+      const old = new Date(Date.now() - 31 * 86_400_000).toISOString();
+      await db.query(
+        `UPDATE event_delivery_attempts SET attempted_at = ${db.options.type === 'postgres' ? '$1' : '?'} ` +
+          'WHERE id IN (SELECT id FROM event_delivery_attempts ORDER BY id LIMIT 3)',
+        [old],
+      );
+      const run = await gw().app.get(RetentionJob).run();
+      expect(run.pruned['event_delivery_attempts']).toBe(3);
+      // Other endpoints of this suite are still being retried, so count what was backdated, not the table.
+      const [{ n: left }] = await db.query(
+        `SELECT COUNT(*) AS n FROM event_delivery_attempts WHERE attempted_at = ${db.options.type === 'postgres' ? '$1' : '?'}`,
+        [old],
+      );
+      expect(Number(left)).toBe(0);
     });
   });
 });

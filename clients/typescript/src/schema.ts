@@ -1026,6 +1026,9 @@ export interface components {
         };
         EventDeliveryAttemptPageDto: {
             items: components["schemas"]["EventDeliveryAttemptDto"][];
+            /** @example 50 */
+            limit: number;
+            /** @description Pass as `cursor` for the next page; null on the last page */
             next_cursor: string | null;
         };
         EventDeliveryDto: {
@@ -1046,6 +1049,9 @@ export interface components {
         };
         EventDeliveryPageDto: {
             items: components["schemas"]["EventDeliveryDto"][];
+            /** @example 50 */
+            limit: number;
+            /** @description Pass as `cursor` for the next page; null on the last page */
             next_cursor: string | null;
         };
         EventSubscriptionDto: {
@@ -1073,6 +1079,9 @@ export interface components {
         };
         EventSubscriptionPageDto: {
             items: components["schemas"]["EventSubscriptionDto"][];
+            /** @example 50 */
+            limit: number;
+            /** @description Pass as `cursor` for the next page; null on the last page */
             next_cursor: string | null;
         };
         EventSubscriptionWithSecretDto: {
@@ -2153,7 +2162,7 @@ export interface operations {
     EventSubscriptionsController_list: {
         parameters: {
             query?: {
-                /** @description next_cursor of the previous page */
+                /** @description The next_cursor of the previous page; absent for the first page */
                 cursor?: string;
                 limit?: number;
             };
@@ -2469,7 +2478,7 @@ export interface operations {
     EventSubscriptionsController_attempts: {
         parameters: {
             query?: {
-                /** @description next_cursor of the previous page */
+                /** @description The next_cursor of the previous page; absent for the first page */
                 cursor?: string;
                 delivery_id?: string;
                 event_id?: string;
@@ -2537,7 +2546,7 @@ export interface operations {
     EventSubscriptionsController_deliveries: {
         parameters: {
             query?: {
-                /** @description next_cursor of the previous page */
+                /** @description The next_cursor of the previous page; absent for the first page */
                 cursor?: string;
                 event_id?: string;
                 limit?: number;

@@ -1,7 +1,9 @@
 import { Clock, SystemClock } from '@app/common';
+import { CoordinationModule } from '@app/persistence';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { DeliveryLogRetention } from './delivery/delivery-log.retention';
 import { EventDeliverySigner } from './delivery/event-delivery.signer';
 import { EventDeliveryWorker } from './delivery/event-delivery.worker';
 import { LmsEndpointClient } from './delivery/lms-endpoint.client';
@@ -20,10 +22,12 @@ import { SubscriptionSecretCipher } from './subscriptions/subscription-secret.ci
   controllers: [EventSubscriptionsController],
   exports: [EventDeliveryWorker],
   imports: [
+    CoordinationModule,
     EventsModule,
     TypeOrmModule.forFeature([EventDeliveryAttemptEntity, EventDeliveryEntity, EventSubscriptionEntity]),
   ],
   providers: [
+    DeliveryLogRetention,
     EventDeliveryRepository,
     EventDeliverySigner,
     EventDeliveryWorker,

@@ -155,13 +155,15 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
 
   private async pump(): Promise<void> {
     this.again = false;
+    if (!this.active || Date.now() - this.active.at > SUBSCRIPTIONS_TTL_MS) {
+      this.active = { at: Date.now(), subscriptions: await this.subscriptions.active() };
+    }
+    // No endpoint: nothing to fan out (a new or enabled one starts from its own cursor, so nothing is missed).
+    if (!this.active.subscriptions.length) return;
     while (this.fanOutDue && !this.stopped) {
       this.fanOutDue = false;
       const { read } = await this.deliveries.fanOut(FAN_OUT_BATCH, this.clock.now());
       if (read === FAN_OUT_BATCH) this.fanOutDue = true;
-    }
-    if (!this.active || Date.now() - this.active.at > SUBSCRIPTIONS_TTL_MS) {
-      this.active = { at: Date.now(), subscriptions: await this.subscriptions.active() };
     }
     for (const subscription of this.active.subscriptions) {
       if (this.stopped) return;

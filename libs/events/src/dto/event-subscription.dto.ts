@@ -1,3 +1,4 @@
+import { CursorPageDto, PageCursor } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -128,10 +129,7 @@ export class ListQueryDto {
   @Max(200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @PageCursor()
   cursor?: string;
 }
 
@@ -188,9 +186,8 @@ export class EventSubscriptionWithSecretDto extends EventSubscriptionDto {
   secret: string;
 }
 
-export class EventSubscriptionPageDto {
+export class EventSubscriptionPageDto extends CursorPageDto {
   @ApiProperty({ type: [EventSubscriptionDto] }) items: EventSubscriptionDto[];
-  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
 
 export class EventDeliveryDto {
@@ -208,9 +205,8 @@ export class EventDeliveryDto {
   @ApiProperty({ nullable: true, type: String }) completed_at: string | null;
 }
 
-export class EventDeliveryPageDto {
+export class EventDeliveryPageDto extends CursorPageDto {
   @ApiProperty({ type: [EventDeliveryDto] }) items: EventDeliveryDto[];
-  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
 
 export class EventDeliveryAttemptDto {
@@ -227,9 +223,8 @@ export class EventDeliveryAttemptDto {
   @ApiProperty({ nullable: true, type: String }) error: string | null;
 }
 
-export class EventDeliveryAttemptPageDto {
+export class EventDeliveryAttemptPageDto extends CursorPageDto {
   @ApiProperty({ type: [EventDeliveryAttemptDto] }) items: EventDeliveryAttemptDto[];
-  @ApiProperty({ nullable: true, type: String }) next_cursor: string | null;
 }
 
 export class RedeliveryAcceptedDto {

@@ -1,7 +1,7 @@
 import { Sql } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 import type { AttemptResult } from '../entities/event-delivery-attempt.entity';
 import type { DeliveryStatus } from '../entities/event-delivery.entity';
@@ -360,6 +360,17 @@ export class EventDeliveryRepository {
         `'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at, completed_at = NULL ` +
         "WHERE event_deliveries.status <> 'pending' RETURNING id",
       params,
+    );
+    return rows.length;
+  }
+
+  /** Deletes at most `limit` log rows attempted before `cutoff` (the attempted_at index), in `manager`'s transaction. */
+  async pruneAttempts(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      'DELETE FROM event_delivery_attempts WHERE id IN (SELECT id FROM event_delivery_attempts ' +
+        `WHERE attempted_at < ${sql.mark(0)} ORDER BY attempted_at LIMIT ${sql.mark(1)}) RETURNING id`,
+      [cutoff.toISOString(), limit],
     );
     return rows.length;
   }

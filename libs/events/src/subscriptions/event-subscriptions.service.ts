@@ -1,4 +1,4 @@
-import { Clock, ConflictError, NotFoundError, ValidationFailedError } from '@app/common';
+import { Clock, ConflictError, NotFoundError, ValidationFailedError, cursorPage, decodeCursor } from '@app/common';
 import { AppConfigService, DeclaredSubscription } from '@app/config';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -17,7 +17,6 @@ import {
   ListQueryDto,
   UpdateEventSubscriptionDto,
 } from '../dto/event-subscription.dto';
-import { decodeCursor, encodeCursor } from '../dto/page-cursor';
 import { DeliveryRecord, EventDeliveryRepository } from '../repositories/event-delivery.repository';
 import { EventSubscriptionRepository, SubscriptionRecord } from '../repositories/event-subscription.repository';
 import { EndpointRules, assertAllowedEndpoint } from './endpoint-url.policy';
@@ -107,12 +106,9 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
 
   async list(query: ListQueryDto): Promise<EventSubscriptionPageDto> {
     const limit = query.limit ?? 50;
-    const records = await this.subscriptions.list(limit + 1, decodeCursor<string>(query.cursor, 'string'));
-    const items = records.slice(0, limit);
-    return {
-      items: items.map(toDto),
-      next_cursor: records.length > limit ? encodeCursor(items[items.length - 1].id) : null,
-    };
+    const after = query.cursor === undefined ? undefined : decodeCursor<[string]>(query.cursor, ['string'])[0];
+    const page = cursorPage(await this.subscriptions.list(limit + 1, after), limit, (record) => [record.id]);
+    return { ...page, items: page.items.map(toDto) };
   }
 
   async get(id: string): Promise<EventSubscriptionDto> {
@@ -170,28 +166,26 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
     await this.find(id);
     const limit = query.limit ?? 50;
     const rows = await this.deliveries.list(id, limit + 1, {
-      beforeId: decodeCursor<number>(query.cursor, 'number'),
+      beforeId: before(query.cursor),
       eventId: query.event_id,
       status: query.status,
     });
-    const items = rows.slice(0, limit);
-    return {
-      items: items.map(toDeliveryDto),
-      next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null,
-    };
+    const page = cursorPage(rows, limit, (row) => [row.id]);
+    return { ...page, items: page.items.map(toDeliveryDto) };
   }
 
   async listAttempts(id: string, query: ListAttemptsQueryDto): Promise<EventDeliveryAttemptPageDto> {
     await this.find(id);
     const limit = query.limit ?? 50;
     const rows = await this.deliveries.attempts(id, limit + 1, {
-      beforeId: decodeCursor<number>(query.cursor, 'number'),
+      beforeId: before(query.cursor),
       deliveryId: query.delivery_id === undefined ? undefined : Number(query.delivery_id),
       eventId: query.event_id,
     });
-    const items = rows.slice(0, limit);
+    const page = cursorPage(rows, limit, (row) => [row.id]);
     return {
-      items: items.map((row) => ({
+      ...page,
+      items: page.items.map((row) => ({
         attempt: row.attempt,
         attempted_at: row.attemptedAt,
         delivery_id: row.deliveryId,
@@ -203,7 +197,6 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
         result: row.result,
         status_code: row.statusCode,
       })),
-      next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null,
     };
   }
 
@@ -262,6 +255,10 @@ export class EventSubscriptionsService implements OnApplicationBootstrap {
 /** `["*"]` takes everything; otherwise the listed types, once each, in a stable order. */
 const normaliseTypes = (types: string[] | undefined): string[] =>
   !types || types.includes('*') ? ['*'] : [...new Set(types)].sort();
+
+/** The id a newest-first page continues below. */
+const before = (cursor: string | undefined): number | undefined =>
+  cursor === undefined ? undefined : decodeCursor<[number]>(cursor, ['number'])[0];
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
