@@ -120,6 +120,14 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
 
     // Nothing here names the learner any more; the other learner's registration and postbacks are untouched.
     expect(await rowsNaming(LAST)).toEqual([]);
+    // Their events went too (the outbox names the learner by id), but for the one announcing the erasure.
+    const left = await db.query<{ type: string }>('SELECT type FROM events WHERE learner_id = $1', [learner]);
+    expect(left.map((event) => event.type)).toEqual(['learner.deleted']);
+    expect(res.body.erased.events).toBeGreaterThanOrEqual(2);
+    const others = await db.query<{ type: string }>('SELECT type FROM events WHERE learner_id = $1', [
+      `keep-me-${api}`,
+    ]);
+    expect(others.length).toBeGreaterThanOrEqual(1);
     const progress = await request(gateway.url).get(`/api/v1/scorm/learners/${learner}/progress`).set(admin);
     expect(progress.body.registrations).toEqual([]);
     await request(gateway.url).get(`/api/v1/scorm/registrations/${other}`).set(admin).expect(200);

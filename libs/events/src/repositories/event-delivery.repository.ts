@@ -375,6 +375,17 @@ export class EventDeliveryRepository {
     return rows.length;
   }
 
+  /** Retention: at most `limit` finished deliveries (delivered, failed for good) completed before `cutoff`. */
+  async pruneFinished(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      'DELETE FROM event_deliveries WHERE id IN (SELECT id FROM event_deliveries ' +
+        `WHERE completed_at < ${sql.mark(0)} ORDER BY completed_at LIMIT ${sql.mark(1)}) RETURNING id`,
+      [cutoff.toISOString(), limit],
+    );
+    return rows.length;
+  }
+
   /** Pending deliveries of a subscription (the API shows the backlog). */
   async pendingCount(subscriptionId: string): Promise<number> {
     const sql = this.sql;

@@ -97,6 +97,33 @@ export class EventRepository {
     return rows.map(toStored);
   }
 
+  /**
+   * A learner data deletion: the learner's events (their payloads name the learner) with their deliveries and
+   * delivery log, in the deletion's transaction. `learner.deleted` itself stays: it tells the LMS of the erasure.
+   */
+  async eraseLearner(manager: EntityManager, learnerId: string): Promise<number> {
+    const sql = new Sql(manager);
+    const theirs = `SELECT id FROM events WHERE learner_id = ${sql.mark(0)} AND type <> 'learner.deleted'`;
+    await sql.query(`DELETE FROM event_delivery_attempts WHERE event_id IN (${theirs})`, [learnerId]);
+    await sql.query(`DELETE FROM event_deliveries WHERE event_id IN (${theirs})`, [learnerId]);
+    const rows = await sql.query<unknown[]>(`DELETE FROM events WHERE id IN (${theirs}) RETURNING seq`, [learnerId]);
+    return rows.length;
+  }
+
+  /**
+   * Retention: at most `limit` events that occurred before `cutoff`, oldest first. A delivery still pending for one
+   * is then answered "no longer stored" by the worker; the stream resumes from the oldest event left.
+   */
+  async pruneBefore(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      'DELETE FROM events WHERE seq IN (SELECT seq FROM events ' +
+        `WHERE occurred_at < ${sql.mark(0)} ORDER BY occurred_at LIMIT ${sql.mark(1)}) RETURNING seq`,
+      [cutoff.toISOString(), limit],
+    );
+    return rows.length;
+  }
+
   /** The newest position (0 when empty). */
   async latestSeq(): Promise<number> {
     const [row] = await this.dataSource.query('SELECT MAX(seq) AS seq FROM events');
