@@ -122,6 +122,7 @@ else
   bad "build (log above)"
   exit 1
 fi
+"${P[@]}" image prune -f >/dev/null 2>&1 || true # the previous build's untagged layers: the store stays bounded
 size=$("${P[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 echo "  size  $((size / 1000000)) MB ($ref alone: $(($("${P[@]}" image inspect --format '{{.Size}}' "$ref") / 1000000)) MB)"
 
@@ -184,7 +185,7 @@ postback() { # postback <port> <registration id>: a v2 JSON postback with the we
 
 stored() { # stored <port> <registration id>: the postback is listed by the admin API
   curl -fsS "http://127.0.0.1:$1/api/v1/webhooks/events?registration_id=$2" -H "Authorization: Bearer $api_key" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.exit(JSON.parse(s).total>=1?0:1))'
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.exit(JSON.parse(s).items.some(e=>e.registration_id===process.argv[1])?0:1))' "$2"
 }
 
 graceful_stop() { # graceful_stop <container>: SIGTERM, stopped within 10 s with exit 0
