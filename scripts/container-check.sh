@@ -122,7 +122,6 @@ else
   bad "build (log above)"
   exit 1
 fi
-"${P[@]}" image prune -f >/dev/null 2>&1 || true # the previous build's untagged layers: the store stays bounded
 size=$("${P[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 echo "  size  $((size / 1000000)) MB ($ref alone: $(($("${P[@]}" image inspect --format '{{.Size}}' "$ref") / 1000000)) MB)"
 
@@ -256,6 +255,14 @@ else
   tail -20 "$work/build-sandbox.log"
   bad "sandbox target build"
 fi
+
+# The store stays bounded and the cache warm: the dependency stages get tags (cache hits, seconds), then the
+# untagged images of earlier builds go.
+for stage in deps prod-deps build; do
+  "${P[@]}" build --format docker --layers --network host "${ULIMITS[@]}" --target "$stage" -t "$IMAGE-$stage" \
+    "$work/src" >/dev/null 2>&1 || true
+done
+"${P[@]}" image prune -f >/dev/null 2>&1 || true
 
 say "$([ "$failures" = 0 ] && echo "container check passed" || echo "container check FAILED: $failures check(s)") in $(($(date +%s) - started)) s"
 [ "$failures" = 0 ]
