@@ -9,7 +9,8 @@
  *
  * Run: `npm run bench -- bazaar` (builds first) or, after `npm run build`, `node bench/bazaar.bench.js`.
  * Env: BENCH_DURATION (s per measurement, default 3), BENCH_CONNECTIONS (1), BENCH_GATEWAY_NODE_ARGS (e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateway; summarise with bench/cpu-profile-summary.js).
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateway; summarise with bench/cpu-profile-summary.js),
+ * BENCH_GATEWAY_MAIN (another build's dist/.../main.js, to compare two versions against the same sandbox).
  */
 const autocannon = require('autocannon');
 const { createHmac } = require('node:crypto');
@@ -26,7 +27,8 @@ const CLIENT_ID = 'bench-lms';
 const SECRET = 'bench-bazaar-secret-0123456789abcdef';
 const API_KEY = 'bench-api-key-0123456789abcdef';
 const SEED_UID = 'dc38da67-bb73-4062-8c67-a6e76e6c8f69';
-const GOAL_P50_MS = 2;
+/** The goal, as a ratio measured in one run: absolute milliseconds differ several-fold between machines. */
+const GOAL_RATIO_P50 = 3;
 
 const USER = {
   first_name: 'Tiina',
@@ -119,23 +121,27 @@ async function main() {
     SANDBOX_PUBLIC_URL: sandboxUrl,
     SANDBOX_STATE_FILE: '',
   });
-  const gateway = startNode(GATEWAY_MAIN, {
-    ALLOWED_RETURN_ORIGINS: sandboxUrl,
-    API_KEYS: `bench:${API_KEY}`,
-    BAZAAR_BASE_URL: `${sandboxUrl}/bazaar/api/v1`,
-    BAZAAR_CLIENT_ID: CLIENT_ID,
-    BAZAAR_SECRET_KEY: SECRET,
-    DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'development',
-    PORT: String(gatewayPort),
-    PUBLIC_BASE_URL: gatewayUrl,
-    SANDBOX_PORT: String(sandboxPort),
-    SCORM_PRIVATE_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_private_key.pem'),
-    SCORM_PUBLIC_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_public_key.pem'),
-    WEBHOOK_RECONCILE_INTERVAL_MS: '0',
-  }, { nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean) });
+  const gateway = startNode(
+    process.env.BENCH_GATEWAY_MAIN ?? GATEWAY_MAIN,
+    {
+      ALLOWED_RETURN_ORIGINS: sandboxUrl,
+      API_KEYS: `bench:${API_KEY}`,
+      BAZAAR_BASE_URL: `${sandboxUrl}/bazaar/api/v1`,
+      BAZAAR_CLIENT_ID: CLIENT_ID,
+      BAZAAR_SECRET_KEY: SECRET,
+      DATABASE_URL: `sqlite:${join(dir, 'gateway.sqlite')}`,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
+      PORT: String(gatewayPort),
+      PUBLIC_BASE_URL: gatewayUrl,
+      SANDBOX_PORT: String(sandboxPort),
+      SCORM_PRIVATE_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_private_key.pem'),
+      SCORM_PUBLIC_KEY_PATH: join(ROOT, 'test/fixtures/keys/scorm_public_key.pem'),
+      WEBHOOK_RECONCILE_INTERVAL_MS: '0',
+    },
+    { nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean) },
+  );
   try {
     await waitUntilUp(`${sandboxUrl}/health`, sandbox);
     await waitUntilUp(`${gatewayUrl}/health`, gateway);
@@ -172,14 +178,16 @@ async function main() {
     for (const { name, bazaar, viaGateway } of rows) {
       const added50 = viaGateway.p50 - bazaar.p50;
       const added99 = viaGateway.p99 - bazaar.p99;
-      pass &&= added50 < GOAL_P50_MS;
+      pass &&= viaGateway.p50 <= GOAL_RATIO_P50 * bazaar.p50;
       console.log(
         `  ${name.padEnd(6)} direct p50 ${fmt(bazaar.p50)} p99 ${fmt(bazaar.p99)} (${bazaar.n} req) | ` +
           `gateway p50 ${fmt(viaGateway.p50)} p99 ${fmt(viaGateway.p99)} (${viaGateway.n} req) | ` +
           `added p50 ${fmt(added50)} p99 ${fmt(added99)} | ratio p50 ${(viaGateway.p50 / bazaar.p50).toFixed(2)}x`,
       );
     }
-    console.log(`  goal: added p50 under ${GOAL_P50_MS} ms: ${pass ? 'met' : 'NOT met'}`);
+    console.log(
+      `  goal: gateway p50 at most ${GOAL_RATIO_P50}x the direct call's, browse and view: ${pass ? 'met' : 'NOT met'}`,
+    );
   } finally {
     await Promise.all([stop(gateway), stop(sandbox)]);
     rmSync(dir, { force: true, recursive: true });

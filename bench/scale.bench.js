@@ -17,6 +17,7 @@
  *
  * Run: `npm run bench -- scale`. Env: SCALE_PG_ROWS (10000000), SCALE_SQLITE_ROWS (1000000), SCALE_REQUESTS per
  * list (200), SCALE_INGEST_SECONDS (10), SCALE_CONNECTIONS (32), SCALE_TARGETS (postgres,sqlite), SCALE_NATIVE (1),
+ * SCALE_PRUNE (1: on SQLite, prune half the bodies with the retention job while ingesting, then measure the file),
  * PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
  */
 const autocannon = require('autocannon');
@@ -36,6 +37,7 @@ const INGEST_SECONDS = Number(process.env.SCALE_INGEST_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.SCALE_CONNECTIONS ?? 32);
 const TARGETS = (process.env.SCALE_TARGETS ?? 'postgres,sqlite').split(',').map((t) => t.trim());
 const NATIVE = process.env.SCALE_NATIVE !== '0';
+const PRUNE = process.env.SCALE_PRUNE !== '0';
 const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const API_KEY = 'bench-api-key-0123456789abcdef';
 const USER = 'bench-scorm';
@@ -69,9 +71,10 @@ function gatewayEnv(port, databaseUrl) {
   };
 }
 
-async function startGateway(databaseUrl) {
+async function startGateway(databaseUrl, extraEnv = {}) {
   const port = await freePort();
-  const child = startNode(GATEWAY_MAIN, gatewayEnv(port, databaseUrl), { cwd: ROOT, stderr: 'capture' });
+  const env = { ...gatewayEnv(port, databaseUrl), ...extraEnv };
+  const child = startNode(GATEWAY_MAIN, env, { cwd: ROOT, stderr: 'capture' });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${url}/health`, child, 600_000);
   return { child, url };
@@ -264,13 +267,24 @@ function listCases(rows, deepId, dayStart) {
   ];
 }
 
-/** WebhookEventRepository's merged path: a few registrations, one seek each, merged (FEW_REGISTRATIONS there). */
+/**
+ * WebhookEventRepository's paths for learner and course: a few registrations, one seek each, merged; up to
+ * LISTED_REGISTRATIONS, the primary key walked against them as a list; beyond, against a sub-select.
+ */
 const FEW_REGISTRATIONS = 50;
+const LISTED_REGISTRATIONS = 5000;
 function statementOf(c, registrationIds, postgres) {
-  if (!c.registrations || registrationIds.length > FEW_REGISTRATIONS) {
+  const mark = (i) => (postgres ? `$${i + 1}` : '?');
+  if (!c.registrations || registrationIds.length > LISTED_REGISTRATIONS) {
     return { params: c.params, text: `SELECT e.* FROM webhook_events e WHERE ${c.where} ORDER BY e.id DESC LIMIT 51` };
   }
-  const mark = (i) => (postgres ? `$${i + 1}` : '?');
+  if (registrationIds.length > FEW_REGISTRATIONS) {
+    const list = registrationIds.map((_, i) => mark(i)).join(', ');
+    return {
+      params: registrationIds,
+      text: `SELECT e.* FROM webhook_events e WHERE e.registration_id IN (${list}) ORDER BY e.id DESC LIMIT 51`,
+    };
+  }
   const branches = registrationIds.map(
     (_, i) =>
       `SELECT * FROM (SELECT e.id FROM webhook_events e WHERE e.registration_id = ${mark(i)} ORDER BY e.id DESC LIMIT 51) b`,
@@ -375,7 +389,7 @@ async function runPostgres() {
     for (const c of cases) {
       const timing = await timeList(gateway.url, c.query);
       const regIds = c.registrations
-        ? (await client.query(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 51`)).rows.map(
+        ? (await client.query(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 5001`)).rows.map(
             (r) => r.id,
           )
         : [];
@@ -515,6 +529,50 @@ async function timeQuery(client, text, params) {
 
 // ---------------------------------------------------------------- SQLite
 
+/**
+ * The retention job on the big SQLite store: bodies older than 30 days (half of them) pruned by the gateway's own
+ * job while postbacks stream in, then the file size once it has handed the pages back (incremental vacuum).
+ */
+async function pruneUnderLoad(file, regs, before) {
+  const cutoff = idPrefixAt(Date.now() - 30 * DAY_MS);
+  const pending = () => {
+    const db = new Database(file, { readonly: true });
+    try {
+      const left = db.prepare("SELECT count(*) AS n FROM webhook_events WHERE id < ? AND raw_body <> ''").get(cutoff).n;
+      const free = db.pragma('freelist_count', { simple: true });
+      const pages = db.pragma('page_count', { simple: true });
+      const size = db.pragma('page_size', { simple: true });
+      const n = db.prepare('SELECT count(*) AS n FROM webhook_events').get().n;
+      return { bytes: (pages - free) * size, file: statSync(file).size, free, left, n };
+    } finally {
+      db.close();
+    }
+  };
+  const start = pending();
+  const gateway = await startGateway(`sqlite:${file}`, {
+    RETENTION_INTERVAL_MS: '1000',
+    RETENTION_POSTBACK_BODY_DAYS: '30',
+  });
+  const during = await ingest(gateway.url, regs);
+  const started = Date.now();
+  let state = pending();
+  while ((state.left > 0 || state.free > 0) && Date.now() - started < 15 * 60_000) {
+    await new Promise((r) => setTimeout(r, 2000));
+    state = pending();
+  }
+  await stop(gateway.child);
+  const end = pending();
+  console.log(
+    `  retention (bodies older than 30 days: ${start.left} of ${start.n}) while ingesting: ${fmt(during.rps, 0)}/s ` +
+      `p99 ${during.p99} ms, ${fmt(during.rps / before.rps, 2)}x the big store without pruning; done ` +
+      `${Math.round((Date.now() - started) / 1000)} s after the load ended (${end.left} left)`,
+  );
+  console.log(
+    `  bytes per postback after pruning: ${fmt(end.file / end.n, 0)} (file ${fmt(start.file / 1048576, 0)} MB -> ` +
+      `${fmt(end.file / 1048576, 0)} MB, ${end.free} free pages left)`,
+  );
+}
+
 async function runSqlite() {
   console.log(`\n## SQLite, ${SQLITE_ROWS} postbacks`);
   const dir = mkdtempSync(join(tmpdir(), 'scale-bench-'));
@@ -535,7 +593,7 @@ async function runSqlite() {
       const timing = await timeList(gateway.url, c.query);
       const regIds = c.registrations
         ? db
-            .prepare(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 51`)
+            .prepare(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 5001`)
             .all()
             .map((r) => r.id)
         : [];
@@ -591,19 +649,24 @@ async function runSqlite() {
     await stop(gateway.child);
     printIngest(best(onBig), best(onEmpty));
     printBaseline(results, baseline, onEmpty);
+    if (PRUNE) await pruneUnderLoad(bigFile, regs, best(onBig));
   } finally {
     rmSync(dir, { force: true, recursive: true });
   }
 }
 
-(async () => {
-  console.log(
-    `scale: ${REQUESTS} requests per list, ingest ${INGEST_SECONDS} s at ${CONNECTIONS} connections; goals: list p50 <= ` +
-      `${P50_GOAL_MS} ms, ingest on the big store >= ${INGEST_GOAL}x the empty one`,
-  );
-  if (TARGETS.includes('postgres')) await runPostgres();
-  if (TARGETS.includes('sqlite')) await runSqlite();
-})().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+module.exports = { seedSqlite, seedPostgres, registrationsFor };
+
+if (require.main === module) {
+  (async () => {
+    console.log(
+      `scale: ${REQUESTS} requests per list, ingest ${INGEST_SECONDS} s at ${CONNECTIONS} connections; goals: list p50 <= ` +
+        `${P50_GOAL_MS} ms, ingest on the big store >= ${INGEST_GOAL}x the empty one`,
+    );
+    if (TARGETS.includes('postgres')) await runPostgres();
+    if (TARGETS.includes('sqlite')) await runSqlite();
+  })().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -11,9 +11,8 @@
 const { SingleBar, Presets } = require('cli-progress');
 const MultipartForm = require('form-data');
 const { createReadStream, existsSync, readFileSync, statSync } = require('node:fs');
-const http = require('node:http');
-const https = require('node:https');
 const { basename, join } = require('node:path');
+const { PassThrough } = require('node:stream');
 
 const root = join(__dirname, '..');
 const DEMO_API_KEY = 'demo-api-key-0123456789abcdef';
@@ -51,29 +50,38 @@ function settings(options) {
   return { apiKey, gateway };
 }
 
-function send(method, url, apiKey, form) {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const headers = { Accept: 'application/json', Authorization: `Bearer ${apiKey}`, ...(form ? form.getHeaders() : {}) };
-    if (form) headers['Content-Length'] = form.getLengthSync();
-    const req = (target.protocol === 'https:' ? https : http).request(target, { headers, method }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body;
-        try {
-          body = text ? JSON.parse(text) : {};
-        } catch {
-          body = { message: text.slice(0, 300) };
-        }
-        resolve({ body, status: res.statusCode });
-      });
-    });
-    req.on('error', reject);
-    if (form) form.pipe(req);
-    else req.end();
-  });
+/**
+ * The LMS's typed client (clients/typescript, generated from the gateway's OpenAPI document), from its TypeScript
+ * sources (swc, as the tests run them), so it is never older than the checkout; without the dev dependencies, as
+ * `npm run build:client` compiled it.
+ */
+function loadClient() {
+  try {
+    require(join(root, 'test/support/swc-register.js'));
+    return require(join(root, 'clients/typescript/src/index.ts'));
+  } catch (error) {
+    const built = join(root, 'clients/typescript/dist/index.js');
+    if (existsSync(built)) return require(built);
+    throw error;
+  }
+}
+
+/** `{ status, body }` of a client call, the body being the answer or the gateway's error body. */
+async function answer(call) {
+  const { data, error, response } = await call;
+  return { body: (response.ok ? data : error) ?? {}, status: response.status };
+}
+
+/** Streams the multipart form as the request body (never read whole), with its length so the gateway can refuse early. */
+function multipart(form) {
+  const body = new PassThrough();
+  form.pipe(body);
+  return {
+    body,
+    bodySerializer: (stream) => stream,
+    duplex: 'half',
+    headers: { ...form.getHeaders(), 'Content-Length': String(form.getLengthSync()) },
+  };
 }
 
 /** An argument as a POSIX shell reads it back unchanged. */
@@ -83,12 +91,18 @@ function quoted(arg) {
 
 function failure(response) {
   const { body, status } = response;
-  return `${status} ${body.code ?? ''} ${body.message ?? JSON.stringify(body)}`.replace(/\s+/g, ' ');
+  const text = typeof body === 'string' ? body.slice(0, 300) : (body.message ?? JSON.stringify(body));
+  return `${status} ${body.code ?? ''} ${text}`.replace(/\s+/g, ' ');
 }
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const { apiKey, gateway } = settings(options);
+  const client = loadClient().createGatewayClient({
+    baseUrl: gateway,
+    headers: { Accept: 'application/json' },
+    token: apiKey,
+  });
   if (!existsSync(options.file) || !statSync(options.file).isFile()) usage(`No such file: ${options.file}`);
   const size = statSync(options.file).size;
 
@@ -96,9 +110,9 @@ async function main() {
   const form = new MultipartForm();
   form.append('file', stream, { contentType: 'application/zip', filename: basename(options.file), knownLength: size });
 
-  const query = new URLSearchParams();
-  if (options.courseId) query.set('course_id', options.courseId);
-  if (options.newVersion) query.set('may_create_new_version', 'true');
+  const query = {};
+  if (options.courseId) query.course_id = options.courseId;
+  if (options.newVersion) query.may_create_new_version = 'true';
   const bar = new SingleBar(
     { format: 'Uploading {bar} {percentage}% | {value}/{total} bytes', hideCursor: true },
     Presets.shades_classic,
@@ -112,10 +126,10 @@ async function main() {
 
   let response;
   try {
-    response = await send('POST', `${gateway}/api/v1/scorm/courses?${query}`, apiKey, form);
+    response = await answer(client.POST('/api/v1/scorm/courses', { params: { query }, ...multipart(form) }));
   } catch (error) {
     bar.stop();
-    console.error(`Cannot reach the gateway at ${gateway}: ${error.message}`);
+    console.error(`Cannot reach the gateway at ${gateway}: ${error.cause?.message ?? error.message}`);
     process.exit(1);
   }
   bar.update(size);
@@ -124,7 +138,16 @@ async function main() {
     console.error(`Import refused: ${failure(response)}`);
     // Without --course-id the gateway picks a fresh id, so a conflict always names the id given.
     if (response.body.code === 'SCORM_CLOUD_CONFLICT' && options.courseId && !options.newVersion) {
-      const again = ['npm', 'run', 'scorm:import', '--', options.file, '--course-id', options.courseId, '--new-version'];
+      const again = [
+        'npm',
+        'run',
+        'scorm:import',
+        '--',
+        options.file,
+        '--course-id',
+        options.courseId,
+        '--new-version',
+      ];
       console.error(
         `Course ${options.courseId} already exists on SCORM Cloud. To import this zip as its next version, run:\n` +
           `  ${again.map(quoted).join(' ')}`,
@@ -142,7 +165,9 @@ async function main() {
       process.exit(1);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-    const poll = await send('GET', `${gateway}/api/v1/scorm/courses/import-jobs/${encodeURIComponent(job.job_id)}`, apiKey);
+    const poll = await answer(
+      client.GET('/api/v1/scorm/courses/import-jobs/{job_id}', { params: { path: { job_id: job.job_id } } }),
+    );
     if (poll.status !== 200) {
       console.error(`\nCould not read the import job: ${failure(poll)}`);
       process.exit(1);

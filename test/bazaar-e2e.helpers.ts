@@ -1,8 +1,11 @@
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 
+import { data } from '../clients/typescript/src';
+import { answer, gatewayClient } from './support/gateway-client';
+import type { Schemas } from '../clients/typescript/src';
 import type { RunningGateway, RunningSandbox } from './support/stack';
-import { bearer } from './support/tokens';
+
+type BrowseRequest = Schemas['BrowseRequestDto'];
 
 /** Valid Bazaar user/course fields for a course; override per test. */
 export function bazaarUser(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -66,12 +69,9 @@ export function postForm(action: string, fields: Record<string, string>): Promis
   });
 }
 
-export async function browse(
-  gateway: RunningGateway,
-  token: string,
-  body: Record<string, unknown>,
-): Promise<request.Response> {
-  return request(gateway.url).post('/api/v1/bazaar/browse').set(bearer(token)).send(body);
+/** POST /api/v1/bazaar/browse through the typed client; `body` may break the rules on purpose (refusal tests). */
+export function browse(gateway: Pick<RunningGateway, 'url'>, token: string, body: Record<string, unknown>) {
+  return answer(gatewayClient(gateway, token).POST('/api/v1/bazaar/browse', { body: body as BrowseRequest }));
 }
 
 /** A fresh browse session: its store page and the gateway's callback URLs carrying the state. */
@@ -89,11 +89,12 @@ export async function newSession(
 }
 
 export async function materialsOf(gateway: RunningGateway, token: string, contextId: string) {
-  const res = await request(gateway.url)
-    .get(`/api/v1/contexts/${encodeURIComponent(contextId)}/materials`)
-    .set(bearer(token))
-    .expect(200);
-  return res.body.materials as Array<Record<string, unknown>>;
+  const list = await data(
+    gatewayClient(gateway, token).GET('/api/v1/contexts/{context_id}/materials', {
+      params: { path: { context_id: contextId } },
+    }),
+  );
+  return list.materials as unknown as Array<Record<string, unknown>>;
 }
 
 export function dataSourceOf(gateway: RunningGateway): DataSource {

@@ -359,7 +359,7 @@ describe('Bazaar round trip (gateway + sandbox Bazaar over HTTP)', () => {
       const res = await send(body);
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
-      expect(Object.keys(res.body.details)).toContain(field);
+      expect(Object.keys(res.body.details ?? {})).toContain(field);
       expect(res.body.message).toContain(field);
     });
 

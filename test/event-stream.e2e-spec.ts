@@ -175,6 +175,44 @@ describe('event stream', () => {
     expect(Number(both.events[0].id)).toBe(ids[229]);
   });
 
+  it('replays a large backlog to a client that stops reading for a while, page by page, completely and in order', async () => {
+    const client = await open(streamUrl(gateway), admin);
+    await client.until('open', (c) => c.messages.length > 0);
+    const from = client.messages[0].id!;
+    client.close();
+    // About 15 MB of events: more than the socket buffers hold, so the replay must wait for the client.
+    const filler = 'x'.repeat(5000);
+    for (let batch = 0; batch < 6; batch++) {
+      await emit(
+        gateway,
+        ...Array.from({ length: 500 }, (_, i) => ({ contextId: 'ctx-slow', data: { filler, i: batch * 500 + i } })),
+      );
+    }
+    const slow = await open(streamUrl(gateway), { ...admin, 'Last-Event-ID': from });
+    slow.pause();
+    // Shorter than the four heartbeats after which a client that takes nothing is let go.
+    await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS * 2));
+    expect(slow.events.length).toBeLessThan(3000);
+    slow.resume();
+    await slow.eventsCount(3000, 20_000);
+    expect(dataOf(slow).map((d) => d.i)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(slow.ended).toBe(false);
+  });
+
+  it('lets go of a client that takes nothing for four heartbeats while events wait for it', async () => {
+    const [{ first }] = await gateway.app
+      .get(DataSource)
+      .query("SELECT MIN(seq) AS first FROM events WHERE context_id = 'ctx-slow'");
+    const service = gateway.app.get(EventStreamService);
+    await waitFor('earlier streams to close', () => service.openCount === 0);
+    const stuck = await open(streamUrl(gateway), { ...admin, 'Last-Event-ID': String(Number(first) - 1) });
+    stuck.pause();
+    await waitFor('the stalled stream to be closed', () => service.openCount === 0, HEARTBEAT_MS * 12);
+    stuck.resume();
+    await stuck.until('the end of the stream', (c) => c.ended, 5000);
+    expect(stuck.events.length).toBeLessThan(3000);
+  });
+
   it('refuses a malformed Last-Event-ID or last_event_id naming it', async () => {
     const header = await refusal(open(streamUrl(gateway), { ...admin, 'Last-Event-ID': 'abc' }));
     expect(header.status).toBe(400);

@@ -221,7 +221,8 @@ describe('lists at scale: cursor paging, filters, retention', () => {
     await request(gateway.url).get('/api/v1/contexts/ctx-page/materials?cursor=xyz').set(admin).expect(400);
   });
 
-  it('prunes expired raw bodies in small batches under load, keeping every unexpired one and the parsed fields', async () => {
+  it('prunes expired postbacks and raw bodies in small batches under load, keeping everything unexpired', async () => {
+    await insertOld('reg-a1', 400, 9, 2000);
     await insertOld('reg-a1', 120, 30);
     await insertOld('reg-b1', 80, 5);
     const retention = gateway.app.get(RetentionJob);
@@ -238,32 +239,41 @@ describe('lists at scale: cursor paging, filters, retention', () => {
     const run = await retention.run();
     posting = false;
     const posted = await load;
-    expect(run).toMatchObject({ pruned: { 'webhook_events.raw_body': 30 }, skipped: false });
+    expect(run).toMatchObject({ pruned: { webhook_events: 9, 'webhook_events.raw_body': 30 }, skipped: false });
     const rows = (await db.query('SELECT id, raw_body, received_at, completion FROM webhook_events')) as {
       id: string;
       raw_body: string;
       received_at: string;
       completion: string;
     }[];
-    const cutoff = new Date(Date.now() - 90 * DAY_MS).toISOString();
-    const expired = rows.filter((row) => row.received_at < cutoff);
-    expect(expired).toHaveLength(30);
-    expect(expired.every((row) => row.raw_body === '' && row.completion === 'UNKNOWN')).toBe(true);
-    const kept = rows.filter((row) => row.received_at >= cutoff);
+    const ago = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString();
+    expect(rows.filter((row) => row.received_at < ago(365))).toEqual([]);
+    const emptied = rows.filter((row) => row.received_at < ago(90));
+    expect(emptied).toHaveLength(30);
+    expect(emptied.every((row) => row.raw_body === '' && row.completion === 'UNKNOWN')).toBe(true);
+    const kept = rows.filter((row) => row.received_at >= ago(90));
     expect(kept.length).toBeGreaterThanOrEqual(5 + posted);
     expect(kept.every((row) => row.raw_body.length > 0)).toBe(true);
     // The next pass starts at its mark: nothing more to do.
-    expect((await retention.run()).pruned['webhook_events.raw_body']).toBe(0);
+    expect((await retention.run()).pruned).toEqual({ webhook_events: 0, 'webhook_events.raw_body': 0 });
     await insertOld('reg-a2', 100, 3, 1000);
     expect((await retention.run()).pruned['webhook_events.raw_body']).toBe(3);
   });
 
   it('creates a new SQLite file with auto_vacuum=INCREMENTAL, so pruned pages go back to the file system', async () => {
     if (postgres) {
-      expect(postgres).toBe(true); // PostgreSQL's autovacuum reuses the space; nothing to set.
+      expect(postgres).toBe(true); // PostgreSQL's autovacuum makes the space reusable; nothing to set.
       return;
     }
     const [mode] = (await db.query('PRAGMA auto_vacuum')) as { auto_vacuum: number }[];
     expect(mode.auto_vacuum).toBe(2);
+    await insertOld('reg-b1', 500, 400, 5000);
+    const pages = async () => Number(((await db.query('PRAGMA page_count')) as { page_count: number }[])[0].page_count);
+    const before = await pages();
+    const run = await gateway.app.get(RetentionJob).run();
+    expect(run.pruned.webhook_events).toBe(400);
+    expect(run.vacuumedPages).toBeGreaterThan(0);
+    expect(await pages()).toBeLessThan(before);
+    expect(((await db.query('PRAGMA freelist_count')) as { freelist_count: number }[])[0].freelist_count).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import request from 'supertest';
 
 import { ScormSandboxStore } from '../apps/sandbox/src/scorm-cloud/scorm-sandbox.store';
 import { scormPackage } from './fixtures/scorm/scorm-package';
+import { createRegistration, registrationOf } from './support/gateway-client';
 import { RunningStack, TEST_SECRETS, startStack } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
 
@@ -33,20 +34,16 @@ describe('postback reconciliation job', () => {
    */
   const due = async (id: string) =>
     (await stack.gateway.app.get(RegistrationsService).toReconcile(new Date(), OVERDUE_MS, 50)).includes(id);
-  const progress = async (id: string) =>
-    (await request(stack.gateway.url).get(`/api/v1/scorm/registrations/${id}`).set(admin).expect(200)).body;
+  const progress = (id: string) => registrationOf(stack.gateway, TEST_API_KEY, id);
   const register = async (id: string) => {
-    await request(stack.gateway.url)
-      .post('/api/v1/scorm/registrations')
-      .set(admin)
-      .send({
-        course_id: 'safety-101',
-        learner_first_name: 'Aino',
-        learner_id: `learner-${id}`,
-        learner_last_name: 'Virtanen',
-        registration_id: id,
-      })
-      .expect(201);
+    const created = await createRegistration(stack.gateway, TEST_API_KEY, {
+      course_id: 'safety-101',
+      learner_first_name: 'Aino',
+      learner_id: `learner-${id}`,
+      learner_last_name: 'Virtanen',
+      registration_id: id,
+    });
+    expect(created.status).toBe(201);
     return sandbox.registration(TEST_SECRETS.scormAppId, id)!;
   };
   /** What SCORM Cloud itself recorded for the learner (its postback never reaches us). */

@@ -107,6 +107,15 @@ export class SseClient {
     return this.until(`${count} events (have ${this.events.length})`, (c) => c.events.length >= count, timeoutMs);
   }
 
+  /** Stops reading from the socket (a slow client), until `resume()`. */
+  pause(): void {
+    this.response.pause();
+  }
+
+  resume(): void {
+    this.response.resume();
+  }
+
   close(): void {
     this.destroy();
   }

@@ -10,7 +10,7 @@ import {
   createValidationPipe,
 } from '@app/common';
 import { AppConfigModule, AppConfigOptions } from '@app/config';
-import { EVENTS_MIGRATIONS } from '@app/events';
+import { EVENTS_MIGRATIONS, EventDeliveryModule } from '@app/events';
 import { PersistenceModule } from '@app/persistence';
 import { SCORM_CLOUD_MIGRATIONS } from '@app/scorm-cloud';
 import { WEBHOOK_MIGRATIONS, WebhookModule } from '@app/webhook';
@@ -35,6 +35,7 @@ export class AppModule {
         AppConfigModule.forRoot(options),
         AuthModule,
         BazaarModule,
+        EventDeliveryModule,
         LoggingModule,
         MetricsModule,
         PersistenceModule.forRoot({

@@ -2,6 +2,7 @@ import { AppConfigService } from '@app/config';
 import { UnauthenticatedError } from '@app/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { errors, jwtVerify } from 'jose';
+import { KeyObject, createSecretKey } from 'node:crypto';
 
 import { USER_ROLES, UserRole, UserScope } from './caller';
 import { parseScopeClaims } from './scope-claims.parser';
@@ -17,12 +18,13 @@ const UNSCOPED_WARNING_SUBJECTS = 1000;
 @Injectable()
 export class LmsJwtVerifier {
   private readonly logger = new Logger(LmsJwtVerifier.name);
-  private readonly secret: Uint8Array;
+  /** Imported once: jose would otherwise import raw secret bytes into a key object on every request. */
+  private readonly secret: KeyObject;
   private readonly production: boolean;
   private readonly warned = new Map<string, number>();
 
   constructor(config: AppConfigService) {
-    this.secret = new TextEncoder().encode(config.auth.lmsJwtSecret);
+    this.secret = createSecretKey(Buffer.from(config.auth.lmsJwtSecret, 'utf8'));
     this.production = config.env === 'production';
   }
 

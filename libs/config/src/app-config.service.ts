@@ -68,6 +68,10 @@ export class AppConfigService {
     return this.get('tracing');
   }
 
+  get eventDelivery(): AppConfig['eventDelivery'] {
+    return this.get('eventDelivery');
+  }
+
   /** A tunnel opened at start-up replaces the public base URL before the server listens. */
   setPublicBaseUrl(url: string): void {
     this.get('http').publicBaseUrl = url.replace(/\/+$/, '');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
@@ -48,7 +49,13 @@ export interface AppConfig {
     realmUserEmail?: string;
   };
   /** Pruning of old data by a background job under a job lease; a `days` of 0 keeps that data forever. */
-  retention: { intervalMs: number; batchSize: number; postbackBodyDays: number; deliveryDays: number };
+  retention: {
+    intervalMs: number;
+    batchSize: number;
+    postbackBodyDays: number;
+    postbackDays: number;
+    deliveryDays: number;
+  };
   webhook: {
     username: string;
     password: string;
@@ -77,6 +84,29 @@ export interface AppConfig {
     headers: Record<string, string>;
     serviceName: string;
   };
+  /** Signed event delivery to the LMS back end (libs/events). */
+  eventDelivery: {
+    /** EVENT_SUBSCRIPTIONS(_FILE): upserted by name at start-up, read-only through the API. */
+    declaredSubscriptions: DeclaredSubscription[];
+    /** Where the key that encrypts subscription secrets at rest comes from (never the database). */
+    secretsKey: string;
+    timeoutMs: number;
+    /** Delays before each retry (ms); unset: the Standard Webhooks schedule (libs/events retry.policy.ts). */
+    retryDelaysMs?: number[];
+    concurrencyPerEndpoint: number;
+    pollMs: number;
+    /** False only in benches measuring ingest without the outbox. */
+    outbox: boolean;
+  };
+}
+
+/** One entry of EVENT_SUBSCRIPTIONS; event types are checked against the known list by libs/events. */
+export interface DeclaredSubscription {
+  name: string;
+  url: string;
+  secret: string;
+  eventTypes: string[];
+  description?: string;
 }
 
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -218,6 +248,7 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       deliveryDays: env.RETENTION_DELIVERY_DAYS,
       intervalMs: env.RETENTION_INTERVAL_MS,
       postbackBodyDays: env.RETENTION_POSTBACK_BODY_DAYS,
+      postbackDays: env.RETENTION_POSTBACK_DAYS,
     },
     webhook: {
       username: env.WEBHOOK_USERNAME,
@@ -241,6 +272,15 @@ export function loadAppConfig(raw: Record<string, string | undefined>): AppConfi
       headers: parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS ?? '', problems),
       protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL,
       serviceName: env.OTEL_SERVICE_NAME,
+    },
+    eventDelivery: {
+      concurrencyPerEndpoint: env.EVENT_DELIVERY_CONCURRENCY,
+      declaredSubscriptions: parseDeclaredSubscriptions(env, problems),
+      outbox: env.EVENT_OUTBOX === 'on',
+      pollMs: env.EVENT_DELIVERY_POLL_MS,
+      retryDelaysMs: env.EVENT_DELIVERY_RETRY_SCHEDULE?.split(',').map(parseDelay),
+      secretsKey: env.EVENT_SECRETS_KEY ?? `event-secrets:${env.LMS_JWT_SECRET}`,
+      timeoutMs: env.EVENT_DELIVERY_TIMEOUT_MS,
     },
   };
   if (config.metrics.port !== undefined && config.metrics.port === config.http.port) {
@@ -278,6 +318,7 @@ function productionProblems(raw: Record<string, string | undefined>, config: App
   if (config.metrics.port !== undefined && !config.metrics.token && !isLoopbackHost(config.metrics.host)) {
     problems.push('METRICS_TOKEN must be set in production when METRICS_HOST is not a loopback address');
   }
+  if (!config.eventDelivery.outbox) problems.push('EVENT_OUTBOX=off is for benches only, refused in production');
   if (config.webhook.password.length < 16)
     problems.push('WEBHOOK_PASSWORD must be at least 16 characters in production');
   for (const [variable, value] of [
@@ -294,6 +335,82 @@ function productionProblems(raw: Record<string, string | undefined>, config: App
     problems.push("ALLOWED_RETURN_ORIGINS must list the LMS's own origins in production (only loopback ones are set)");
   }
   return problems;
+}
+
+const SUBSCRIPTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * EVENT_SUBSCRIPTIONS (or the file EVENT_SUBSCRIPTIONS_FILE names): `[{"name","url","secret","event_types"}]`. The
+ * URL rules that depend on DNS are checked by libs/events at start-up and at each delivery.
+ */
+function parseDeclaredSubscriptions(env: EnvironmentVariables, problems: string[]): DeclaredSubscription[] {
+  let text = env.EVENT_SUBSCRIPTIONS;
+  let variable = 'EVENT_SUBSCRIPTIONS';
+  if (text === undefined && env.EVENT_SUBSCRIPTIONS_FILE) {
+    variable = 'EVENT_SUBSCRIPTIONS_FILE';
+    try {
+      text = readFileSync(resolve(env.EVENT_SUBSCRIPTIONS_FILE), 'utf8');
+    } catch (error) {
+      problems.push(
+        `EVENT_SUBSCRIPTIONS_FILE: cannot read ${env.EVENT_SUBSCRIPTIONS_FILE} (${(error as Error).message})`,
+      );
+      return [];
+    }
+  }
+  if (text === undefined || !text.trim()) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    problems.push(`${variable} must be a JSON array of {"name","url","secret","event_types"} (not valid JSON)`);
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push(`${variable} must be a JSON array of {"name","url","secret","event_types"}`);
+    return [];
+  }
+  const names = new Set<string>();
+  return parsed.flatMap((entry: unknown, index): DeclaredSubscription[] => {
+    const at = `${variable}[${index}]`;
+    const item = (entry ?? {}) as Record<string, unknown>;
+    const bad = (message: string) => (problems.push(`${at}: ${message}`), []);
+    if (typeof entry !== 'object' || Array.isArray(entry)) return bad('must be an object');
+    const unknown = Object.keys(item).filter(
+      (key) => !['description', 'event_types', 'name', 'secret', 'url'].includes(key),
+    );
+    if (unknown.length) return bad(`unknown field ${unknown.join(', ')}`);
+    const { description, event_types: types = ['*'], name, secret, url } = item;
+    if (typeof name !== 'string' || !SUBSCRIPTION_NAME.test(name)) {
+      return bad('name must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    }
+    if (names.has(name)) return bad(`name "${name}" is declared twice`);
+    names.add(name);
+    if (typeof url !== 'string' || !/^https?:\/\/\S+$/.test(url)) return bad('url must be an http(s) URL');
+    if (typeof secret !== 'string' || !isWebhookSecret(secret)) {
+      return bad('secret must be whsec_ followed by the base64 of 24 to 64 random bytes');
+    }
+    if (!Array.isArray(types) || !types.length || types.some((type) => typeof type !== 'string')) {
+      return bad('event_types must be a non-empty array of event types, or ["*"]');
+    }
+    if (description !== undefined && (typeof description !== 'string' || description.length > 500)) {
+      return bad('description must be a string of at most 500 characters');
+    }
+    return [{ description, eventTypes: types as string[], name, secret, url }];
+  });
+}
+
+const DELAY_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, ms: 1, s: 1000 };
+const parseDelay = (value: string): number => {
+  const [, amount, unit = 'ms'] = /^(\d+)(ms|s|m|h)?$/.exec(value.trim())!;
+  return Number(amount) * DELAY_UNITS[unit];
+};
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of 24-64 bytes. */
+export function isWebhookSecret(secret: string): boolean {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  if (!match) return false;
+  const bytes = Buffer.from(match[1], 'base64').length;
+  return bytes >= 24 && bytes <= 64;
 }
 
 const PROXY_RANGES = new Set(['linklocal', 'loopback', 'uniquelocal']);

@@ -113,6 +113,13 @@ export class EnvironmentVariables {
   @Max(36_500)
   RETENTION_POSTBACK_BODY_DAYS = 90;
 
+  /** Days a stored postback is kept at all (then deleted, and SQLite's file shrinks); 0 keeps them forever. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  RETENTION_POSTBACK_DAYS = 365;
+
   /** Days an event delivery attempt is kept; 0 keeps them forever. */
   @Transform(toInt)
   @IsInt()
@@ -308,6 +315,52 @@ export class EnvironmentVariables {
   @Transform(trim)
   @Matches(/^\S{1,128}$/, { message: 'OTEL_SERVICE_NAME must be 1-128 characters without spaces' })
   OTEL_SERVICE_NAME = 'lms-gateway';
+
+  /** Webhook subscriptions declared for infrastructure as code: a JSON array (see README, "Events for the LMS"). */
+  @IsOptional()
+  @IsString()
+  EVENT_SUBSCRIPTIONS?: string;
+
+  /** The same JSON array in a file (EVENT_SUBSCRIPTIONS wins when both are set). */
+  @IsOptional()
+  @IsString()
+  EVENT_SUBSCRIPTIONS_FILE?: string;
+
+  /** Encrypts subscription secrets at rest (any string of 32+ characters); unset: derived from LMS_JWT_SECRET. */
+  @IsOptional()
+  @MinLength(32, { message: 'EVENT_SECRETS_KEY must be at least 32 characters' })
+  EVENT_SECRETS_KEY?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  EVENT_DELIVERY_TIMEOUT_MS = 15_000;
+
+  /** Requests in flight to one endpoint from one instance. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  EVENT_DELIVERY_CONCURRENCY = 32;
+
+  /** The safety-net poll for due retries and missed signals. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(600_000)
+  EVENT_DELIVERY_POLL_MS = 2_000;
+
+  /** The retry delays after each failed attempt, e.g. `0,5s,5m,30m,2h,5h,10h,10h` (the default); jittered +-20%. */
+  @IsOptional()
+  @Matches(/^\s*\d+(ms|s|m|h)?\s*(,\s*\d+(ms|s|m|h)?\s*)*$/, {
+    message: 'EVENT_DELIVERY_RETRY_SCHEDULE must be a comma list of delays like 0,5s,5m,30m,2h',
+  })
+  EVENT_DELIVERY_RETRY_SCHEDULE?: string;
+
+  /** Bench only: `off` appends no events (the "without the outbox" figure); refused in production. */
+  @IsIn(['on', 'off'])
+  EVENT_OUTBOX: 'on' | 'off' = 'on';
 }
 
 export class ConfigValidationError extends Error {
@@ -333,6 +386,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     'OTEL_EXPORTER_OTLP_ENDPOINT',
     'OTEL_EXPORTER_OTLP_HEADERS',
     'REDIS_URL',
+    'EVENT_SUBSCRIPTIONS',
+    'EVENT_SUBSCRIPTIONS_FILE',
+    'EVENT_SECRETS_KEY',
+    'EVENT_DELIVERY_RETRY_SCHEDULE',
   ]) {
     const value = raw[key];
     if (value !== undefined && value !== '') input[key] = value;

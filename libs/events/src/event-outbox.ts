@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { AppConfigService } from '@app/config';
+import { Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 
@@ -15,14 +16,20 @@ export const MAX_PAYLOAD_BYTES = 20_000;
  */
 @Injectable()
 export class EventOutbox {
+  private readonly enabled: boolean;
+
   constructor(
     private readonly repository: EventRepository,
     private readonly signal: EventSignal,
-  ) {}
+    @Optional() config?: AppConfigService,
+  ) {
+    // EVENT_OUTBOX=off exists for the bench's "ingest without the outbox" figure; production refuses it.
+    this.enabled = config?.eventDelivery.outbox ?? true;
+  }
 
   /** Appends `events` in `manager`'s transaction; call it after the transaction's other writes. */
   async append(manager: EntityManager, events: NewEvent[]): Promise<void> {
-    if (!events.length) return;
+    if (!events.length || !this.enabled) return;
     const runner = manager.queryRunner;
     if (!runner?.isTransactionActive) throw new Error('EventOutbox.append needs the transaction of the change');
     await this.repository.append(

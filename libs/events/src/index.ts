@@ -5,4 +5,5 @@ export { EVENTS_MIGRATIONS } from './migrations';
 export { EventRepository } from './repositories/event.repository';
 export type { EventScope } from './repositories/event.repository';
 export { EventsModule } from './events.module';
+export { EventDeliveryModule } from './event-delivery.module';
 export { EventStreamService } from './stream/event-stream.service';

@@ -109,14 +109,17 @@ function withDestination(file: string | undefined, options: Options): Options | 
           level: config.log.level,
           redact: { censor: '[Redacted]', paths: REDACTED_PATHS },
           serializers: {
-            req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+            req: (req: IncomingMessage & { id: unknown; originalUrl?: string }) => ({
               id: req.id,
               method: req.method,
-              remoteAddress: req.remoteAddress,
-              url: redactUrl(req.url),
+              remoteAddress: req.socket?.remoteAddress,
+              url: redactUrl(req.originalUrl ?? req.url),
             }),
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
+          // The serializers above read the four fields they log straight from the request: pino-std-serializers'
+          // wrapper would first copy every header and field of every request (the bench's hot path) to give them.
+          wrapSerializers: false,
         }),
       }),
     }),

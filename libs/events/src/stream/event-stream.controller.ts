@@ -1,17 +1,6 @@
 import { AcceptsQueryCredential, Caller } from '@app/auth';
 import { ValidationFailedError } from '@app/common';
-import {
-  Controller,
-  Headers,
-  HttpCode,
-  MessageEvent,
-  Post,
-  Query,
-  Req,
-  Sse,
-  SseSignal,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -23,8 +12,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
-import type { Observable } from 'rxjs';
+import type { Request, Response } from 'express';
 
 import { EVENT_POSITION, EventStreamQueryDto, StreamTicketDto } from '../dto/event-stream.dto';
 import { EVENT_TYPES } from '../event.types';
@@ -69,7 +57,12 @@ export class EventStreamController {
     return { expires_in: expiresInSeconds, ticket };
   }
 
-  @Sse('stream')
+  /**
+   * A plain response rather than Nest's @Sse(): @Sse() queues what the handler emits for a client that reads slowly
+   * (up to 4 MB) and then drops it, with no way to hold the producer back, so a replay of a backlog to a client slower
+   * than the database was cut again and again. Writing here, the next page waits until the client took the last.
+   */
+  @Get('stream')
   @AcceptsQueryCredential('ticket')
   @UseGuards(StreamTicketGuard)
   @ApiOperation({ description: STREAM_DESCRIPTION, summary: 'Live stream of the events the caller may see' })
@@ -97,18 +90,18 @@ export class EventStreamController {
     @Req() req: CallerRequest,
     @Query() query: EventStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @SseSignal() signal: AbortSignal,
-  ): Observable<MessageEvent> {
+    @Res() res: Response,
+  ): void {
     if (lastEventId !== undefined && !EVENT_POSITION.test(lastEventId.trim())) {
       const message = 'Last-Event-ID must be an event id (a non-negative integer) (rule: matches)';
       throw new ValidationFailedError(message, { 'Last-Event-ID': [message] });
     }
     const after = lastEventId?.trim() ?? query.last_event_id;
-    return this.streams.open({
+    this.streams.open({
       afterSeq: after === undefined ? undefined : Number(after),
       caller: req.caller!,
-      response: req.res,
-      signal,
+      request: req,
+      response: res,
     });
   }
 }

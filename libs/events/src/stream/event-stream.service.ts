@@ -1,46 +1,65 @@
 import { Caller, describeCaller, mayObserve } from '@app/auth';
 import { DomainError, RateLimitedError } from '@app/common';
 import { AppConfigService } from '@app/config';
-import { BeforeApplicationShutdown, Injectable, Logger, MessageEvent } from '@nestjs/common';
-import { EMPTY, Observable, Subscriber } from 'rxjs';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import type { StoredEvent } from '../event.types';
 import { EventSignal } from '../event-signal';
 import { EventRepository } from '../repositories/event.repository';
 import { eventScopeOf } from './caller-scope';
 
 /** Events read per query while replaying or catching up. */
 export const STREAM_PAGE = 100;
+/** Heartbeats a client may stay unable to take more before its stream is closed (it holds one page meanwhile). */
+const STALLED_HEARTBEATS = 4;
+const SHUTDOWN_WAIT_MS = 1000;
 
-/** Where a stream starts: after this outbox position, or (undefined) after the newest one now. */
+/** Where a stream starts and whom it is for. */
 export interface StreamStart {
   caller: Caller;
+  /** After this outbox position; undefined: after the newest one now. */
   afterSeq?: number;
-  /** Aborted when the response ends, however it ends (Nest's @SseSignal()). */
-  signal: AbortSignal;
-  /** The HTTP response, closed with its connection at shutdown. */
-  response?: StreamResponse;
+  request: IncomingMessage;
+  response: ServerResponse;
 }
 
-/** What shutdown needs of an HTTP response: to know when it has finished, and to close its connection. */
-export interface StreamResponse {
-  writableFinished: boolean;
-  once(event: 'close' | 'finish', listener: () => void): unknown;
-  socket: { end(): void } | null;
+/** One Server-Sent Events message; the payload is one line of JSON, split defensively all the same. */
+function message(event: StoredEvent): string {
+  const data = event.payload
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}\n`)
+    .join('');
+  return `id: ${event.seq}\nevent: ${event.type}\n${data}\n`;
 }
 
-const SHUTDOWN_WAIT_MS = 1000;
+/** Resolves once the client has taken what is buffered for it, or has gone. */
+function drained(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.once('drain', done);
+    response.once('close', done);
+  });
+}
 
 /**
  * The live event stream behind `GET /api/v1/events/stream`. Each connection keeps its own cursor (an outbox seq) and
  * reads the outbox from there, filtered for its caller, whenever EventSignal says events were appended (a local
  * commit, or another instance's NOTIFY); a slow safety poll covers a lost notification. Replays after Last-Event-ID
- * are the same reads, in pages. The outbox is the truth: a stream never holds events the database does not.
+ * are the same reads, in pages, each written only once the client has taken the previous one. The outbox is the
+ * truth: a stream never holds more than one page the database does not also hold.
  */
 @Injectable()
 export class EventStreamService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(EventStreamService.name);
   private readonly openPerCaller = new Map<string, number>();
-  private readonly live = new Map<Subscriber<MessageEvent>, StreamResponse | undefined>();
+  /** Open streams, by their end function. */
+  private readonly live = new Set<() => void>();
+  private readonly responses = new Set<ServerResponse>();
   private closing = false;
 
   constructor(
@@ -55,15 +74,13 @@ export class EventStreamService implements BeforeApplicationShutdown {
   }
 
   /**
-   * The caller's stream. Answers synchronously, so a refusal (the per-caller limit) still gets its own status: an SSE
-   * response's headers go out as soon as the Observable exists.
+   * Starts the caller's stream on `response`. A refusal (the per-caller limit, shutting down) throws before anything
+   * is written, so the exception filter answers it with its own status.
    */
-  open({ caller, afterSeq, signal, response }: StreamStart): Observable<MessageEvent> {
+  open({ caller, afterSeq, request, response }: StreamStart): void {
     if (this.closing) throw new DomainError('SHUTTING_DOWN', 'The gateway is shutting down; reconnect', 'unavailable');
     const release = this.reserve(caller);
-    signal.addEventListener('abort', release, { once: true });
-    if (signal.aborted) return EMPTY;
-    return new Observable<MessageEvent>((subscriber) => this.run(subscriber, caller, afterSeq, release, response));
+    this.run(caller, afterSeq, request, response, release);
   }
 
   /**
@@ -72,24 +89,26 @@ export class EventStreamService implements BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
-    const ended = [...this.live].map(([subscriber, response]) => {
-      subscriber.complete();
-      if (!response) return undefined;
-      return new Promise<void>((resolve) => {
-        const close = () => {
-          response.socket?.end();
-          resolve();
-        };
-        if (response.writableFinished) close();
-        else {
-          response.once('finish', close);
-          response.once('close', close);
-        }
-      });
-    });
+    const responses = [...this.responses];
+    for (const end of [...this.live]) end();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(ended),
+      Promise.all(
+        responses.map(
+          (response) =>
+            new Promise<void>((resolve) => {
+              const close = () => {
+                response.socket?.end();
+                resolve();
+              };
+              if (response.writableFinished || response.destroyed) close();
+              else {
+                response.once('finish', close);
+                response.once('close', close);
+              }
+            }),
+        ),
+      ),
       new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS).unref())),
     ]);
     clearTimeout(timer);
@@ -119,12 +138,12 @@ export class EventStreamService implements BeforeApplicationShutdown {
   }
 
   private run(
-    subscriber: Subscriber<MessageEvent>,
     caller: Caller,
     afterSeq: number | undefined,
+    request: IncomingMessage,
+    response: ServerResponse,
     release: () => void,
-    response: StreamResponse | undefined,
-  ): () => void {
+  ): void {
     const { heartbeatMs, retryMs, safetyPollMs } = this.config.eventStream;
     const scope = eventScopeOf(caller);
     /** The last position read; -1 until the start is known. */
@@ -132,6 +151,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     let reading = false;
     let again = false;
     let closed = false;
+    let stalled = 0;
 
     const read = async (): Promise<void> => {
       if (cursor < 0 || closed) return;
@@ -143,16 +163,20 @@ export class EventStreamService implements BeforeApplicationShutdown {
       try {
         do {
           again = false;
-          let page;
+          let page: StoredEvent[];
           do {
             page = await this.events.after(cursor, STREAM_PAGE, scope);
             if (closed) return;
+            let text = '';
             for (const event of page) {
               cursor = event.seq;
-              if (!mayObserve(caller, { contextId: event.contextId, learnerId: event.learnerId })) continue;
-              subscriber.next({ data: event.payload, id: String(event.seq), type: event.type });
+              if (mayObserve(caller, { contextId: event.contextId, learnerId: event.learnerId }))
+                text += message(event);
             }
-          } while (page.length === STREAM_PAGE);
+            // The next page is read only once the client has taken this one: a slow client holds one page, never
+            // the whole backlog.
+            if (text && !response.write(text)) await drained(response);
+          } while (page.length === STREAM_PAGE && !closed);
         } while (again && !closed);
       } catch (error) {
         // The database away: keep the connection; the next signal or safety poll reads again from the cursor.
@@ -162,35 +186,63 @@ export class EventStreamService implements BeforeApplicationShutdown {
       }
     };
 
-    const start = async (): Promise<void> => {
+    // A client that drains anything is reading, however slowly: only one that takes nothing for the whole span is
+    // let go (a busy replay keeps the buffer full at every heartbeat, drained in between).
+    response.on('drain', () => (stalled = 0));
+    const stopListening = this.appended.onAppended(() => void read());
+    const heartbeat = setInterval(() => {
+      if (!response.writableNeedDrain) {
+        stalled = 0;
+        response.write(': heartbeat\n\n');
+      } else if (++stalled >= STALLED_HEARTBEATS) {
+        // A client that takes nothing for this long is gone or stuck; EventSource would reconnect and resume.
+        response.destroy();
+      }
+    }, heartbeatMs);
+    const poll = setInterval(() => void read(), safetyPollMs);
+    heartbeat.unref();
+    poll.unref();
+
+    const end = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      clearInterval(poll);
+      stopListening();
+      this.live.delete(end);
+      release();
+      if (!response.writableEnded) response.end();
+    };
+    this.live.add(end);
+    this.responses.add(response);
+    response.once('close', () => {
+      this.responses.delete(response);
+      end();
+    });
+    request.socket.setNoDelay(true);
+    request.socket.setKeepAlive(true);
+    response.writeHead(200, {
+      'Cache-Control': 'no-cache, no-store, no-transform',
+      Connection: 'keep-alive',
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      // nginx would otherwise buffer the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    response.flushHeaders();
+
+    void (async () => {
       try {
         const position = afterSeq ?? (await this.events.latestSeq());
         if (closed) return;
         cursor = position;
       } catch (error) {
-        subscriber.error(error);
+        this.logger.warn({ err: error }, 'Event stream could not start');
+        response.destroy();
         return;
       }
       // The starting position as the stream's first id: a client that connected "from now" resumes from here.
-      subscriber.next({ id: String(cursor), retry: retryMs });
+      response.write(`id: ${cursor}\nretry: ${retryMs}\n\n`);
       await read();
-    };
-
-    this.live.set(subscriber, response);
-    const stopListening = this.appended.onAppended(() => void read());
-    const heartbeat = setInterval(() => subscriber.next({ comment: 'heartbeat' }), heartbeatMs);
-    const poll = setInterval(() => void read(), safetyPollMs);
-    heartbeat.unref();
-    poll.unref();
-    void start();
-
-    return () => {
-      closed = true;
-      clearInterval(heartbeat);
-      clearInterval(poll);
-      stopListening();
-      this.live.delete(subscriber);
-      release();
-    };
+    })();
   }
 }

@@ -27,6 +27,8 @@ const ID_TIME_SLACK_MS = 5 * 60_000;
 
 /** A learner has a handful of registrations; past this many the filter walks the primary key instead. */
 const FEW_REGISTRATIONS = 50;
+/** Up to this many, the walk checks rows against the registrations as a list; beyond, against a sub-select. */
+const LISTED_REGISTRATIONS = 5000;
 
 /** `:name` placeholders (the query builder's) as the dialect's positional ones, appending their values. */
 function positional(sql: Sql, text: string, params: Record<string, unknown>, values: unknown[]): string {
@@ -52,18 +54,25 @@ export class WebhookEventRepository {
    * registration checked by its index, which finds a page quickly because such a course has many postbacks.
    */
   async list(filter: WebhookEventFilter, limit: number, offset?: number): Promise<WebhookEventEntity[]> {
+    let registrationIds: string[] | undefined;
     if (!offset && filter.registrationId === undefined && (filter.learnerId ?? filter.courseId) !== undefined) {
-      const registrations = await this.registrationsOf(filter, FEW_REGISTRATIONS + 1);
+      const registrations = await this.registrationsOf(filter, LISTED_REGISTRATIONS + 1);
       if (!registrations.length) return [];
       if (registrations.length <= FEW_REGISTRATIONS) return this.listMerged(filter, registrations, limit);
+      if (registrations.length <= LISTED_REGISTRATIONS) registrationIds = registrations;
     }
-    const { text, params } = this.where(filter);
+    // A course's registrations as a list: PostgreSQL checks each row walked against a hash of it (a sub-select was
+    // one index lookup per row); beyond LISTED_REGISTRATIONS the sub-select stays.
+    const { text, params } = this.where(
+      registrationIds ? { ...filter, courseId: undefined, learnerId: undefined } : filter,
+    );
     const builder = this.dataSource
       .getRepository(WebhookEventEntity)
       .createQueryBuilder('e')
       .where(text || '1 = 1', params)
       .orderBy('e.id', 'DESC')
       .limit(limit);
+    if (registrationIds) builder.andWhere('e.registration_id IN (:...registrationIds)', { registrationIds });
     if (offset) builder.offset(offset);
     return builder.getMany();
   }
@@ -164,6 +173,17 @@ export class WebhookEventRepository {
       [after, last],
     );
     return { last, walked: rows.length };
+  }
+
+  /** Deletes up to `limit` of the oldest events made before `cutoff` (the primary key's start); counts them. */
+  async deleteOlderThan(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events WHERE id < ${sql.mark(0)} ` +
+        `ORDER BY id LIMIT ${sql.mark(1)}) RETURNING id`,
+      [eventIdPrefix(cutoff.getTime()), limit],
+    );
+    return rows.length;
   }
 
   /** A learner's postbacks, raw bodies and all, deleted with their registrations (learner data deletion). */

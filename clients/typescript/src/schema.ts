@@ -162,6 +162,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/event-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Event subscriptions (secrets never shown) */
+        get: operations["EventSubscriptionsController_list"];
+        put?: never;
+        /** Subscribe an LMS endpoint to events; the signing secret is shown only in this answer */
+        post: operations["EventSubscriptionsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["EventSubscriptionsController_get"];
+        put?: never;
+        post?: never;
+        /** Remove a subscription with its deliveries and log (not a config-declared one: 409) */
+        delete: operations["EventSubscriptionsController_delete"];
+        options?: never;
+        head?: never;
+        /** Change url, name, description or event types (not of a config-declared one: 409) */
+        patch: operations["EventSubscriptionsController_update"];
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log: each attempt with status, latency and the first 1 kB of the answer */
+        get: operations["EventSubscriptionsController_attempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries to this endpoint, newest first (keyset paging) */
+        get: operations["EventSubscriptionsController_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one delivery again (same webhook-id), with a fresh retry schedule */
+        post: operations["EventSubscriptionsController_redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop delivering; events keep being recorded and wait */
+        post: operations["EventSubscriptionsController_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver again, starting with what waited while disabled */
+        post: operations["EventSubscriptionsController_enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send every event since a time again to this endpoint (its event-type filter applies) */
+        post: operations["EventSubscriptionsController_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/event-subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret (shown once); the old one also signs during overlap_seconds */
+        post: operations["EventSubscriptionsController_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/stream": {
         parameters: {
             query?: never;
@@ -503,6 +658,12 @@ export interface components {
              *     - `COURSE_NOT_FOUND` 404: SCORM Cloud has no such course
              *     - `DATABASE_UNAVAILABLE` 503: the gateway cannot reach its database; nothing was stored (Retry-After)
              *     - `EMAIL_MISMATCH` 403: email differs from the user token
+             *     - `EVENT_DELIVERY_NOT_FOUND` 404: the event subscription has no such delivery
+             *     - `EVENT_ENDPOINT_ADDRESS_BLOCKED` 400: the endpoint resolves to an address refused in production (delivery log only)
+             *     - `EVENT_SUBSCRIPTION_NAME_TAKEN` 409: another event subscription has that name
+             *     - `EVENT_SUBSCRIPTION_NOT_FOUND` 404: no such event subscription
+             *     - `EVENT_SUBSCRIPTION_READ_ONLY` 409: the subscription is declared in EVENT_SUBSCRIPTIONS; change it there
+             *     - `EVENT_SUBSCRIPTION_URL_REFUSED` 400: the endpoint URL breaks a rule (https and public addresses in production)
              *     - `FIRST_NAME_MISMATCH` 403: the first name differs from the user token
              *     - `FORBIDDEN` 403: refused (a Nest-level refusal without a more specific code)
              *     - `HEADERS_TOO_LARGE` 431: the request headers are larger than allowed
@@ -704,6 +865,24 @@ export interface components {
         CourseListDto: {
             courses: components["schemas"]["CourseDto"][];
         };
+        CreateEventSubscriptionDto: {
+            description?: string;
+            /**
+             * @description The event types delivered, or ["*"] for every type (also those added later)
+             * @default [
+             *       "*"
+             *     ]
+             * @enum {array}
+             */
+            event_types: "*" | "bazaar.material_added" | "bazaar.material_removed" | "course.import_finished" | "learner.deleted" | "registration.completed" | "registration.deleted_upstream" | "registration.progress_changed";
+            /** @description Unique; config-declared subscriptions are identified by it */
+            name?: string;
+            /**
+             * @description Where events are POSTed: https with a public address in production (loopback allowed outside it)
+             * @example https://lms.example.edu/gateway/webhooks
+             */
+            url: string;
+        };
         CreateRegistrationDto: {
             /**
              * @description LMS course (context) the registration belongs to. Required with a student's or teacher's scoped token, and then one of the token's contexts (403 CONTEXT_NOT_IN_TOKEN); teachers reach registrations through it
@@ -756,6 +935,12 @@ export interface components {
          *     - `COURSE_NOT_FOUND` 404: SCORM Cloud has no such course
          *     - `DATABASE_UNAVAILABLE` 503: the gateway cannot reach its database; nothing was stored (Retry-After)
          *     - `EMAIL_MISMATCH` 403: email differs from the user token
+         *     - `EVENT_DELIVERY_NOT_FOUND` 404: the event subscription has no such delivery
+         *     - `EVENT_ENDPOINT_ADDRESS_BLOCKED` 400: the endpoint resolves to an address refused in production (delivery log only)
+         *     - `EVENT_SUBSCRIPTION_NAME_TAKEN` 409: another event subscription has that name
+         *     - `EVENT_SUBSCRIPTION_NOT_FOUND` 404: no such event subscription
+         *     - `EVENT_SUBSCRIPTION_READ_ONLY` 409: the subscription is declared in EVENT_SUBSCRIPTIONS; change it there
+         *     - `EVENT_SUBSCRIPTION_URL_REFUSED` 400: the endpoint URL breaks a rule (https and public addresses in production)
          *     - `FIRST_NAME_MISMATCH` 403: the first name differs from the user token
          *     - `FORBIDDEN` 403: refused (a Nest-level refusal without a more specific code)
          *     - `HEADERS_TOO_LARGE` 431: the request headers are larger than allowed
@@ -824,7 +1009,100 @@ export interface components {
          *     - `WEBHOOK_CREDENTIALS_INVALID` 401: the postback credentials are wrong
          * @enum {string}
          */
-        ErrorCode: "AUTH_MALFORMED" | "AUTH_MISSING" | "AUTH_RATE_LIMITED" | "BAD_REQUEST" | "BAZAAR_ACCESS_DENIED" | "BAZAAR_AUTH_REJECTED" | "BAZAAR_BAD_REQUEST" | "BAZAAR_BAD_RESPONSE" | "BAZAAR_PARAMS_INVALID" | "BAZAAR_STATE_EXPIRED" | "BAZAAR_STATE_MISSING" | "BAZAAR_STATE_UNKNOWN" | "BAZAAR_STATE_USED" | "BAZAAR_TIMEOUT" | "BAZAAR_UNAVAILABLE" | "BODY_TOO_DEEP" | "CITY_ID_MISMATCH" | "CONTEXT_NOT_IN_TOKEN" | "COURSE_NOT_FOUND" | "DATABASE_UNAVAILABLE" | "EMAIL_MISMATCH" | "FIRST_NAME_MISMATCH" | "FORBIDDEN" | "HEADERS_TOO_LARGE" | "HTTP_ERROR" | "INTERNAL_ERROR" | "LAST_NAME_MISMATCH" | "LEARNER_DELETION_NOT_CONFIGURED" | "MALFORMED_BODY" | "MALFORMED_REQUEST" | "MATERIAL_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "NOT_A_ZIP" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "POSTBACK_DATA_MISSING" | "POSTBACK_INVALID" | "POSTBACK_MALFORMED_JSON" | "POSTBACK_MALFORMED_XML" | "POSTBACK_METHOD_NOT_ALLOWED" | "POSTBACK_TOKEN_INVALID" | "POSTBACK_TOKEN_MISMATCH" | "POSTBACK_UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REGISTRATION_DELETED_UPSTREAM" | "REGISTRATION_EXISTS" | "REGISTRATION_EXISTS_UPSTREAM" | "REGISTRATION_FORBIDDEN" | "REGISTRATION_NOT_FOUND" | "REQUEST_ABORTED" | "REQUEST_TIMEOUT" | "RETURN_URL_NOT_ALLOWED" | "ROLE_FORBIDDEN" | "ROLE_MISMATCH" | "ROUTE_NOT_FOUND" | "SCHOOL_ID_MISMATCH" | "SCORM_CLOUD_AUTH_REJECTED" | "SCORM_CLOUD_BAD_REQUEST" | "SCORM_CLOUD_CONFLICT" | "SCORM_CLOUD_IMPORT_FAILED" | "SCORM_CLOUD_MALFORMED_RESPONSE" | "SCORM_CLOUD_NOT_FOUND" | "SCORM_CLOUD_RATE_LIMITED" | "SCORM_CLOUD_TIMEOUT" | "SCORM_CLOUD_UNAVAILABLE" | "SCORM_CLOUD_UNREACHABLE" | "SCORM_CLOUD_V1_REFUSED" | "SCORM_KEYS_INVALID" | "SCORM_KEYS_MISMATCH" | "SCORM_KEYS_MISSING" | "SHUTTING_DOWN" | "STREAM_LIMIT" | "STREAM_TICKET_EXPIRED" | "STREAM_TICKET_INVALID" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_SCOPE_MISSING" | "TOO_MANY_PARAMETERS" | "UNAUTHENTICATED" | "UNSTORABLE_CHARACTER" | "UNSUPPORTED_CHARSET" | "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE" | "USER_MISMATCH" | "VALIDATION_FAILED" | "WEBHOOK_CREDENTIALS_INVALID";
+        ErrorCode: "AUTH_MALFORMED" | "AUTH_MISSING" | "AUTH_RATE_LIMITED" | "BAD_REQUEST" | "BAZAAR_ACCESS_DENIED" | "BAZAAR_AUTH_REJECTED" | "BAZAAR_BAD_REQUEST" | "BAZAAR_BAD_RESPONSE" | "BAZAAR_PARAMS_INVALID" | "BAZAAR_STATE_EXPIRED" | "BAZAAR_STATE_MISSING" | "BAZAAR_STATE_UNKNOWN" | "BAZAAR_STATE_USED" | "BAZAAR_TIMEOUT" | "BAZAAR_UNAVAILABLE" | "BODY_TOO_DEEP" | "CITY_ID_MISMATCH" | "CONTEXT_NOT_IN_TOKEN" | "COURSE_NOT_FOUND" | "DATABASE_UNAVAILABLE" | "EMAIL_MISMATCH" | "EVENT_DELIVERY_NOT_FOUND" | "EVENT_ENDPOINT_ADDRESS_BLOCKED" | "EVENT_SUBSCRIPTION_NAME_TAKEN" | "EVENT_SUBSCRIPTION_NOT_FOUND" | "EVENT_SUBSCRIPTION_READ_ONLY" | "EVENT_SUBSCRIPTION_URL_REFUSED" | "FIRST_NAME_MISMATCH" | "FORBIDDEN" | "HEADERS_TOO_LARGE" | "HTTP_ERROR" | "INTERNAL_ERROR" | "LAST_NAME_MISMATCH" | "LEARNER_DELETION_NOT_CONFIGURED" | "MALFORMED_BODY" | "MALFORMED_REQUEST" | "MATERIAL_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "NOT_ACCEPTABLE" | "NOT_A_ZIP" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "POSTBACK_DATA_MISSING" | "POSTBACK_INVALID" | "POSTBACK_MALFORMED_JSON" | "POSTBACK_MALFORMED_XML" | "POSTBACK_METHOD_NOT_ALLOWED" | "POSTBACK_TOKEN_INVALID" | "POSTBACK_TOKEN_MISMATCH" | "POSTBACK_UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "REGISTRATION_DELETED_UPSTREAM" | "REGISTRATION_EXISTS" | "REGISTRATION_EXISTS_UPSTREAM" | "REGISTRATION_FORBIDDEN" | "REGISTRATION_NOT_FOUND" | "REQUEST_ABORTED" | "REQUEST_TIMEOUT" | "RETURN_URL_NOT_ALLOWED" | "ROLE_FORBIDDEN" | "ROLE_MISMATCH" | "ROUTE_NOT_FOUND" | "SCHOOL_ID_MISMATCH" | "SCORM_CLOUD_AUTH_REJECTED" | "SCORM_CLOUD_BAD_REQUEST" | "SCORM_CLOUD_CONFLICT" | "SCORM_CLOUD_IMPORT_FAILED" | "SCORM_CLOUD_MALFORMED_RESPONSE" | "SCORM_CLOUD_NOT_FOUND" | "SCORM_CLOUD_RATE_LIMITED" | "SCORM_CLOUD_TIMEOUT" | "SCORM_CLOUD_UNAVAILABLE" | "SCORM_CLOUD_UNREACHABLE" | "SCORM_CLOUD_V1_REFUSED" | "SCORM_KEYS_INVALID" | "SCORM_KEYS_MISMATCH" | "SCORM_KEYS_MISSING" | "SHUTTING_DOWN" | "STREAM_LIMIT" | "STREAM_TICKET_EXPIRED" | "STREAM_TICKET_INVALID" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_SCOPE_MISSING" | "TOO_MANY_PARAMETERS" | "UNAUTHENTICATED" | "UNSTORABLE_CHARACTER" | "UNSUPPORTED_CHARSET" | "UNSUPPORTED_ENCODING" | "UNSUPPORTED_MEDIA_TYPE" | "USER_MISMATCH" | "VALIDATION_FAILED" | "WEBHOOK_CREDENTIALS_INVALID";
+        EventDeliveryAttemptDto: {
+            attempt: number;
+            attempted_at: string;
+            delivery_id: number;
+            duration_ms: number;
+            error: string | null;
+            event_id: string;
+            id: number;
+            /** @description The first 1 kB of the answer */
+            response_excerpt: string | null;
+            /** @enum {string} */
+            result: "success" | "failure" | "timeout" | "error";
+            status_code: number | null;
+        };
+        EventDeliveryAttemptPageDto: {
+            items: components["schemas"]["EventDeliveryAttemptDto"][];
+            next_cursor: string | null;
+        };
+        EventDeliveryDto: {
+            attempts: number;
+            completed_at: string | null;
+            created_at: string;
+            /** @description The webhook-id of every attempt */
+            event_id: string;
+            event_type: string;
+            id: number;
+            last_error: string | null;
+            last_status_code: number | null;
+            next_attempt_at: string | null;
+            registration_id: string | null;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            subscription_id: string;
+        };
+        EventDeliveryPageDto: {
+            items: components["schemas"]["EventDeliveryDto"][];
+            next_cursor: string | null;
+        };
+        EventSubscriptionDto: {
+            created_at: string;
+            description: string | null;
+            disabled_at: string | null;
+            /** @description Why it was disabled (by an admin, 410 Gone, 5 days failing) */
+            disabled_reason: string | null;
+            event_types: ("*" | "bazaar.material_added" | "bazaar.material_removed" | "course.import_finished" | "learner.deleted" | "registration.completed" | "registration.deleted_upstream" | "registration.progress_changed")[];
+            /** @description Deliveries have failed since then without a success */
+            failing_since: string | null;
+            id: string;
+            name: string | null;
+            /** @description Until then the previous secret signs too */
+            previous_secret_expires_at: string | null;
+            /**
+             * @description config: declared in EVENT_SUBSCRIPTIONS, read-only here
+             * @enum {string}
+             */
+            source: "api" | "config";
+            /** @enum {string} */
+            status: "active" | "disabled";
+            updated_at: string;
+            url: string;
+        };
+        EventSubscriptionPageDto: {
+            items: components["schemas"]["EventSubscriptionDto"][];
+            next_cursor: string | null;
+        };
+        EventSubscriptionWithSecretDto: {
+            created_at: string;
+            description: string | null;
+            disabled_at: string | null;
+            /** @description Why it was disabled (by an admin, 410 Gone, 5 days failing) */
+            disabled_reason: string | null;
+            event_types: ("*" | "bazaar.material_added" | "bazaar.material_removed" | "course.import_finished" | "learner.deleted" | "registration.completed" | "registration.deleted_upstream" | "registration.progress_changed")[];
+            /** @description Deliveries have failed since then without a success */
+            failing_since: string | null;
+            id: string;
+            name: string | null;
+            /** @description Until then the previous secret signs too */
+            previous_secret_expires_at: string | null;
+            /**
+             * @description Shown only now: whsec_ and the base64 of 32 random bytes
+             * @example whsec_...
+             */
+            secret: string;
+            /**
+             * @description config: declared in EVENT_SUBSCRIPTIONS, read-only here
+             * @enum {string}
+             */
+            source: "api" | "config";
+            /** @enum {string} */
+            status: "active" | "disabled";
+            updated_at: string;
+            url: string;
+        };
         ImportJobDto: {
             course_id: string | null;
             job_id: string;
@@ -962,6 +1240,11 @@ export interface components {
             /** @description SCORM Cloud's own update time of this progress */
             updated: string | null;
         };
+        RedeliveryAcceptedDto: {
+            delivery_id: number;
+            /** @enum {string} */
+            status: "pending";
+        };
         RegistrationDto: {
             context_id: string | null;
             course_id: string;
@@ -987,6 +1270,24 @@ export interface components {
              */
             status: "active" | "deleted_upstream";
         };
+        ReplayAcceptedDto: {
+            /** @description Deliveries queued */
+            queued: number;
+        };
+        ReplayEventsDto: {
+            /**
+             * @description Every event that happened at or after this time is sent again
+             * @example 2026-11-27T00:00:00Z
+             */
+            since: string;
+        };
+        RotateSecretDto: {
+            /**
+             * @description How long the old secret keeps signing beside the new one (seconds, at most 7 days)
+             * @default 86400
+             */
+            overlap_seconds: number;
+        };
         ScormTokenDto: {
             /** @example 2026-11-23T06:00:00.000Z */
             expires_at: string;
@@ -1006,6 +1307,13 @@ export interface components {
              * @example stk_…
              */
             ticket: string;
+        };
+        UpdateEventSubscriptionDto: {
+            description?: string;
+            /** @enum {array} */
+            event_types?: "*" | "bazaar.material_added" | "bazaar.material_removed" | "course.import_finished" | "learner.deleted" | "registration.completed" | "registration.deleted_upstream" | "registration.progress_changed";
+            name?: string;
+            url?: string;
         };
         UpstreamLearnerErasureDto: {
             /** @enum {string} */
@@ -1838,6 +2146,777 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_list: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionPageDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEventSubscriptionDto"];
+            };
+        };
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionWithSecretDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    EventSubscriptionsController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEventSubscriptionDto"];
+            };
+        };
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_attempts: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                delivery_id?: string;
+                event_id?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDeliveryAttemptPageDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_deliveries: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                event_id?: string;
+                limit?: number;
+                status?: "pending" | "succeeded" | "failed";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDeliveryPageDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_redeliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedeliveryAcceptedDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayEventsDto"];
+            };
+        };
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayAcceptedDto"];
+                };
+            };
+        };
+    };
+    EventSubscriptionsController_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateSecretDto"];
+            };
+        };
+        responses: {
+            /** @description Client error (ApiError shape) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "details": {
+                     *         "course_id": [
+                     *           "course_id must be shorter than or equal to 255 characters"
+                     *         ]
+                     *       },
+                     *       "error": "Bad Request",
+                     *       "message": "course_id must be shorter than or equal to 255 characters",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            /** @description Server or upstream error (ApiError shape): 502 or 504 naming the upstream (BAZAAR_*, SCORM_CLOUD_*), 503 DATABASE_UNAVAILABLE (Retry-After), 500 INTERNAL_ERROR (a bug; quote request_id) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL_ERROR",
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error; quote request id 2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11 when reporting it",
+                     *       "request_id": "2b4f7a0e-5d1c-4a4e-9f77-3c0f3f1f8a11",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiErrorDto"];
+                };
+            };
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSubscriptionWithSecretDto"];
                 };
             };
         };

@@ -1,0 +1,487 @@
+#!/usr/bin/env node
+/**
+ * Event delivery to the LMS (libs/events), on SQLite and PostgreSQL, each figure measured in the same run:
+ *
+ *   ingest     postbacks/s and p99 at 32 connections (as `npm run bench -- webhook`) with the outbox on and no
+ *              subscriber, with the outbox on and one subscriber being delivered to, and without the outbox. "Without"
+ *              is the same build started with EVENT_OUTBOX=off (a bench-only setting production refuses): the
+ *              projection then appends no events, everything else is the same code. Ratios: with / without.
+ *   latency    postback-to-LMS: postbacks at a fixed 1,000/s (autocannon overallRate) while a local receiver (its
+ *              own process, verifying every delivery with `standardwebhooks`) notes when each event arrives; the
+ *              latency of a postback is from its request being sent to its event's arrival (matched by the
+ *              postback's unique `updated`, which the event carries). Goal p50 <= 50 ms, p99 <= 250 ms.
+ *   throughput a backlog of events (postbacks sent while the subscription is disabled) delivered to one local
+ *              receiver once it is enabled: events/s from enabling to the last arrival. Goal >= 2,000/s.
+ *
+ * Run: `npm run bench -- events` (builds first) or `npx nest build api && node bench/events.bench.js`.
+ * Env: BENCH_DURATION (s per ingest run, default 8), BENCH_LATENCY_SECONDS (10), BENCH_BACKLOG (10000),
+ * BENCH_DATABASES (sqlite,postgres), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
+ */
+const autocannon = require('autocannon');
+const Database = require('better-sqlite3');
+const { spawn } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
+const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { SignJWT, importPKCS8 } = require('jose');
+const { Client } = require('pg');
+
+const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const WARMUP = 2;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
+const RATE = 1000;
+const CONNECTIONS = 32;
+const REGISTRATIONS = 200;
+const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim());
+const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const USER = 'bench-scorm';
+const PASSWORD = 'bench-webhook-password-0123456789';
+const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+const API_KEY = 'bench-api-key-0123456789abcdef';
+const PATH = '/api/v1/webhooks/scorm-cloud';
+const KEYS = join(ROOT, 'test/fixtures/keys');
+const APP_ID = 'BENCHAPP';
+const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
+const GOALS = { ingestRatio: 0.9, p50: 50, p99: 250, throughput: 2000 };
+
+/** The LMS back end: verifies each delivery with standardwebhooks and notes its arrival time (ms, epoch). */
+const RECEIVER = `
+const { createServer } = require('node:http');
+const { Webhook } = require(${JSON.stringify(require.resolve('standardwebhooks'))});
+const webhook = new Webhook(process.env.SECRET);
+const arrivals = [];
+let refused = 0;
+const server = createServer((req, res) => {
+  if (req.method === 'GET') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ arrivals: req.url === '/arrivals' ? arrivals : [], count: arrivals.length, refused }));
+    if (req.url === '/arrivals') arrivals.length = 0;
+    return;
+  }
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const at = performance.timeOrigin + performance.now();
+    const body = Buffer.concat(chunks).toString('utf8');
+    try {
+      const event = webhook.verify(body, req.headers);
+      arrivals.push([req.headers['webhook-id'], event.data.updated ?? null, at]);
+      res.statusCode = 204;
+    } catch {
+      refused++;
+      res.statusCode = 401;
+    }
+    res.end();
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send && process.send('ready'));
+`;
+
+function gatewayEnv(port, databaseUrl, extra = {}) {
+  return {
+    API_KEYS: `bench:${API_KEY}`,
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    SCORM_APP_ID: APP_ID,
+    SCORM_PRIVATE_KEY_PATH: join(KEYS, 'scorm_private_key.pem'),
+    SCORM_PUBLIC_KEY_PATH: join(KEYS, 'scorm_public_key.pem'),
+    WEBHOOK_PASSWORD: PASSWORD,
+    WEBHOOK_RECONCILE_INTERVAL_MS: '0',
+    WEBHOOK_USERNAME: USER,
+    ...extra,
+  };
+}
+
+let privateKey;
+async function postbackToken(registrationId) {
+  privateKey ??= await importPKCS8(readFileSync(join(KEYS, 'scorm_private_key.pem'), 'utf8'), 'RS256');
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuer(APP_ID)
+    .setSubject(registrationId)
+    .setAudience('scorm-postback')
+    .setIssuedAt()
+    .setExpirationTime('1d')
+    .sign(privateKey);
+}
+
+let sequence = 0;
+const base = Date.now() - 24 * 3600_000;
+/** Each request a new postback (a later `updated`, a new score), so each changes progress and announces it. */
+function postback(registrations) {
+  const n = sequence++;
+  const { id, token } = registrations[n % registrations.length];
+  const updated = new Date(base + n).toISOString();
+  const body = JSON.stringify({
+    course: { id: 'bench-course', title: 'Bench course', version: 0 },
+    id,
+    instance: 0,
+    lastAccessDate: updated,
+    learner: { firstName: 'Bench', id: `learner-${n % registrations.length}`, lastName: 'Learner' },
+    registrationCompletion: 'INCOMPLETE',
+    registrationSuccess: 'UNKNOWN',
+    score: { scaled: n % 101 },
+    totalSecondsTracked: n,
+    updated,
+  });
+  return { body, path: `${PATH}?token=${token}`, updated };
+}
+
+/** autocannon against the postback route; `sent` (when given) notes each request's `updated` and send time. */
+function load(url, registrations, seconds, { rate, sent } = {}) {
+  return new Promise((ok, fail) => {
+    const instance = autocannon(
+      {
+        connections: CONNECTIONS,
+        duration: seconds,
+        ...(rate ? { overallRate: rate } : {}),
+        requests: [
+          {
+            headers: { authorization: BASIC, 'content-type': 'application/json' },
+            method: 'POST',
+            path: PATH,
+            setupRequest: (req) => {
+              const next = postback(registrations);
+              if (sent) sent.set(next.updated, performance.timeOrigin + performance.now());
+              return { ...req, body: next.body, path: next.path };
+            },
+          },
+        ],
+        url,
+      },
+      (error, result) => (error ? fail(error) : ok(result)),
+    );
+    instance.on('error', fail);
+  });
+}
+
+const summary = (result) => ({
+  errors: result.errors + result.timeouts + result.non2xx,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  rps: result['2xx'] / (result.duration || DURATION),
+});
+
+function registrationRows(count) {
+  const now = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => [
+    `bench-reg-${i}-${randomUUID().slice(0, 8)}`,
+    'bench-course',
+    `learner-${i}`,
+    'Bench',
+    'Learner',
+    'bench-ctx',
+    'bench',
+    0,
+    now,
+    now,
+  ]);
+}
+
+const REGISTRATION_INSERT =
+  'INSERT INTO scorm_registrations (id, course_id, learner_id, learner_first_name, learner_last_name, ' +
+  'context_id, created_by, instance, created_at, updated_at) VALUES ';
+
+async function scratchDatabase(kind) {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-bench-events-'));
+    const url = `sqlite:${join(dir, 'gateway.sqlite')}`;
+    return {
+      drop: async () => rmSync(dir, { force: true, recursive: true }),
+      insertRegistrations: async (rows) => {
+        const db = new Database(url.slice('sqlite:'.length));
+        db.pragma('busy_timeout = 5000');
+        const insert = db.prepare(`${REGISTRATION_INSERT}(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        db.transaction(() => rows.forEach((row) => insert.run(...row)))();
+        db.close();
+      },
+      url,
+    };
+  }
+  const name = `gw_bench_ev_${Date.now().toString(36)}_${randomUUID().slice(0, 4)}`;
+  const admin = new Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+    insertRegistrations: async (rows) => {
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      for (const row of rows)
+        await client.query(`${REGISTRATION_INSERT}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, row);
+      await client.end();
+    },
+    url: url.toString(),
+  };
+}
+
+async function startReceiver() {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', RECEIVER], {
+    env: { ...process.env, PORT: String(port), SECRET },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise((ok, fail) => {
+    child.once('message', ok);
+    child.once('exit', (code) => fail(new Error(`receiver exited with ${code}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    arrivals: async () => (await (await fetch(`${url}/arrivals`)).json()).arrivals,
+    child,
+    count: async () => (await (await fetch(`${url}/count`)).json()).count,
+    refused: async () => (await (await fetch(`${url}/count`)).json()).refused,
+    url: `${url}/lms/webhooks`,
+  };
+}
+
+/** A gateway on a fresh database with registrations it knows; `extra` env on top. */
+async function startGateway(kind, extra) {
+  const database = await scratchDatabase(kind);
+  const port = await freePort();
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = startNode(GATEWAY_MAIN, gatewayEnv(port, database.url, extra), {
+    cwd: ROOT,
+    nodeArgs,
+    stderr: 'capture',
+  });
+  try {
+    await waitUntilUp(`http://127.0.0.1:${port}/health/ready`, child, 60_000);
+    const rows = registrationRows(REGISTRATIONS);
+    await database.insertRegistrations(rows);
+    const registrations = await Promise.all(rows.map(async ([id]) => ({ id, token: await postbackToken(id) })));
+    return {
+      close: async () => {
+        await stop(child);
+        await database.drop();
+      },
+      cpuSeconds: () => cpuSeconds(child.pid),
+      registrations,
+      url: `http://127.0.0.1:${port}`,
+    };
+  } catch (error) {
+    await stop(child);
+    await database.drop();
+    throw error;
+  }
+}
+
+/** CPU time (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+const declared = (receiver) =>
+  JSON.stringify([{ event_types: ['*'], name: 'bench-lms', secret: SECRET, url: receiver.url }]);
+
+async function ingest(kind, mode, receiver) {
+  const extra =
+    mode === 'without'
+      ? { EVENT_OUTBOX: 'off' }
+      : mode === 'delivering'
+        ? { EVENT_SUBSCRIPTIONS: declared(receiver) }
+        : {};
+  const gateway = await startGateway(kind, extra);
+  try {
+    await load(gateway.url, gateway.registrations, WARMUP);
+    return summary(await load(gateway.url, gateway.registrations, DURATION));
+  } finally {
+    await gateway.close();
+  }
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function latency(kind, receiver) {
+  const gateway = await startGateway(kind, { EVENT_SUBSCRIPTIONS: declared(receiver) });
+  try {
+    await load(gateway.url, gateway.registrations, WARMUP, { rate: RATE });
+    await new Promise((r) => setTimeout(r, 1000));
+    await receiver.arrivals();
+    const sent = new Map();
+    const result = summary(await load(gateway.url, gateway.registrations, LATENCY_SECONDS, { rate: RATE, sent }));
+    await new Promise((r) => setTimeout(r, 2000));
+    const arrivals = await receiver.arrivals();
+    const first = new Map();
+    for (const [id, updated, at] of arrivals) if (!first.has(id)) first.set(id, { at, updated });
+    const latencies = [];
+    for (const { at, updated } of first.values()) {
+      const from = sent.get(updated);
+      if (from !== undefined) latencies.push(at - from);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      delivered: latencies.length,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      postbacks: result.rps,
+      sent: sent.size,
+    };
+  } finally {
+    await gateway.close();
+  }
+}
+
+async function throughput(kind, receiver) {
+  const gateway = await startGateway(kind, { EVENT_DELIVERY_POLL_MS: '500' });
+  const admin = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+  try {
+    const created = await (
+      await fetch(`${gateway.url}/api/v1/event-subscriptions`, {
+        body: JSON.stringify({ url: receiver.url }),
+        headers: admin,
+        method: 'POST',
+      })
+    ).json();
+    // The bench receiver verifies with the bench secret; rotate is not needed: a fresh receiver per run verifies
+    // with the created secret.
+    const own = await startReceiverWith(created.secret);
+    await fetch(`${gateway.url}/api/v1/event-subscriptions/${created.id}`, {
+      body: JSON.stringify({ url: own.url }),
+      headers: admin,
+      method: 'PATCH',
+    });
+    await fetch(`${gateway.url}/api/v1/event-subscriptions/${created.id}/disable`, { headers: admin, method: 'POST' });
+    // The backlog: postbacks at full speed until the outbox holds BACKLOG events for the disabled endpoint.
+    const sentBefore = sequence;
+    while (sequence - sentBefore < BACKLOG) await load(gateway.url, gateway.registrations, 2);
+    const started = performance.now();
+    const cpuBefore = gateway.cpuSeconds();
+    await fetch(`${gateway.url}/api/v1/event-subscriptions/${created.id}/enable`, { headers: admin, method: 'POST' });
+    const expected = await backlogSize(gateway.url, created.id, admin);
+    let delivered = 0;
+    const until = Date.now() + 300_000;
+    while ((delivered = await own.count()) < expected && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = gateway.cpuSeconds() - cpuBefore;
+    const refused = await own.refused();
+    own.child.kill();
+    return {
+      cpuPerEventMs: (cpu * 1000) / delivered,
+      delivered,
+      eventsPerSecond: delivered / seconds,
+      expected,
+      refused,
+      seconds,
+    };
+  } finally {
+    await gateway.close();
+  }
+}
+
+async function startReceiverWith(secret) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', RECEIVER], {
+    env: { ...process.env, PORT: String(port), SECRET: secret },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise((ok) => child.once('message', ok));
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    child,
+    count: async () => (await (await fetch(`${url}/count`)).json()).count,
+    refused: async () => (await (await fetch(`${url}/count`)).json()).refused,
+    url: `${url}/lms/webhooks`,
+  };
+}
+
+/** How many deliveries the enabled endpoint owes: its whole backlog, counted once fan-out has caught up. */
+async function backlogSize(url, id, headers) {
+  let last = -1;
+  for (;;) {
+    let total = 0;
+    let cursor = '';
+    do {
+      const page = await (
+        await fetch(
+          `${url}/api/v1/event-subscriptions/${id}/deliveries?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+          {
+            headers,
+          },
+        )
+      ).json();
+      total += page.items.length;
+      cursor = page.next_cursor;
+    } while (cursor);
+    if (total === last) return total;
+    last = total;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+const f = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const mark = (ok) => (ok ? 'met' : 'NOT met');
+
+async function main() {
+  if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run \`npx nest build api\``);
+  const receiver = await startReceiver();
+  try {
+    for (const kind of DATABASES) {
+      console.log(`\n== ${kind}`);
+      if (process.env.BENCH_ONLY === 'throughput') {
+        const thr = await throughput(kind, receiver);
+        console.log(
+          `throughput ${f(thr.eventsPerSecond)} events/s (${thr.delivered}/${thr.expected} in ${f(thr.seconds, 1)} s, gateway CPU ${f(thr.cpuPerEventMs, 2)} ms/event)`,
+        );
+        continue;
+      }
+      const without = await ingest(kind, 'without');
+      const quiet = await ingest(kind, 'outbox');
+      const delivering = await ingest(kind, 'delivering', receiver);
+      await receiver.arrivals();
+      const row = (name, r) =>
+        console.log(
+          `ingest ${name.padEnd(28)} ${f(r.rps).padStart(6)} postbacks/s  p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms` +
+            (r.errors ? `  errors ${r.errors}` : ''),
+        );
+      row('without the outbox', without);
+      row('outbox, no subscriber', quiet);
+      row('outbox, 1 subscriber delivering', delivering);
+      const ratioQuiet = quiet.rps / without.rps;
+      const ratioDelivering = delivering.rps / without.rps;
+      console.log(
+        `ingest ratio outbox/without: ${f(ratioQuiet, 2)}x (no subscriber), ${f(ratioDelivering, 2)}x (delivering); ` +
+          `goal >= ${GOALS.ingestRatio}x: ${mark(ratioQuiet >= GOALS.ingestRatio)} / ${mark(ratioDelivering >= GOALS.ingestRatio)}`,
+      );
+      const lat = await latency(kind, receiver);
+      console.log(
+        `postback-to-LMS latency at ${RATE} postbacks/s (${f(lat.postbacks)} acknowledged/s, ${lat.delivered} of ` +
+          `${lat.sent} matched): p50 ${f(lat.p50, 1)} ms, p99 ${f(lat.p99, 1)} ms; goal p50 <= ${GOALS.p50}, ` +
+          `p99 <= ${GOALS.p99}: ${mark(lat.p50 <= GOALS.p50 && lat.p99 <= GOALS.p99)}`,
+      );
+      const thr = await throughput(kind, receiver);
+      console.log(
+        `delivery throughput to one receiver: ${f(thr.eventsPerSecond)} events/s (${thr.delivered}/${thr.expected} ` +
+          `in ${f(thr.seconds, 1)} s, refused ${thr.refused}); goal >= ${GOALS.throughput}: ` +
+          mark(thr.eventsPerSecond >= GOALS.throughput),
+      );
+    }
+  } finally {
+    receiver.child.kill();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,440 @@
+import { Sql } from '@app/persistence';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import type { AttemptResult } from '../entities/event-delivery-attempt.entity';
+import type { DeliveryStatus } from '../entities/event-delivery.entity';
+
+/** A delivery a worker claimed, with what it sends. */
+export interface ClaimedDelivery {
+  id: number;
+  subscriptionId: string;
+  eventSeq: number;
+  eventId: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  /** The outbox payload; undefined when the event is no longer stored. */
+  payload?: string;
+  occurredAt?: string;
+}
+
+/** One attempt's end, as the log records it and the delivery row takes it. */
+export interface AttemptRecord {
+  deliveryId: number;
+  subscriptionId: string;
+  eventId: string;
+  /** 1-based. */
+  attempt: number;
+  attemptedAt: Date;
+  result: AttemptResult;
+  statusCode: number | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+/** What becomes of the delivery: done, or tried again `retryInMs` from now (database clock), or given up. */
+export type DeliveryUpdate =
+  | { status: 'succeeded' }
+  | { status: 'pending'; retryInMs: number }
+  | { status: 'failed' }
+  /** The endpoint is disabled: the delivery waits, due at once when it is enabled again. */
+  | { status: 'parked' };
+
+export interface DeliveryRecord {
+  id: number;
+  subscriptionId: string;
+  eventSeq: number;
+  eventId: string;
+  eventType: string;
+  registrationId: string | null;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface AttemptLogRecord {
+  id: number;
+  deliveryId: number;
+  subscriptionId: string;
+  eventId: string;
+  attempt: number;
+  attemptedAt: string;
+  result: AttemptResult;
+  statusCode: number | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+interface FanOutSubscription {
+  id: string;
+  event_types: string;
+  cursor_seq: number | string;
+}
+
+/** Deliveries inserted per statement (7 parameters each). */
+const CHUNK = 100;
+
+/**
+ * `event_deliveries` and `event_delivery_attempts`: fan-out from the outbox, claims under a lease, completion and
+ * the log. Every statement that two instances may race on is safe on PostgreSQL by row locks (`FOR UPDATE SKIP
+ * LOCKED`) or unique keys; SQLite has one process.
+ */
+@Injectable()
+export class EventDeliveryRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get sql(): Sql {
+    return new Sql(this.dataSource.manager);
+  }
+
+  /**
+   * Turns outbox events past each active subscription's cursor into delivery rows (those its filter takes) and
+   * moves the cursors on, in one transaction. On PostgreSQL the subscriptions are row-locked, skipping those another
+   * instance is fanning out, and the unique (subscription, event) key makes a repeat harmless. Answers how many
+   * events were read (`limit` of them: call again).
+   */
+  async fanOut(limit: number, now: Date): Promise<{ read: number; created: number }> {
+    return this.dataSource.transaction(async (manager) => {
+      const sql = new Sql(manager);
+      const subs = await sql.query<FanOutSubscription[]>(
+        `SELECT id, event_types, cursor_seq FROM event_subscriptions WHERE status = 'active' ORDER BY id` +
+          (sql.postgres ? ' FOR UPDATE SKIP LOCKED' : ''),
+        [],
+      );
+      if (!subs.length) return { created: 0, read: 0 };
+      const from = Math.min(...subs.map((sub) => Number(sub.cursor_seq)));
+      const events = await sql.query<{ seq: number | string; id: string; type: string; registration_id: string }[]>(
+        `SELECT seq, id, type, registration_id FROM events WHERE seq > ${sql.mark(0)} ORDER BY seq LIMIT ${sql.mark(1)}`,
+        [from, limit],
+      );
+      if (!events.length) return { created: 0, read: 0 };
+      const last = Number(events[events.length - 1].seq);
+      const rows: unknown[][] = [];
+      for (const sub of subs) {
+        const types = JSON.parse(sub.event_types) as string[];
+        const all = types.includes('*');
+        for (const event of events) {
+          if (Number(event.seq) <= Number(sub.cursor_seq) || (!all && !types.includes(event.type))) continue;
+          rows.push([sub.id, event.seq, event.id, event.type, event.registration_id, now.toISOString()]);
+        }
+      }
+      for (let at = 0; at < rows.length; at += CHUNK) {
+        const chunk = rows.slice(at, at + CHUNK);
+        const tuples = chunk.map((_, i) => `(${sql.marks(6, i * 6)}, 'pending', 0, ${sql.nowMs()})`);
+        await sql.query(
+          'INSERT INTO event_deliveries (subscription_id, event_seq, event_id, event_type, registration_id, ' +
+            `created_at, status, attempts, next_attempt_at) VALUES ${tuples.join(', ')} ` +
+            'ON CONFLICT (subscription_id, event_seq) DO NOTHING',
+          chunk.flat(),
+        );
+      }
+      const ids = subs.map((sub) => sub.id);
+      await sql.query(
+        `UPDATE event_subscriptions SET cursor_seq = ${sql.mark(0)} WHERE cursor_seq < ${sql.mark(1)} ` +
+          `AND id IN (${sql.marks(ids.length, 2)})`,
+        [last, last, ...ids],
+      );
+      return { created: rows.length, read: events.length };
+    });
+  }
+
+  /**
+   * Claims up to `limit` due deliveries of one subscription for `leaseMs` (database clock), oldest first. A
+   * registration's delivery is claimable only when no earlier delivery of the same registration to the same endpoint
+   * is still pending (in flight or waiting for a retry): that is the per-registration order. A claim whose lease
+   * ran out (its worker died) is claimable again, with the same `webhook-id`.
+   */
+  async claim(subscriptionId: string, limit: number, holder: string, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const sql = this.sql;
+    const now = sql.nowMs();
+    const rows = await sql.query<
+      { id: number | string; subscription_id: string; event_seq: number | string; event_id: string; attempts: number }[]
+    >(
+      `UPDATE event_deliveries SET locked_until = ${now} + ${sql.mark(0)}, locked_by = ${sql.mark(1)} ` +
+        `WHERE id IN (SELECT d.id FROM event_deliveries d WHERE d.subscription_id = ${sql.mark(2)} ` +
+        `AND d.status = 'pending' AND d.next_attempt_at <= ${now} ` +
+        `AND (d.locked_until IS NULL OR d.locked_until < ${now}) ` +
+        'AND (d.registration_id IS NULL OR NOT EXISTS (SELECT 1 FROM event_deliveries p ' +
+        "WHERE p.subscription_id = d.subscription_id AND p.registration_id = d.registration_id AND p.status = 'pending' " +
+        `AND p.event_seq < d.event_seq)) ORDER BY d.event_seq LIMIT ${sql.mark(3)}` +
+        (sql.postgres ? ' FOR UPDATE SKIP LOCKED' : '') +
+        ') RETURNING id, subscription_id, event_seq, event_id, attempts',
+      [leaseMs, holder, subscriptionId, limit],
+    );
+    if (!rows.length) return [];
+    const seqs = rows.map((row) => Number(row.event_seq));
+    const events = await sql.query<{ seq: number | string; payload: string; occurred_at: string }[]>(
+      `SELECT seq, payload, occurred_at FROM events WHERE seq IN (${sql.marks(seqs.length)})`,
+      seqs,
+    );
+    const bySeq = new Map(events.map((event) => [Number(event.seq), event]));
+    return rows
+      .map((row) => {
+        const event = bySeq.get(Number(row.event_seq));
+        return {
+          attempts: Number(row.attempts),
+          eventId: row.event_id,
+          eventSeq: Number(row.event_seq),
+          id: Number(row.id),
+          occurredAt: event?.occurred_at,
+          payload: event?.payload,
+          subscriptionId: row.subscription_id,
+        };
+      })
+      .sort((a, b) => a.eventSeq - b.eventSeq);
+  }
+
+  /** Records attempts and their deliveries' new states, in one transaction (one commit for a batch of answers). */
+  async complete(batch: { attempt: AttemptRecord; update: DeliveryUpdate }[]): Promise<void> {
+    if (!batch.length) return;
+    await this.dataSource.transaction(async (manager) => {
+      const sql = new Sql(manager);
+      const succeeded = batch.filter((item) => item.update.status === 'succeeded');
+      const byCode = new Map<number | null, number[]>();
+      for (const { attempt } of succeeded) {
+        const ids = byCode.get(attempt.statusCode) ?? [];
+        ids.push(attempt.deliveryId);
+        byCode.set(attempt.statusCode, ids);
+      }
+      for (const [code, ids] of byCode) {
+        await sql.query(
+          `UPDATE event_deliveries SET status = 'succeeded', attempts = attempts + 1, locked_until = NULL, ` +
+            `locked_by = NULL, last_status_code = ${sql.mark(0)}, last_error = NULL, completed_at = ${sql.mark(1)} ` +
+            `WHERE id IN (${sql.marks(ids.length, 2)})`,
+          [code, succeeded[0].attempt.attemptedAt.toISOString(), ...ids],
+        );
+      }
+      for (const { attempt, update } of batch) {
+        if (update.status === 'succeeded') continue;
+        const error = (attempt.error ?? `HTTP ${attempt.statusCode}`).slice(0, 500);
+        if (update.status === 'pending' || update.status === 'parked') {
+          const delay = update.status === 'pending' ? update.retryInMs : 0;
+          await sql.query(
+            `UPDATE event_deliveries SET attempts = attempts + 1, locked_until = NULL, locked_by = NULL, ` +
+              `last_status_code = ${sql.mark(0)}, last_error = ${sql.mark(1)}, ` +
+              `next_attempt_at = ${sql.nowMs()} + ${sql.mark(2)} WHERE id = ${sql.mark(3)} AND status = 'pending'`,
+            [attempt.statusCode, error, delay, attempt.deliveryId],
+          );
+        } else {
+          await sql.query(
+            `UPDATE event_deliveries SET status = 'failed', attempts = attempts + 1, locked_until = NULL, ` +
+              `locked_by = NULL, last_status_code = ${sql.mark(0)}, last_error = ${sql.mark(1)}, ` +
+              `completed_at = ${sql.mark(2)} WHERE id = ${sql.mark(3)} AND status = 'pending'`,
+            [attempt.statusCode, error, attempt.attemptedAt.toISOString(), attempt.deliveryId],
+          );
+        }
+      }
+      for (let at = 0; at < batch.length; at += CHUNK) {
+        const chunk = batch
+          .slice(at, at + CHUNK)
+          .map(({ attempt }) => [
+            attempt.deliveryId,
+            attempt.subscriptionId,
+            attempt.eventId,
+            attempt.attempt,
+            attempt.attemptedAt.toISOString(),
+            attempt.result,
+            attempt.statusCode,
+            Math.round(attempt.durationMs),
+            attempt.responseExcerpt,
+            attempt.error?.slice(0, 500) ?? null,
+          ]);
+        await sql.query(
+          'INSERT INTO event_delivery_attempts (delivery_id, subscription_id, event_id, attempt, attempted_at, result, ' +
+            `status_code, duration_ms, response_excerpt, error) VALUES ` +
+            chunk.map((_, i) => `(${sql.marks(10, i * 10)})`).join(', '),
+          chunk.flat(),
+        );
+      }
+    });
+  }
+
+  /** Releases claims without an attempt (shutting down): due again at once, no lease to wait out. */
+  async release(ids: number[], holder: string): Promise<void> {
+    if (!ids.length) return;
+    const sql = this.sql;
+    await sql.query(
+      `UPDATE event_deliveries SET locked_until = NULL, locked_by = NULL WHERE locked_by = ${sql.mark(0)} ` +
+        `AND id IN (${sql.marks(ids.length, 1)})`,
+      [holder, ...ids],
+    );
+  }
+
+  /** Newest first, after the keyset `beforeId`. */
+  async list(
+    subscriptionId: string,
+    limit: number,
+    filter: { beforeId?: number; status?: DeliveryStatus; eventId?: string },
+  ): Promise<DeliveryRecord[]> {
+    const sql = this.sql;
+    const params: unknown[] = [subscriptionId];
+    let where = `subscription_id = ${sql.mark(0)}`;
+    const and = (clause: (mark: string) => string, value: unknown) => {
+      where += ` AND ${clause(sql.mark(params.length))}`;
+      params.push(value);
+    };
+    if (filter.beforeId !== undefined) and((m) => `id < ${m}`, filter.beforeId);
+    if (filter.status) and((m) => `status = ${m}`, filter.status);
+    if (filter.eventId) and((m) => `event_id = ${m}`, filter.eventId);
+    params.push(limit);
+    const rows = await sql.query<RawDelivery[]>(
+      `SELECT ${DELIVERY_COLUMNS} FROM event_deliveries WHERE ${where} ORDER BY id DESC ` +
+        `LIMIT ${sql.mark(params.length - 1)}`,
+      params,
+    );
+    return rows.map(toDelivery);
+  }
+
+  async get(subscriptionId: string, id: number): Promise<DeliveryRecord | undefined> {
+    const sql = this.sql;
+    const [row] = await sql.query<RawDelivery[]>(
+      `SELECT ${DELIVERY_COLUMNS} FROM event_deliveries WHERE id = ${sql.mark(0)} AND subscription_id = ${sql.mark(1)}`,
+      [id, subscriptionId],
+    );
+    return row && toDelivery(row);
+  }
+
+  /** The log, newest first, after the keyset `beforeId`. */
+  async attempts(
+    subscriptionId: string,
+    limit: number,
+    filter: { beforeId?: number; deliveryId?: number; eventId?: string },
+  ): Promise<AttemptLogRecord[]> {
+    const sql = this.sql;
+    const params: unknown[] = [subscriptionId];
+    let where = `subscription_id = ${sql.mark(0)}`;
+    const and = (clause: (mark: string) => string, value: unknown) => {
+      where += ` AND ${clause(sql.mark(params.length))}`;
+      params.push(value);
+    };
+    if (filter.beforeId !== undefined) and((m) => `id < ${m}`, filter.beforeId);
+    if (filter.deliveryId !== undefined) and((m) => `delivery_id = ${m}`, filter.deliveryId);
+    if (filter.eventId) and((m) => `event_id = ${m}`, filter.eventId);
+    params.push(limit);
+    const rows = await sql.query<RawAttempt[]>(
+      'SELECT id, delivery_id, subscription_id, event_id, attempt, attempted_at, result, status_code, duration_ms, ' +
+        `response_excerpt, error FROM event_delivery_attempts WHERE ${where} ORDER BY id DESC ` +
+        `LIMIT ${sql.mark(params.length - 1)}`,
+      params,
+    );
+    return rows.map(toAttempt);
+  }
+
+  /** Sends one delivery again, due now with a fresh retry schedule (one in flight keeps its claim). */
+  async redeliver(subscriptionId: string, id: number): Promise<boolean> {
+    const sql = this.sql;
+    const rows = await sql.query<unknown[]>(
+      `UPDATE event_deliveries SET attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END, ` +
+        `status = 'pending', next_attempt_at = ${sql.nowMs()}, completed_at = NULL ` +
+        `WHERE id = ${sql.mark(0)} AND subscription_id = ${sql.mark(1)} RETURNING id`,
+      [id, subscriptionId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Queues every event since `since` (by when it happened) that the subscription's filter takes and its cursor has
+   * passed (later ones are fanned out anyway): new deliveries, or done ones made due again. Answers how many.
+   */
+  async replay(subscriptionId: string, since: Date, eventTypes: string[], now: Date): Promise<number> {
+    const sql = this.sql;
+    const params: unknown[] = [subscriptionId, now.toISOString(), since.toISOString(), subscriptionId];
+    let types = '';
+    if (!eventTypes.includes('*')) {
+      types = ` AND e.type IN (${sql.marks(eventTypes.length, params.length)})`;
+      params.push(...eventTypes);
+    }
+    const rows = await sql.query<unknown[]>(
+      'INSERT INTO event_deliveries (subscription_id, event_seq, event_id, event_type, registration_id, created_at, ' +
+        `status, attempts, next_attempt_at) SELECT ${sql.mark(0)}, e.seq, e.id, e.type, e.registration_id, ` +
+        `${sql.mark(1)}, 'pending', 0, ${sql.nowMs()} FROM events e WHERE e.occurred_at >= ${sql.mark(2)} ` +
+        `AND e.seq <= (SELECT cursor_seq FROM event_subscriptions WHERE id = ${sql.mark(3)})${types} ` +
+        'ON CONFLICT (subscription_id, event_seq) DO UPDATE SET status = ' +
+        `'pending', attempts = 0, next_attempt_at = excluded.next_attempt_at, completed_at = NULL ` +
+        "WHERE event_deliveries.status <> 'pending' RETURNING id",
+      params,
+    );
+    return rows.length;
+  }
+
+  /** Pending deliveries of a subscription (the API shows the backlog). */
+  async pendingCount(subscriptionId: string): Promise<number> {
+    const sql = this.sql;
+    const [row] = await sql.query<{ n: number | string }[]>(
+      `SELECT COUNT(*) AS n FROM event_deliveries WHERE subscription_id = ${sql.mark(0)} AND status = 'pending'`,
+      [subscriptionId],
+    );
+    return Number(row?.n ?? 0);
+  }
+}
+
+const DELIVERY_COLUMNS =
+  'id, subscription_id, event_seq, event_id, event_type, registration_id, status, attempts, next_attempt_at, ' +
+  'last_status_code, last_error, created_at, completed_at';
+
+interface RawDelivery {
+  id: number | string;
+  subscription_id: string;
+  event_seq: number | string;
+  event_id: string;
+  event_type: string;
+  registration_id: string | null;
+  status: DeliveryStatus;
+  attempts: number | string;
+  next_attempt_at: number | string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+interface RawAttempt {
+  id: number | string;
+  delivery_id: number | string;
+  subscription_id: string;
+  event_id: string;
+  attempt: number | string;
+  attempted_at: string;
+  result: AttemptResult;
+  status_code: number | null;
+  duration_ms: number | string;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
+const toDelivery = (row: RawDelivery): DeliveryRecord => ({
+  attempts: Number(row.attempts),
+  completedAt: row.completed_at,
+  createdAt: row.created_at,
+  eventId: row.event_id,
+  eventSeq: Number(row.event_seq),
+  eventType: row.event_type,
+  id: Number(row.id),
+  lastError: row.last_error,
+  lastStatusCode: row.last_status_code === null ? null : Number(row.last_status_code),
+  nextAttemptAt: row.status === 'pending' && row.next_attempt_at !== null ? Number(row.next_attempt_at) : null,
+  registrationId: row.registration_id,
+  status: row.status,
+  subscriptionId: row.subscription_id,
+});
+
+const toAttempt = (row: RawAttempt): AttemptLogRecord => ({
+  attempt: Number(row.attempt),
+  attemptedAt: row.attempted_at,
+  deliveryId: Number(row.delivery_id),
+  durationMs: Number(row.duration_ms),
+  error: row.error,
+  eventId: row.event_id,
+  id: Number(row.id),
+  responseExcerpt: row.response_excerpt,
+  result: row.result,
+  statusCode: row.status_code === null ? null : Number(row.status_code),
+  subscriptionId: row.subscription_id,
+});
