@@ -80,7 +80,8 @@ const UNAVAILABLE_RETRY_SECONDS = 5;
 /**
  * What the pg driver and its pool report when the server is down, restarting or unreachable: SQLSTATE class 08
  * (connection exception), 57P01-57P03 (shut down by the administrator, crash, cannot connect now), 53300 (too many
- * connections), socket errors, and the pool's own messages.
+ * connections), socket errors, and the pool's own messages; also TypeORM's released query runner, which is what a
+ * transaction meets at COMMIT when its connection died under it (the COMMIT was never sent, so nothing committed).
  */
 const DATABASE_DOWN_CODES = new Set([
   '08000',
@@ -100,7 +101,7 @@ const DATABASE_DOWN_CODES = new Set([
   'ETIMEDOUT',
 ]);
 const DATABASE_DOWN_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|the database system is (starting up|shutting down|in recovery)|terminating connection due to administrator command/;
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|the database system is (starting up|shutting down|in recovery)|terminating connection due to administrator command|Query runner already released/;
 
 /** The database connection failed (not the query): 503 DATABASE_UNAVAILABLE, never a 500; undefined otherwise. */
 export function databaseUnavailableError(exception: unknown): DomainError | undefined {
