@@ -53,6 +53,19 @@ export class Sql {
   }
 
   /**
+   * Retention's one statement: deletes at most `limit` rows of `table` whose `column` (an ISO timestamp) is before
+   * `before`, oldest first, keyed by `key`; answers how many went. Identifiers are the caller's constants.
+   */
+  async deleteOldest(table: string, key: string, column: string, before: Date, limit: number): Promise<number> {
+    const rows = await this.query<unknown[]>(
+      `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${column} < ${this.mark(0)} ` +
+        `ORDER BY ${column} LIMIT ${this.mark(1)}) RETURNING ${key}`,
+      [before.toISOString(), limit],
+    );
+    return rows.length;
+  }
+
+  /**
    * Runs in the manager's transaction when it has one; on PostgreSQL outside a transaction, straight on the pool,
    * so a statement of its own is prepared once per pooled connection too.
    */

@@ -365,25 +365,13 @@ export class EventDeliveryRepository {
   }
 
   /** Deletes at most `limit` log rows attempted before `cutoff` (the attempted_at index), in `manager`'s transaction. */
-  async pruneAttempts(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
-    const sql = new Sql(manager);
-    const rows = await sql.query<unknown[]>(
-      'DELETE FROM event_delivery_attempts WHERE id IN (SELECT id FROM event_delivery_attempts ' +
-        `WHERE attempted_at < ${sql.mark(0)} ORDER BY attempted_at LIMIT ${sql.mark(1)}) RETURNING id`,
-      [cutoff.toISOString(), limit],
-    );
-    return rows.length;
+  pruneAttempts(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    return new Sql(manager).deleteOldest('event_delivery_attempts', 'id', 'attempted_at', cutoff, limit);
   }
 
   /** Retention: at most `limit` finished deliveries (delivered, failed for good) completed before `cutoff`. */
-  async pruneFinished(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
-    const sql = new Sql(manager);
-    const rows = await sql.query<unknown[]>(
-      'DELETE FROM event_deliveries WHERE id IN (SELECT id FROM event_deliveries ' +
-        `WHERE completed_at < ${sql.mark(0)} ORDER BY completed_at LIMIT ${sql.mark(1)}) RETURNING id`,
-      [cutoff.toISOString(), limit],
-    );
-    return rows.length;
+  pruneFinished(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    return new Sql(manager).deleteOldest('event_deliveries', 'id', 'completed_at', cutoff, limit);
   }
 
   /** Pending deliveries of a subscription (the API shows the backlog). */

@@ -114,14 +114,8 @@ export class EventRepository {
    * Retention: at most `limit` events that occurred before `cutoff`, oldest first. A delivery still pending for one
    * is then answered "no longer stored" by the worker; the stream resumes from the oldest event left.
    */
-  async pruneBefore(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
-    const sql = new Sql(manager);
-    const rows = await sql.query<unknown[]>(
-      'DELETE FROM events WHERE seq IN (SELECT seq FROM events ' +
-        `WHERE occurred_at < ${sql.mark(0)} ORDER BY occurred_at LIMIT ${sql.mark(1)}) RETURNING seq`,
-      [cutoff.toISOString(), limit],
-    );
-    return rows.length;
+  pruneBefore(manager: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    return new Sql(manager).deleteOldest('events', 'seq', 'occurred_at', cutoff, limit);
   }
 
   /** The newest position (0 when empty). */
