@@ -274,15 +274,11 @@ export class EventDeliveryRepository {
     filter: { beforeId?: number; status?: DeliveryStatus; eventId?: string },
   ): Promise<DeliveryRecord[]> {
     const sql = this.sql;
-    const params: unknown[] = [subscriptionId];
-    let where = `subscription_id = ${sql.mark(0)}`;
-    const and = (clause: (mark: string) => string, value: unknown) => {
-      where += ` AND ${clause(sql.mark(params.length))}`;
-      params.push(value);
-    };
-    if (filter.beforeId !== undefined) and((m) => `id < ${m}`, filter.beforeId);
-    if (filter.status) and((m) => `status = ${m}`, filter.status);
-    if (filter.eventId) and((m) => `event_id = ${m}`, filter.eventId);
+    const { params, where } = ofSubscription(sql, subscriptionId, [
+      ['id <', filter.beforeId],
+      ['status =', filter.status],
+      ['event_id =', filter.eventId],
+    ]);
     params.push(limit);
     const rows = await sql.query<RawDelivery[]>(
       `SELECT ${DELIVERY_COLUMNS} FROM event_deliveries WHERE ${where} ORDER BY id DESC ` +
@@ -308,15 +304,11 @@ export class EventDeliveryRepository {
     filter: { beforeId?: number; deliveryId?: number; eventId?: string },
   ): Promise<AttemptLogRecord[]> {
     const sql = this.sql;
-    const params: unknown[] = [subscriptionId];
-    let where = `subscription_id = ${sql.mark(0)}`;
-    const and = (clause: (mark: string) => string, value: unknown) => {
-      where += ` AND ${clause(sql.mark(params.length))}`;
-      params.push(value);
-    };
-    if (filter.beforeId !== undefined) and((m) => `id < ${m}`, filter.beforeId);
-    if (filter.deliveryId !== undefined) and((m) => `delivery_id = ${m}`, filter.deliveryId);
-    if (filter.eventId) and((m) => `event_id = ${m}`, filter.eventId);
+    const { params, where } = ofSubscription(sql, subscriptionId, [
+      ['id <', filter.beforeId],
+      ['delivery_id =', filter.deliveryId],
+      ['event_id =', filter.eventId],
+    ]);
     params.push(limit);
     const rows = await sql.query<RawAttempt[]>(
       'SELECT id, delivery_id, subscription_id, event_id, attempt, attempted_at, result, status_code, duration_ms, ' +
@@ -383,6 +375,22 @@ export class EventDeliveryRepository {
     );
     return Number(row?.n ?? 0);
   }
+}
+
+/** `subscription_id = ?` and each filter that is set (`column op`, value), with their parameters in order. */
+function ofSubscription(
+  sql: Sql,
+  subscriptionId: string,
+  filters: [string, string | number | undefined][],
+): { params: unknown[]; where: string } {
+  const params: unknown[] = [subscriptionId];
+  const clauses = [`subscription_id = ${sql.mark(0)}`];
+  for (const [test, value] of filters) {
+    if (value === undefined || value === '') continue;
+    clauses.push(`${test} ${sql.mark(params.length)}`);
+    params.push(value);
+  }
+  return { params, where: clauses.join(' AND ') };
 }
 
 const DELIVERY_COLUMNS =
