@@ -8,6 +8,8 @@ import { RunningStack, startStack } from './stack';
 export const HOSTILE_TRAFFIC_OVERRIDES: Record<string, string> = {
   AUTH_FAILURE_LIMIT: '100000',
   WEBHOOK_RECONCILE_INTERVAL_MS: '0',
+  // Learner deletion configured (a realm user the sandbox knows), so the route is exercised, not refused with 503.
+  SCORM_CLOUD_REALM_USER_EMAIL: 'realm-admin@sandbox.example',
 };
 
 export interface InspectedStack extends RunningStack {

@@ -19,7 +19,7 @@ export interface RawRequest {
 
 /**
  * Sends exactly these bytes and headers (no client-side encoding or validation, unlike supertest), with a
- * hard deadline: a hang is reported as an error, not waited out.
+ * hard deadline: a hang is reported as an error, not waited out. An event stream that opens answers at its headers.
  */
 export function rawRequest(baseUrl: string, options: RawRequest): Promise<RawResponse> {
   const url = new URL(baseUrl);
@@ -37,6 +37,12 @@ export function rawRequest(baseUrl: string, options: RawRequest): Promise<RawRes
       },
       (res) => {
         const chunks: Buffer[] = [];
+        // An open event stream never ends: its answer is the status and headers, then the connection is let go.
+        if (res.statusCode === 200 && String(res.headers['content-type']).startsWith('text/event-stream')) {
+          req.destroy();
+          resolve({ body: Buffer.alloc(0), elapsedMs: performance.now() - started, headers: res.headers, status: 200 });
+          return;
+        }
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
