@@ -24,9 +24,9 @@ const { randomUUID } = require('node:crypto');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { SignJWT, importPKCS8 } = require('jose');
 const { Client } = require('pg');
 
+const { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows } = require('./lib/postbacks');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
@@ -43,8 +43,6 @@ const PASSWORD = 'bench-webhook-password-0123456789';
 const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 const API_KEY = 'bench-api-key-0123456789abcdef';
 const PATH = '/api/v1/webhooks/scorm-cloud';
-const KEYS = join(ROOT, 'test/fixtures/keys');
-const APP_ID = 'BENCHAPP';
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
 const GOALS = { ingestRatio: 0.9, p50: 50, p99: 250, throughput: 2000 };
 
@@ -101,18 +99,6 @@ function gatewayEnv(port, databaseUrl, extra = {}) {
   };
 }
 
-let privateKey;
-async function postbackToken(registrationId) {
-  privateKey ??= await importPKCS8(readFileSync(join(KEYS, 'scorm_private_key.pem'), 'utf8'), 'RS256');
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-    .setIssuer(APP_ID)
-    .setSubject(registrationId)
-    .setAudience('scorm-postback')
-    .setIssuedAt()
-    .setExpirationTime('1d')
-    .sign(privateKey);
-}
 
 let sequence = 0;
 const base = Date.now() - 24 * 3600_000;
@@ -170,26 +156,6 @@ const summary = (result) => ({
   p99: result.latency.p99,
   rps: result['2xx'] / (result.duration || DURATION),
 });
-
-function registrationRows(count) {
-  const now = new Date().toISOString();
-  return Array.from({ length: count }, (_, i) => [
-    `bench-reg-${i}-${randomUUID().slice(0, 8)}`,
-    'bench-course',
-    `learner-${i}`,
-    'Bench',
-    'Learner',
-    'bench-ctx',
-    'bench',
-    0,
-    now,
-    now,
-  ]);
-}
-
-const REGISTRATION_INSERT =
-  'INSERT INTO scorm_registrations (id, course_id, learner_id, learner_first_name, learner_last_name, ' +
-  'context_id, created_by, instance, created_at, updated_at) VALUES ';
 
 async function scratchDatabase(kind) {
   if (kind === 'sqlite') {

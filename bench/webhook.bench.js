@@ -33,9 +33,9 @@ const { randomUUID } = require('node:crypto');
 const { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { SignJWT, importPKCS8 } = require('jose');
 const { Client } = require('pg');
 
+const { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows } = require('./lib/postbacks');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -52,8 +52,6 @@ const USER = 'bench-scorm';
 const PASSWORD = 'bench-webhook-password-0123456789';
 const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 const PATH = '/api/v1/webhooks/scorm-cloud';
-const KEYS = join(ROOT, 'test/fixtures/keys');
-const APP_ID = 'BENCHAPP';
 const GOALS = { postgres: 0.1, sqlite: 0.2 };
 const P99_GOAL_MS = 25;
 /** One gateway on PostgreSQL against the faster FastAPI receiver. */
@@ -159,40 +157,10 @@ function summary(result) {
   };
 }
 
-/** Registrations the gateway knows, so every postback reaches the progress projection (not the unknown path). */
-function registrationRows(count) {
-  const now = new Date().toISOString();
-  return Array.from({ length: count }, (_, i) => [
-    `bench-reg-${i}-${randomUUID().slice(0, 8)}`,
-    'bench-course',
-    `learner-${i}`,
-    'Bench',
-    'Learner',
-    'bench-ctx',
-    'bench',
-    0,
-    now,
-    now,
-  ]);
+/** A postback token, unless the run measures postbacks without one (BENCH_TOKENS=0). */
+async function tokenFor(registrationId) {
+  return process.env.BENCH_TOKENS === '0' ? undefined : postbackToken(registrationId);
 }
-/** A postback token like PostbackTokenService signs: RS256, iss = app id, aud scorm-postback, sub = registration. */
-async function postbackToken(registrationId) {
-  if (process.env.BENCH_TOKENS === '0') return undefined;
-  privateKey ??= await importPKCS8(readFileSync(join(KEYS, 'scorm_private_key.pem'), 'utf8'), 'RS256');
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-    .setIssuer(APP_ID)
-    .setSubject(registrationId)
-    .setAudience('scorm-postback')
-    .setIssuedAt()
-    .setExpirationTime('1d')
-    .sign(privateKey);
-}
-let privateKey;
-
-const REGISTRATION_INSERT =
-  'INSERT INTO scorm_registrations (id, course_id, learner_id, learner_first_name, learner_last_name, ' +
-  'context_id, created_by, instance, created_at, updated_at) VALUES ';
 
 async function runBare() {
   const port = await freePort();
@@ -326,7 +294,7 @@ async function runGateway(target) {
     const stored = kind === 'sqlite' ? sqliteStore(databaseUrl) : await pgStore(databaseUrl);
     await stored.insertRegistrations(rows);
     // The URL SCORM Cloud posts to carries the registration's token, as ScormCloudService builds it.
-    const ids = await Promise.all(rows.map(async ([id]) => ({ id, token: await postbackToken(id) })));
+    const ids = await Promise.all(rows.map(async ([id]) => ({ id, token: await tokenFor(id) })));
     const before = pg && { client: clientCounters(statsDir), server: await serverCounters(pg) };
     const warm = summary(await load(`http://127.0.0.1:${port}`, ids, WARMUP));
     const result = summary(await load(`http://127.0.0.1:${port}`, ids, DURATION));

@@ -1,0 +1,51 @@
+/**
+ * What the postback benches share: the registrations they seed so every postback reaches the progress projection
+ * (not the unknown path), and postback tokens signed as PostbackTokenService signs them.
+ */
+const { SignJWT, importPKCS8 } = require('jose');
+const { randomUUID } = require('node:crypto');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const { ROOT } = require('./processes');
+
+const KEYS = join(ROOT, 'test/fixtures/keys');
+const APP_ID = 'BENCHAPP';
+
+/** `count` registration rows in REGISTRATION_INSERT's column order. */
+function registrationRows(count) {
+  const now = new Date().toISOString();
+  return Array.from({ length: count }, (_, i) => [
+    `bench-reg-${i}-${randomUUID().slice(0, 8)}`,
+    'bench-course',
+    `learner-${i}`,
+    'Bench',
+    'Learner',
+    'bench-ctx',
+    'bench',
+    0,
+    now,
+    now,
+  ]);
+}
+
+/** Followed by one row's placeholders in the database's dialect. */
+const REGISTRATION_INSERT =
+  'INSERT INTO scorm_registrations (id, course_id, learner_id, learner_first_name, learner_last_name, ' +
+  'context_id, created_by, instance, created_at, updated_at) VALUES ';
+
+let privateKey;
+/** RS256, iss = app id, aud scorm-postback, sub = registration. */
+async function postbackToken(registrationId) {
+  privateKey ??= await importPKCS8(readFileSync(join(KEYS, 'scorm_private_key.pem'), 'utf8'), 'RS256');
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .setIssuer(APP_ID)
+    .setSubject(registrationId)
+    .setAudience('scorm-postback')
+    .setIssuedAt()
+    .setExpirationTime('1d')
+    .sign(privateKey);
+}
+
+module.exports = { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows };
