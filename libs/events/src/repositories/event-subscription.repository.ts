@@ -25,15 +25,10 @@ export interface SubscriptionRecord {
   updatedAt: string;
 }
 
-export interface NewSubscription {
-  id: string;
-  name: string | null;
-  source: SubscriptionSource;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  secret: string;
-}
+export type NewSubscription = Pick<
+  SubscriptionRecord,
+  'id' | 'name' | 'source' | 'url' | 'description' | 'eventTypes' | 'secret'
+>;
 
 export type SubscriptionChanges = Partial<Pick<SubscriptionRecord, 'url' | 'description' | 'eventTypes' | 'name'>>;
 
