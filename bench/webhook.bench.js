@@ -286,7 +286,9 @@ async function runFastapi(kind) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-fastapi-'));
   const pg = kind === 'fastapi-pg' ? await scratchPostgres() : undefined;
-  const database = { fastapi: '', 'fastapi-pg': pg?.url, 'fastapi-sqlite': `sqlite:${join(dir, 'results.sqlite')}` }[kind];
+  const database = { fastapi: '', 'fastapi-pg': pg?.url, 'fastapi-sqlite': `sqlite:${join(dir, 'results.sqlite')}` }[
+    kind
+  ];
   const child = spawn(
     PYTHON,
     [

@@ -87,7 +87,9 @@ async function wrkLoad({ base, connections, headers, seconds, targets, template,
   try {
     const output = await new Promise((ok, fail) => {
       const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s'];
-      const child = spawn(WRK, [...args, '-s', file, url, '--', String(threads)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(WRK, [...args, '-s', file, url, '--', String(threads)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let text = '';
       child.stdout.on('data', (chunk) => (text += chunk));
       child.on('error', fail);
