@@ -15,6 +15,8 @@
  *
  * Run: `npm run bench -- events` (builds first) or `npx nest build api && node bench/events.bench.js`.
  * Env: BENCH_DURATION (s per ingest run, default 8), BENCH_LATENCY_SECONDS (10), BENCH_BACKLOG (10000),
+ * BENCH_INGEST_ROUNDS (2: the ingest modes alternate that many times, figures are means), BENCH_ONLY (ingest or
+ * throughput: that part alone), BENCH_LOAD (wrk or autocannon for ingest),
  * BENCH_DATABASES (sqlite,postgres), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
  */
 const autocannon = require('autocannon');
@@ -28,9 +30,11 @@ const { Client } = require('pg');
 
 const { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows } = require('./lib/postbacks');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
+const { wrkAvailable, wrkLoad } = require('./lib/wrk');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const WARMUP = 2;
+const INGEST_ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 2);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
 const RATE = 1000;
@@ -45,6 +49,8 @@ const API_KEY = 'bench-api-key-0123456789abcdef';
 const PATH = '/api/v1/webhooks/scorm-cloud';
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
 const GOALS = { ingestRatio: 0.9, p50: 50, p99: 250, throughput: 2000 };
+/** Ingest is measured with wrk (bench/lib/wrk.js) where it runs, as the webhook bench; the fixed rate with autocannon. */
+const USE_WRK = process.env.BENCH_LOAD !== 'autocannon' && wrkAvailable();
 
 /** The LMS back end: verifies each delivery with standardwebhooks and notes its arrival time (ms, epoch). */
 const RECEIVER = `
@@ -99,7 +105,6 @@ function gatewayEnv(port, databaseUrl, extra = {}) {
   };
 }
 
-
 let sequence = 0;
 const base = Date.now() - 24 * 3600_000;
 /** Each request a new postback (a later `updated`, a new score), so each changes progress and announces it. */
@@ -120,6 +125,35 @@ function postback(registrations) {
     updated,
   });
   return { body, path: `${PATH}?token=${token}`, updated };
+}
+
+/** postback()'s body as a template for wrk (bench/lib/wrk.js fills the markers per request). */
+const POSTBACK_TEMPLATE = JSON.stringify({
+  course: { id: 'bench-course', title: 'Bench course', version: 0 },
+  id: '@REG@',
+  instance: 0,
+  lastAccessDate: '@UPDATED@',
+  learner: { firstName: 'Bench', id: '@LEARNER@', lastName: 'Learner' },
+  registrationCompletion: 'INCOMPLETE',
+  registrationSuccess: 'UNKNOWN',
+  score: { scaled: '@SCORE@' },
+  totalSecondsTracked: '@SECONDS@',
+  updated: '@UPDATED@',
+}).replace(/"(@(?:SCORE|SECONDS)@)"/g, '$1');
+
+/** As many postbacks as the gateway takes at 32 connections: wrk where it runs, else autocannon. */
+async function flood(url, registrations, seconds) {
+  if (!USE_WRK) return summary(await load(url, registrations, seconds));
+  const result = await wrkLoad({
+    base,
+    connections: CONNECTIONS,
+    headers: { authorization: BASIC, 'content-type': 'application/json' },
+    seconds,
+    targets: registrations.map(({ id, token }) => ({ id, path: `${PATH}?token=${token}` })),
+    template: POSTBACK_TEMPLATE,
+    url,
+  });
+  return { ...result, errors: result.errors + result.non2xx };
 }
 
 /** autocannon against the postback route; `sent` (when given) notes each request's `updated` and send time. */
@@ -162,6 +196,14 @@ async function scratchDatabase(kind) {
     const dir = mkdtempSync(join(tmpdir(), 'gw-bench-events-'));
     const url = `sqlite:${join(dir, 'gateway.sqlite')}`;
     return {
+      count: async (sql, params) => {
+        const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+        try {
+          return Number(db.prepare(sql.replace(/\$\d+/g, '?')).get(...params).n);
+        } finally {
+          db.close();
+        }
+      },
       drop: async () => rmSync(dir, { force: true, recursive: true }),
       insertRegistrations: async (rows) => {
         const db = new Database(url.slice('sqlite:'.length));
@@ -180,6 +222,15 @@ async function scratchDatabase(kind) {
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   return {
+    count: async (sql, params) => {
+      const client = new Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        return Number((await client.query(sql, params)).rows[0].n);
+      } finally {
+        await client.end();
+      }
+    },
     drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
@@ -235,6 +286,7 @@ async function startGateway(kind, extra) {
         await stop(child);
         await database.drop();
       },
+      count: database.count,
       cpuSeconds: () => cpuSeconds(child.pid),
       registrations,
       url: `http://127.0.0.1:${port}`,
@@ -268,8 +320,8 @@ async function ingest(kind, mode, receiver) {
         : {};
   const gateway = await startGateway(kind, extra);
   try {
-    await load(gateway.url, gateway.registrations, WARMUP);
-    return summary(await load(gateway.url, gateway.registrations, DURATION));
+    await flood(gateway.url, gateway.registrations, WARMUP);
+    return await flood(gateway.url, gateway.registrations, DURATION);
   } finally {
     await gateway.close();
   }
@@ -330,10 +382,12 @@ async function throughput(kind, receiver) {
     // The backlog: postbacks at full speed until the outbox holds BACKLOG events for the disabled endpoint.
     const sentBefore = sequence;
     while (sequence - sentBefore < BACKLOG) await load(gateway.url, gateway.registrations, 2);
+    // Counted before the clock starts: paging the delivery log meanwhile would take the gateway's CPU from delivery.
+    await new Promise((r) => setTimeout(r, 500));
+    const expected = await gateway.count(BACKLOG_SQL, [created.id]);
     const started = performance.now();
     const cpuBefore = gateway.cpuSeconds();
     await fetch(`${gateway.url}/api/v1/event-subscriptions/${created.id}/enable`, { headers: admin, method: 'POST' });
-    const expected = await backlogSize(gateway.url, created.id, admin);
     let delivered = 0;
     const until = Date.now() + 300_000;
     while ((delivered = await own.count()) < expected && Date.now() < until)
@@ -372,29 +426,17 @@ async function startReceiverWith(secret) {
 }
 
 /** How many deliveries the enabled endpoint owes: its whole backlog, counted once fan-out has caught up. */
-async function backlogSize(url, id, headers) {
-  let last = -1;
-  for (;;) {
-    let total = 0;
-    let cursor = '';
-    do {
-      const page = await (
-        await fetch(
-          `${url}/api/v1/event-subscriptions/${id}/deliveries?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
-          {
-            headers,
-          },
-        )
-      ).json();
-      total += page.items.length;
-      cursor = page.next_cursor;
-    } while (cursor);
-    if (total === last) return total;
-    last = total;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+/** The events the subscription has yet to receive (after its cursor), counted in the database before it is enabled. */
+const BACKLOG_SQL =
+  'SELECT COUNT(*) AS n FROM events WHERE seq > (SELECT cursor_seq FROM event_subscriptions WHERE id = $1)';
 
+/** The mean of each figure over several runs of one mode (p99: the worst run's). */
+const mean = (runs) => ({
+  errors: runs.reduce((sum, r) => sum + r.errors, 0),
+  p50: runs.reduce((sum, r) => sum + r.p50, 0) / runs.length,
+  p99: Math.max(...runs.map((r) => r.p99)),
+  rps: runs.reduce((sum, r) => sum + r.rps, 0) / runs.length,
+});
 const f = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const mark = (ok) => (ok ? 'met' : 'NOT met');
 
@@ -404,7 +446,7 @@ async function main() {
   try {
     for (const kind of DATABASES) {
       console.log(
-        `\n== ${kind} (load average ${require('node:os')
+        `\n== ${kind}, ingest load from ${USE_WRK ? 'wrk' : 'autocannon'} (load average ${require('node:os')
           .loadavg()
           .map((l) => l.toFixed(1))
           .join(' ')} on ${require('node:os').cpus().length} CPUs)`,
@@ -416,10 +458,16 @@ async function main() {
         );
         continue;
       }
-      const without = await ingest(kind, 'without');
-      const quiet = await ingest(kind, 'outbox');
-      const delivering = await ingest(kind, 'delivering', receiver);
-      await receiver.arrivals();
+      // The three modes alternate, INGEST_ROUNDS times, and each figure is their mean: a machine whose load drifts
+      // during the run then weighs on every mode alike.
+      const runs = { delivering: [], outbox: [], without: [] };
+      for (let round = 0; round < INGEST_ROUNDS; round++) {
+        runs.without.push(await ingest(kind, 'without'));
+        runs.outbox.push(await ingest(kind, 'outbox'));
+        runs.delivering.push(await ingest(kind, 'delivering', receiver));
+        await receiver.arrivals();
+      }
+      const [without, quiet, delivering] = [runs.without, runs.outbox, runs.delivering].map(mean);
       const row = (name, r) =>
         console.log(
           `ingest ${name.padEnd(28)} ${f(r.rps).padStart(6)} postbacks/s  p50 ${f(r.p50)} ms  p99 ${f(r.p99)} ms` +
@@ -428,12 +476,20 @@ async function main() {
       row('without the outbox', without);
       row('outbox, no subscriber', quiet);
       row('outbox, 1 subscriber delivering', delivering);
+      if (process.env.BENCH_ONLY === 'ingest') {
+        console.log(
+          `  (runs: ${Object.entries(runs)
+            .map(([m, r]) => `${m} ${r.map((x) => f(x.rps)).join('/')}`)
+            .join(', ')})`,
+        );
+      }
       const ratioQuiet = quiet.rps / without.rps;
       const ratioDelivering = delivering.rps / without.rps;
       console.log(
         `ingest ratio outbox/without: ${f(ratioQuiet, 2)}x (no subscriber), ${f(ratioDelivering, 2)}x (delivering); ` +
           `goal >= ${GOALS.ingestRatio}x: ${mark(ratioQuiet >= GOALS.ingestRatio)} / ${mark(ratioDelivering >= GOALS.ingestRatio)}`,
       );
+      if (process.env.BENCH_ONLY === 'ingest') continue;
       const lat = await latency(kind, receiver);
       console.log(
         `postback-to-LMS latency at ${RATE} postbacks/s (${f(lat.postbacks)} acknowledged/s, ${lat.delivered} of ` +
