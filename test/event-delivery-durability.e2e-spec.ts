@@ -126,12 +126,20 @@ describe('event delivery durability', () => {
     receiver.delayMs = 30;
     const stream = streamPostbacks(() => [gateway!.url], ids);
     await receiver.waitFor(() => receiver.unique.size >= 20, 20_000);
+    // The LMS slows down further so undelivered events pile up whatever the machine's speed: the kill must land
+    // with events still to deliver (at most 10 more can arrive meanwhile, one per registration).
+    receiver.delayMs = 1_000;
+    const until = Date.now() + 20_000;
+    while ((await outbox(database)).length < receiver.unique.size + 15 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     gateway.child.kill('SIGKILL');
     await gateway.exited;
     await stream.stop();
     const events = await outbox(database);
     expect(events.length).toBeGreaterThan(receiver.unique.size);
 
+    receiver.delayMs = 30;
     gateway = spawnGateway(env, ROOT);
     await gateway.waitHealthy(60_000);
     // Claims of the killed process wait out their lease (2 x time-out + 5 s), then go again with the same id.

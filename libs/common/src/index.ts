@@ -9,6 +9,7 @@ export * from './http/cursor-page';
 export * from './http/request-id';
 export * from './http/return-url.policy';
 export * from './http/route-methods';
+export * from './ids/time-ordered-id';
 export * from './logging/logging.module';
 export * from './metrics/gateway.metrics';
 export * from './metrics/http-metrics.middleware';

@@ -1,6 +1,6 @@
+import { newTimeOrderedId } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 
 import { EventSignal } from './event-signal';
@@ -45,7 +45,8 @@ export class EventOutbox {
         return {
           contextId: event.contextId ?? null,
           courseId: event.courseId ?? null,
-          id: `evt_${randomUUID()}`,
+          // Time-ordered: the unique index on the id then grows at its end (see newTimeOrderedId).
+          id: `evt_${newTimeOrderedId()}`,
           learnerId: event.learnerId ?? null,
           occurredAt: payload.timestamp,
           payload: json,

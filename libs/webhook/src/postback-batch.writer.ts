@@ -1,3 +1,4 @@
+import { newTimeOrderedId } from '@app/common';
 import { Sql } from '@app/persistence';
 import { RegistrationProgressService, RegistrationProgressUpdate } from '@app/scorm-cloud';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
@@ -5,7 +6,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 
 import type { PostbackOutcome } from './entities/webhook-event.entity';
-import { newWebhookEventId } from './webhook-event.id';
 import type { PostbackShape } from './postback.types';
 
 /** One postback ready to be stored: the event row's values and the progress it reports. */
@@ -145,7 +145,7 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
 
   store(record: PostbackRecord): Promise<StoredPostback> {
     return new Promise<StoredPostback>((resolve, reject) => {
-      this.queue.push({ id: newWebhookEventId(), record, reject, resolve });
+      this.queue.push({ id: newTimeOrderedId(), record, reject, resolve });
       this.schedule();
     });
   }

@@ -178,7 +178,13 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     this.total++;
     this.claimed.add(delivery.id);
     this.inFlight.set(subscription.id, (this.inFlight.get(subscription.id) ?? 0) + 1);
-    void this.attempt(subscription, delivery)
+    let holdsSlot = true;
+    const releaseSlot = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      this.inFlight.set(subscription.id, (this.inFlight.get(subscription.id) ?? 1) - 1);
+    };
+    void this.attempt(subscription, delivery, releaseSlot)
       .catch((error: unknown) => {
         // Nothing recorded: the lease runs out and the delivery is tried again.
         this.logger.error({ delivery: delivery.id, err: error }, 'Event delivery attempt could not be recorded');
@@ -186,11 +192,21 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
       .finally(() => {
         this.total--;
         this.claimed.delete(delivery.id);
-        this.inFlight.set(subscription.id, (this.inFlight.get(subscription.id) ?? 1) - 1);
+        releaseSlot();
       });
   }
 
-  private async attempt(subscription: SubscriptionRecord, delivery: ClaimedDelivery): Promise<void> {
+  /**
+   * One attempt: sign, POST, record. The endpoint's slot (EVENT_DELIVERY_CONCURRENCY bounds requests in flight to it)
+   * is released as soon as the exchange ends, so the pass that follows the recorded answers already has the room
+   * (before, it often ran while the slots were still held); the delivery stays claimed and pending until recorded,
+   * so its registration's next event waits for it (the order holds).
+   */
+  private async attempt(
+    subscription: SubscriptionRecord,
+    delivery: ClaimedDelivery,
+    releaseSlot: () => void,
+  ): Promise<void> {
     const attemptedAt = this.clock.now();
     const number = delivery.attempts + 1;
     const base = { attempt: number, attemptedAt, deliveryId: delivery.id, eventId: delivery.eventId };
@@ -213,6 +229,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
       delivery.payload,
     );
     const answer = await this.client.post(subscription.url, { ...headers }, delivery.payload);
+    releaseSlot();
     const now = this.clock.now();
     const verdict = deliveryVerdict(number, answer, now, Math.random, this.config.eventDelivery.retryDelaysMs);
     const result: AttemptResult =
