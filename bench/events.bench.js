@@ -6,7 +6,7 @@
  *              subscriber, with the outbox on and one subscriber being delivered to, and without the outbox. "Without"
  *              is the same build started with EVENT_OUTBOX=off (a bench-only setting production refuses): the
  *              projection then appends no events, everything else is the same code. Ratios: with / without.
- *   latency    postback-to-LMS: postbacks at a fixed 1,000/s (autocannon overallRate) while a local receiver (its
+ *   latency    postback-to-LMS: postbacks at a steady 1,000/s (paced(): one every millisecond) while a local receiver (its
  *              own process, verifying every delivery with `standardwebhooks`) notes when each event arrives; the
  *              latency of a postback is from its request being sent to its event's arrival (matched by the
  *              postback's unique `updated`, which the event carries). Goal p50 <= 50 ms, p99 <= 250 ms.
@@ -15,13 +15,14 @@
  *
  * Run: `npm run bench -- events` (builds first) or `npx nest build api && node bench/events.bench.js`.
  * Env: BENCH_DURATION (s per ingest run, default 8), BENCH_LATENCY_SECONDS (10), BENCH_BACKLOG (10000),
- * BENCH_INGEST_ROUNDS (2: the ingest modes alternate that many times, figures are means), BENCH_ONLY (ingest or
- * throughput: that part alone), BENCH_LOAD (wrk or autocannon for ingest),
+ * BENCH_INGEST_ROUNDS (2: the ingest modes alternate that many times, figures are means), BENCH_ONLY (ingest,
+ * latency or throughput: that part alone), BENCH_LOAD (wrk or autocannon for ingest),
  * BENCH_DATABASES (sqlite,postgres), PG_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres).
  */
 const autocannon = require('autocannon');
 const Database = require('better-sqlite3');
 const { spawn } = require('node:child_process');
+const http = require('node:http');
 const { randomUUID } = require('node:crypto');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -37,7 +38,7 @@ const WARMUP = 2;
 const INGEST_ROUNDS = Number(process.env.BENCH_INGEST_ROUNDS ?? 2);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
-const RATE = 1000;
+const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const CONNECTIONS = 32;
 const REGISTRATIONS = 200;
 const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim());
@@ -154,6 +155,67 @@ async function flood(url, registrations, seconds) {
     url,
   });
   return { ...result, errors: result.errors + result.non2xx };
+}
+
+/**
+ * Postbacks at a steady `rate` for `seconds`: request i leaves at i / rate s (checked every millisecond, on up to 64
+ * keep-alive connections), so the figure is the gateway's latency, not the generator's. autocannon's overallRate
+ * sends each second's quota in a burst at the start of the second (seen in a trace of the gateway: ~700 ms without a
+ * postback at 100/s), which at 1,000/s made every postback wait behind up to a thousand others.
+ * `sent` (when given) notes each request's `updated` and send time. Answers { rps, p50, p99, errors }.
+ */
+function paced(url, registrations, seconds, rate, sent) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const latencies = [];
+  let ok = 0;
+  let errors = 0;
+  let issued = 0;
+  let pending = 0;
+  const total = Math.round(seconds * rate);
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const finish = () => {
+      agent.destroy();
+      latencies.sort((a, b) => a - b);
+      const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+      resolve({ errors, p50: pct(50), p99: pct(99), rps: ok / ((performance.now() - started) / 1000) });
+    };
+    const send = () => {
+      const next = postback(registrations);
+      const at = performance.now();
+      if (sent) sent.set(next.updated, performance.timeOrigin + at);
+      pending++;
+      const req = http.request(`${url}${next.path}`, {
+        agent,
+        headers: { authorization: BASIC, 'content-type': 'application/json' },
+        method: 'POST',
+      });
+      req.on('response', (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) ok++;
+          else errors++;
+          latencies.push(performance.now() - at);
+          if (--pending === 0 && issued === total) finish();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        if (--pending === 0 && issued === total) finish();
+      });
+      req.end(next.body);
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+      while (issued < due) {
+        issued++;
+        send();
+      }
+      if (issued < total) setTimeout(tick, 1);
+      else if (pending === 0) finish();
+    };
+    tick();
+  });
 }
 
 /** autocannon against the postback route; `sent` (when given) notes each request's `updated` and send time. */
@@ -274,7 +336,7 @@ async function startGateway(kind, extra) {
   const child = startNode(GATEWAY_MAIN, gatewayEnv(port, database.url, extra), {
     cwd: ROOT,
     nodeArgs,
-    stderr: 'capture',
+    stderr: process.env.TRACE_DELIVERY ? 'inherit' : 'capture',
   });
   try {
     await waitUntilUp(`http://127.0.0.1:${port}/health/ready`, child, 60_000);
@@ -332,11 +394,11 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 async function latency(kind, receiver) {
   const gateway = await startGateway(kind, { EVENT_SUBSCRIPTIONS: declared(receiver) });
   try {
-    await load(gateway.url, gateway.registrations, WARMUP, { rate: RATE });
+    await paced(gateway.url, gateway.registrations, WARMUP, RATE);
     await new Promise((r) => setTimeout(r, 1000));
     await receiver.arrivals();
     const sent = new Map();
-    const result = summary(await load(gateway.url, gateway.registrations, LATENCY_SECONDS, { rate: RATE, sent }));
+    const result = await paced(gateway.url, gateway.registrations, LATENCY_SECONDS, RATE, sent);
     await new Promise((r) => setTimeout(r, 2000));
     const arrivals = await receiver.arrivals();
     const first = new Map();
@@ -451,6 +513,14 @@ async function main() {
           .map((l) => l.toFixed(1))
           .join(' ')} on ${require('node:os').cpus().length} CPUs)`,
       );
+      if (process.env.BENCH_ONLY === 'latency') {
+        const lat = await latency(kind, receiver);
+        console.log(
+          `latency at ${RATE}/s (${f(lat.postbacks)} acknowledged/s, ${lat.delivered}/${lat.sent} matched): ` +
+            `p50 ${f(lat.p50, 1)} ms, p99 ${f(lat.p99, 1)} ms`,
+        );
+        continue;
+      }
       if (process.env.BENCH_ONLY === 'throughput') {
         const thr = await throughput(kind, receiver);
         console.log(
