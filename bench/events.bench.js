@@ -31,7 +31,7 @@ const { Client } = require('pg');
 
 const { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows } = require('./lib/postbacks');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
-const { wrkAvailable, wrkLoad } = require('./lib/wrk');
+const { postbackTemplate, wrkAvailable, wrkLoad } = require('./lib/wrk');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const WARMUP = 2;
@@ -129,18 +129,7 @@ function postback(registrations) {
 }
 
 /** postback()'s body as a template for wrk (bench/lib/wrk.js fills the markers per request). */
-const POSTBACK_TEMPLATE = JSON.stringify({
-  course: { id: 'bench-course', title: 'Bench course', version: 0 },
-  id: '@REG@',
-  instance: 0,
-  lastAccessDate: '@UPDATED@',
-  learner: { firstName: 'Bench', id: '@LEARNER@', lastName: 'Learner' },
-  registrationCompletion: 'INCOMPLETE',
-  registrationSuccess: 'UNKNOWN',
-  score: { scaled: '@SCORE@' },
-  totalSecondsTracked: '@SECONDS@',
-  updated: '@UPDATED@',
-}).replace(/"(@(?:SCORE|SECONDS)@)"/g, '$1');
+const POSTBACK_TEMPLATE = postbackTemplate({ registrationCompletion: 'INCOMPLETE' });
 
 /** As many postbacks as the gateway takes at 32 connections: wrk where it runs, else autocannon. */
 async function flood(url, registrations, seconds) {

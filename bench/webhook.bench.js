@@ -42,7 +42,7 @@ const { join } = require('node:path');
 const { Client } = require('pg');
 
 const { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows } = require('./lib/postbacks');
-const { wrkAvailable, wrkLoad } = require('./lib/wrk');
+const { postbackTemplate, wrkAvailable, wrkLoad } = require('./lib/wrk');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -134,20 +134,10 @@ function postbackJson(n, id, updated, registrationCount) {
 }
 
 /** postbackJson's body as a template for wrk (bench/lib/wrk.js fills the markers per request). */
-const POSTBACK_TEMPLATE = JSON.stringify({
+const POSTBACK_TEMPLATE = postbackTemplate({
   completedDate: null,
-  course: { id: 'bench-course', title: 'Bench course', version: 0 },
   firstAccessDate: new Date(base - 60_000).toISOString(),
-  id: '@REG@',
-  instance: 0,
-  lastAccessDate: '@UPDATED@',
-  learner: { firstName: 'Bench', id: '@LEARNER@', lastName: 'Learner' },
-  registrationCompletion: '@COMPLETION@',
-  registrationSuccess: 'UNKNOWN',
-  score: { scaled: '@SCORE@' },
-  totalSecondsTracked: '@SECONDS@',
-  updated: '@UPDATED@',
-}).replace(/"(@(?:SCORE|SECONDS)@)"/g, '$1');
+});
 
 async function load(url, registrations, seconds, path = PATH) {
   if (USE_WRK) {

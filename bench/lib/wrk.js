@@ -73,6 +73,26 @@ end
 `;
 }
 
+/**
+ * A v2 JSON postback body as a template (the markers above), `fields` on top: what the benches' own postback()
+ * functions send, for wrk to fill in per request.
+ */
+function postbackTemplate(fields = {}) {
+  return JSON.stringify({
+    course: { id: 'bench-course', title: 'Bench course', version: 0 },
+    id: '@REG@',
+    instance: 0,
+    lastAccessDate: '@UPDATED@',
+    learner: { firstName: 'Bench', id: '@LEARNER@', lastName: 'Learner' },
+    registrationCompletion: '@COMPLETION@',
+    registrationSuccess: 'UNKNOWN',
+    score: { scaled: '@SCORE@' },
+    totalSecondsTracked: '@SECONDS@',
+    updated: '@UPDATED@',
+    ...fields,
+  }).replace(/"(@(?:SCORE|SECONDS)@)"/g, '$1');
+}
+
 let sequence = 0;
 
 /**
@@ -114,4 +134,4 @@ async function wrkLoad({ base, connections, headers, seconds, targets, template,
   }
 }
 
-module.exports = { wrkAvailable, wrkLoad };
+module.exports = { postbackTemplate, wrkAvailable, wrkLoad };
