@@ -36,19 +36,25 @@ export class BrowseStateService {
     private readonly leases: JobLeases,
   ) {}
 
-  async issue(binding: NewBrowseState): Promise<{ state: string; id: string }> {
-    const now = this.clock.now();
-    await this.sweep(now);
+  /**
+   * A fresh state and its id, stored only by `store`: browse calls Bazaar while the row is written (both must be
+   * done before the LMS gets the URL; nobody can come back with a state before then).
+   */
+  draw(): { state: string; id: string; store: (binding: NewBrowseState) => Promise<void> } {
     const state = randomBytes(32).toString('base64url');
     const id = randomUUID();
-    await this.states.insert({
-      ...binding,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + BROWSE_STATE_TTL_MS),
-      id,
-      stateHash: hashState(state),
-    });
-    return { id, state };
+    const store = async (binding: NewBrowseState) => {
+      const now = this.clock.now();
+      await this.sweep(now);
+      await this.states.insert({
+        ...binding,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + BROWSE_STATE_TTL_MS),
+        id,
+        stateHash: hashState(state),
+      });
+    };
+    return { id, state, store };
   }
 
   /** For a browse that failed upstream: the state was never handed out. */
