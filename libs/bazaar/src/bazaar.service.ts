@@ -32,31 +32,25 @@ export class BazaarService {
     }
     assertAllowedReturnUrl(dto.return_url, this.config.http.allowedReturnOrigins, 'return_url');
     const startedAt = this.clock.now();
-    const { id, state, store } = this.states.draw();
+    const { id, state } = await this.states.issue({
+      contextId: user.context_id,
+      returnUrl: dto.return_url,
+      role: user.role,
+      userId: user.user_id,
+    });
     const callbacks = `${this.config.http.publicBaseUrl}${CALLBACK_PATH}`;
     const query = `?state=${encodeURIComponent(state)}`;
-    const browsing = this.client.browse({
-      ...userArguments(user),
-      add_resource_callback_url: `${callbacks}/add${query}`,
-      cancel_url: `${callbacks}/cancel${query}`,
-    });
-    // The state row is written while Bazaar works on the request (its bytes leave on the next tick, the write
-    // starts after), and both are awaited before the LMS gets the URL: the state exists before anyone can use it.
-    const stored = new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        store({ contextId: user.context_id, returnUrl: dto.return_url, role: user.role, userId: user.user_id }).then(
-          resolve,
-          reject,
-        );
+    try {
+      const browseUrl = await this.client.browse({
+        ...userArguments(user),
+        add_resource_callback_url: `${callbacks}/add${query}`,
+        cancel_url: `${callbacks}/cancel${query}`,
       });
-    });
-    const [called, written] = await Promise.allSettled([browsing, stored]);
-    if (written.status === 'rejected') throw written.reason;
-    if (called.status === 'rejected') {
+      return { browse_url: browseUrl, expires_at: expiresAt(startedAt) };
+    } catch (error) {
       await this.states.discard(id).catch(() => undefined);
-      throw called.reason;
+      throw error;
     }
-    return { browse_url: called.value, expires_at: expiresAt(startedAt) };
   }
 
   async view(caller: Caller, dto: ViewRequestDto): Promise<ViewResponseDto> {

@@ -36,25 +36,19 @@ export class BrowseStateService {
     private readonly leases: JobLeases,
   ) {}
 
-  /**
-   * A fresh state and its id, stored only by `store`: browse calls Bazaar while the row is written (both must be
-   * done before the LMS gets the URL; nobody can come back with a state before then).
-   */
-  draw(): { state: string; id: string; store: (binding: NewBrowseState) => Promise<void> } {
+  async issue(binding: NewBrowseState): Promise<{ state: string; id: string }> {
+    const now = this.clock.now();
+    await this.sweep(now);
     const state = randomBytes(32).toString('base64url');
     const id = randomUUID();
-    const store = async (binding: NewBrowseState) => {
-      const now = this.clock.now();
-      await this.sweep(now);
-      await this.states.insert({
-        ...binding,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + BROWSE_STATE_TTL_MS),
-        id,
-        stateHash: hashState(state),
-      });
-    };
-    return { id, state, store };
+    await this.states.insert({
+      ...binding,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + BROWSE_STATE_TTL_MS),
+      id,
+      stateHash: hashState(state),
+    });
+    return { id, state };
   }
 
   /** For a browse that failed upstream: the state was never handed out. */
