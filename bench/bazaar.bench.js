@@ -5,7 +5,9 @@
  * which validates, stores a state (a view-log row), signs and calls that same sandbox. Both apps are the
  * built ones (dist/), each a child process on a free loopback port; the gateway uses a temp SQLite file.
  * Latencies are taken per response (sub-millisecond), serially by default (one connection), so the figure is
- * the gateway's own cost rather than queueing on a shared machine.
+ * the gateway's own cost rather than queueing on a shared machine. Each line also gives the CPU (user + system, all
+ * threads, from /proc) each answered request cost the sandbox (direct) and the gateway: steadier than latency when
+ * other jobs load the machine.
  *
  * Run: `npm run bench -- bazaar` (builds first) or, after `npm run build`, `node bench/bazaar.bench.js`.
  * Env: BENCH_DURATION (s per measurement, default 3), BENCH_CONNECTIONS (1), BENCH_GATEWAY_NODE_ARGS (e.g.
