@@ -10,15 +10,20 @@ interface SqliteConnection {
   readonly?: boolean;
 }
 
-/** How often the background connection copies committed WAL pages into the database file. */
-const CHECKPOINT_EVERY_MS = 100;
-/**
- * A checkpointer with nothing new to copy for this long stops: its thread is a whole V8 instance (~10 MB of an idle
- * gateway's resident memory). The writer's WAL file is looked at every WAKE_CHECK_EVERY_MS while none runs, and a
- * write starts one again.
- */
-const CHECKPOINTER_IDLE_MS = 10_000;
-const WAKE_CHECK_EVERY_MS = 500;
+/** How often the checkpointer runs, when it stops for want of work, and how often a stopped one looks for it. */
+export interface CheckpointerTiming {
+  /** How often the background connection copies committed WAL pages into the database file. */
+  everyMs: number;
+  /**
+   * A checkpointer with nothing new to copy for this long stops: its thread is a whole V8 instance (~4-8 MB of an
+   * idle gateway's resident memory).
+   */
+  idleMs: number;
+  /** While none runs, how often the writer's WAL file is looked at; a commit since starts one again. */
+  wakeEveryMs: number;
+}
+
+const CHECKPOINTER_TIMING: CheckpointerTiming = { everyMs: 100, idleMs: 10_000, wakeEveryMs: 500 };
 /**
  * Pages in the WAL before the writer checkpoints on its own (SQLite's default is 1000). The background
  * checkpointer normally keeps far below it; it is the backstop if that thread falls behind or is gone.
@@ -67,7 +72,7 @@ export const SqlitePragmas = {
    * across a crash of the process (what kill -9 tests); only an OS crash or power loss can drop the last
    * commits, the standard trade-off for WAL.
    */
-  apply(db: SqliteConnection): void {
+  apply(db: SqliteConnection, timing: CheckpointerTiming = CHECKPOINTER_TIMING): void {
     // Takes effect only while the file has no tables (a new database), and must come before WAL: pruned data's
     // pages can then be handed back with incremental_vacuum (RetentionJob). An older file keeps its mode.
     db.pragma('auto_vacuum = INCREMENTAL');
@@ -77,11 +82,11 @@ export const SqlitePragmas = {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    startCheckpointer(db);
+    startCheckpointer(db, timing);
   },
 };
 
-function startCheckpointer(db: SqliteConnection): void {
+function startCheckpointer(db: SqliteConnection, timing: CheckpointerTiming): void {
   if (db.memory || db.readonly || !db.name || typeof db.close !== 'function') return;
   const file = db.name;
   let worker: Worker | undefined;
@@ -90,12 +95,7 @@ function startCheckpointer(db: SqliteConnection): void {
     try {
       worker = new Worker(CHECKPOINTER_SOURCE, {
         eval: true,
-        workerData: {
-          driver: require.resolve('better-sqlite3'),
-          everyMs: CHECKPOINT_EVERY_MS,
-          file,
-          idleMs: CHECKPOINTER_IDLE_MS,
-        },
+        workerData: { driver: require.resolve('better-sqlite3'), everyMs: timing.everyMs, file, idleMs: timing.idleMs },
       });
     } catch {
       return; // The writer's own autocheckpoint still bounds the WAL.
@@ -112,7 +112,7 @@ function startCheckpointer(db: SqliteConnection): void {
     if (worker) return;
     const writtenAt = walMtime(file);
     if (writtenAt !== walWrittenAt) start();
-  }, WAKE_CHECK_EVERY_MS);
+  }, timing.wakeEveryMs);
   wake.unref();
   start();
   const close = db.close.bind(db) as () => unknown;
