@@ -5,7 +5,9 @@
  * which validates, stores a state (a view-log row), signs and calls that same sandbox. Both apps are the
  * built ones (dist/), each a child process on a free loopback port; the gateway uses a temp SQLite file.
  * Latencies are taken per response (sub-millisecond), serially by default (one connection), so the figure is
- * the gateway's own cost rather than queueing on a shared machine.
+ * the gateway's own cost rather than queueing on a shared machine. Each line also gives the CPU (user + system, all
+ * threads, from /proc) each answered request cost the sandbox (direct) and the gateway: steadier than latency when
+ * other jobs load the machine.
  *
  * Run: `npm run bench -- bazaar` (builds first) or, after `npm run build`, `node bench/bazaar.bench.js`.
  * Env: BENCH_DURATION (s per measurement, default 3), BENCH_CONNECTIONS (1), BENCH_GATEWAY_NODE_ARGS (e.g.
@@ -14,7 +16,7 @@
  */
 const autocannon = require('autocannon');
 const { createHmac } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
@@ -29,6 +31,8 @@ const API_KEY = 'bench-api-key-0123456789abcdef';
 const SEED_UID = 'dc38da67-bb73-4062-8c67-a6e76e6c8f69';
 /** The goal, as a ratio measured in one run: absolute milliseconds differ several-fold between machines. */
 const GOAL_RATIO_P50 = 3;
+/** /proc/<pid>/stat counts CPU time in clock ticks: 100 a second on Linux (USER_HZ). */
+const CLOCK_TICKS = 100;
 
 const USER = {
   first_name: 'Tiina',
@@ -70,13 +74,29 @@ function measure(url, path, headers, body, seconds) {
   });
 }
 
-async function run(label, url, path, headers, body) {
+/** CPU time (user + system, ms) a process has used so far; Linux only (undefined elsewhere). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The measurement, and the CPU `pid` spent per answered request meanwhile: on a shared machine latency swings with
+ * other jobs' load, the CPU a request costs the gateway much less.
+ */
+async function run(label, url, path, headers, body, pid) {
   await measure(url, path, headers, body, WARMUP);
+  const cpuBefore = pid && cpuMs(pid);
   const result = await measure(url, path, headers, body, DURATION);
+  const cpuAfter = pid && cpuMs(pid);
   if (!result.n || result.non2xx || result.errors) {
     throw new Error(`${label}: ${result.n} ok, ${result.non2xx} non-2xx, ${result.errors} errors`);
   }
-  return result;
+  return { ...result, cpuPerRequest: cpuBefore === undefined ? NaN : (cpuAfter - cpuBefore) / result.n };
 }
 
 const signed = (payload) => {
@@ -162,13 +182,21 @@ async function main() {
       ['browse', directBrowse, JSON.stringify({ ...USER, return_url: `${sandboxUrl}/demo` }), 'browse'],
       ['view', directView, JSON.stringify({ ...USER, resource_uid: SEED_UID }), 'view'],
     ]) {
-      const bazaar = await run(`${name} direct`, sandboxUrl, `/bazaar/api/v1/lms/${path}`, direct.headers, direct.body);
+      const bazaar = await run(
+        `${name} direct`,
+        sandboxUrl,
+        `/bazaar/api/v1/lms/${path}`,
+        direct.headers,
+        direct.body,
+        sandbox.pid,
+      );
       const viaGateway = await run(
         `${name} gateway`,
         gatewayUrl,
         `/api/v1/bazaar/${path}`,
         gatewayHeaders,
         gatewayBody,
+        gateway.pid,
       );
       rows.push({ bazaar, name, viaGateway });
     }
@@ -182,7 +210,8 @@ async function main() {
       console.log(
         `  ${name.padEnd(6)} direct p50 ${fmt(bazaar.p50)} p99 ${fmt(bazaar.p99)} (${bazaar.n} req) | ` +
           `gateway p50 ${fmt(viaGateway.p50)} p99 ${fmt(viaGateway.p99)} (${viaGateway.n} req) | ` +
-          `added p50 ${fmt(added50)} p99 ${fmt(added99)} | ratio p50 ${(viaGateway.p50 / bazaar.p50).toFixed(2)}x`,
+          `added p50 ${fmt(added50)} p99 ${fmt(added99)} | ratio p50 ${(viaGateway.p50 / bazaar.p50).toFixed(2)}x | ` +
+          `CPU per request: sandbox ${fmt(bazaar.cpuPerRequest)}, gateway ${fmt(viaGateway.cpuPerRequest)}`,
       );
     }
     console.log(

@@ -168,8 +168,9 @@ async function waitFor(url, ms = 30000) {
 }
 
 run('sandbox', join(root, 'dist/apps/sandbox/main.js'), sandboxEnv);
-// The node flags production runs the gateway with (Dockerfile, npm run start:api): a 2 MB young generation.
-run('gateway', join(root, 'dist/apps/api/apps/api/src/main.js'), gatewayEnv, ['--max-semi-space-size=2']);
+// The node flags production runs the gateway with (Dockerfile, npm run start:api): a 2 MB young generation, and an
+// old generation let grow to twice what the last full collection kept (README, Memory and image).
+run('gateway', join(root, 'dist/apps/api/apps/api/src/main.js'), gatewayEnv, ['--max-semi-space-size=2', '--heap-growing-percent=100']);
 
 Promise.all([waitFor(`${sandboxUrl}/health`), waitFor(`${gatewayUrl}/health`)]).then(([sandboxUp, gatewayUp]) => {
   if (!sandboxUp || !gatewayUp) return;

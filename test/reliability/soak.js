@@ -52,7 +52,7 @@ const start = (main, env, nodeArgs = []) => startNode(main, env, { inheritEnv: f
  * The gateway's node flags as production runs it (Dockerfile NODE_OPTIONS, npm run start:api): a 2 MB young
  * generation. SOAK_GATEWAY_NODE_ARGS replaces them (SOAK_GATEWAY_NODE_ARGS= compares with Node's defaults).
  */
-const GATEWAY_NODE_ARGS = (process.env.SOAK_GATEWAY_NODE_ARGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean);
+const GATEWAY_NODE_ARGS = (process.env.SOAK_GATEWAY_NODE_ARGS ?? '--max-semi-space-size=2 --heap-growing-percent=100').split(' ').filter(Boolean);
 
 const rssMb = (pid) => {
   try {

@@ -2,7 +2,6 @@ import { AUTH_MIGRATIONS, AuthModule } from '@app/auth';
 import { BAZAAR_MIGRATIONS, BazaarModule } from '@app/bazaar';
 import {
   AllExceptionsFilter,
-  ContentTypeInterceptor,
   LoggingModule,
   MetricsModule,
   TunnelModule,
@@ -15,7 +14,7 @@ import { PersistenceModule } from '@app/persistence';
 import { SCORM_CLOUD_MIGRATIONS } from '@app/scorm-cloud';
 import { WEBHOOK_MIGRATIONS, WebhookModule } from '@app/webhook';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 
 import { HealthController } from './health/health.controller';
@@ -54,7 +53,6 @@ export class AppModule {
       module: AppModule,
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: ContentTypeInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         TraceFlushService,
       ],

@@ -1,3 +1,4 @@
+import { ContentTypeGuard } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { CoordinationModule, DatabaseNotifications, JobLeases } from '@app/persistence';
 import { Module } from '@nestjs/common';
@@ -44,6 +45,8 @@ function authFailureStore(
     LmsJwtVerifier,
     WebhookCredentialsVerifier,
     { provide: APP_GUARD, useClass: AuthGuard },
+    // Global guards run in the order registered: a body's media type is checked only for an authenticated caller.
+    { provide: APP_GUARD, useClass: ContentTypeGuard },
     {
       inject: [AppConfigService, getStorageToken(), AuthFailureRepository, DatabaseNotifications, JobLeases],
       provide: AUTH_FAILURE_STORE,

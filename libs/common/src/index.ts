@@ -4,7 +4,7 @@ export * from './errors/error-codes';
 export * from './errors/domain.error';
 export * from './errors/error-response';
 export * from './http/body-limits';
-export * from './http/content-type.interceptor';
+export * from './http/content-type.guard';
 export * from './http/cursor-page';
 export * from './http/request-id';
 export * from './http/return-url.policy';

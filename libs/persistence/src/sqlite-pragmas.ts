@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /** The parts of a better-sqlite3 connection the pragmas need. */
@@ -9,8 +10,20 @@ interface SqliteConnection {
   readonly?: boolean;
 }
 
-/** How often the background connection copies committed WAL pages into the database file. */
-const CHECKPOINT_EVERY_MS = 100;
+/** How often the checkpointer runs, when it stops for want of work, and how often a stopped one looks for it. */
+export interface CheckpointerTiming {
+  /** How often the background connection copies committed WAL pages into the database file. */
+  everyMs: number;
+  /**
+   * A checkpointer with nothing new to copy for this long stops: its thread is a whole V8 instance (~4-8 MB of an
+   * idle gateway's resident memory).
+   */
+  idleMs: number;
+  /** While none runs, how often the writer's WAL file is looked at; a commit since starts one again. */
+  wakeEveryMs: number;
+}
+
+const CHECKPOINTER_TIMING: CheckpointerTiming = { everyMs: 100, idleMs: 10_000, wakeEveryMs: 500 };
 /**
  * Pages in the WAL before the writer checkpoints on its own (SQLite's default is 1000). The background
  * checkpointer normally keeps far below it; it is the backstop if that thread falls behind or is gone.
@@ -35,10 +48,22 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
+let seen = '';
+let changedAt = Date.now();
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next tick tries again */ }
+  try {
+    const [wal] = db.pragma('wal_checkpoint(PASSIVE)');
+    const now = \`\${wal.log}:\${wal.checkpointed}\`;
+    if (now !== seen) {
+      seen = now;
+      changedAt = Date.now();
+    } else if (Date.now() - changedAt > workerData.idleMs) {
+      stop();
+    }
+  } catch { /* busy: the next tick tries again */ }
 }, workerData.everyMs);
-parentPort.once('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+function stop() { clearInterval(timer); db.close(); parentPort.close(); }
+parentPort.once('message', stop);
 `;
 
 export const SqlitePragmas = {
@@ -47,7 +72,7 @@ export const SqlitePragmas = {
    * across a crash of the process (what kill -9 tests); only an OS crash or power loss can drop the last
    * commits, the standard trade-off for WAL.
    */
-  apply(db: SqliteConnection): void {
+  apply(db: SqliteConnection, timing: CheckpointerTiming = CHECKPOINTER_TIMING): void {
     // Takes effect only while the file has no tables (a new database), and must come before WAL: pruned data's
     // pages can then be handed back with incremental_vacuum (RetentionJob). An older file keeps its mode.
     db.pragma('auto_vacuum = INCREMENTAL');
@@ -57,26 +82,51 @@ export const SqlitePragmas = {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    startCheckpointer(db);
+    startCheckpointer(db, timing);
   },
 };
 
-function startCheckpointer(db: SqliteConnection): void {
+function startCheckpointer(db: SqliteConnection, timing: CheckpointerTiming): void {
   if (db.memory || db.readonly || !db.name || typeof db.close !== 'function') return;
-  let worker: Worker;
-  try {
-    worker = new Worker(CHECKPOINTER_SOURCE, {
-      eval: true,
-      workerData: { driver: require.resolve('better-sqlite3'), everyMs: CHECKPOINT_EVERY_MS, file: db.name },
+  const file = db.name;
+  let worker: Worker | undefined;
+  let walWrittenAt = walMtime(file);
+  const start = () => {
+    try {
+      worker = new Worker(CHECKPOINTER_SOURCE, {
+        eval: true,
+        workerData: { driver: require.resolve('better-sqlite3'), everyMs: timing.everyMs, file, idleMs: timing.idleMs },
+      });
+    } catch {
+      return; // The writer's own autocheckpoint still bounds the WAL.
+    }
+    worker.unref();
+    worker.on('error', () => undefined);
+    worker.once('exit', () => {
+      worker = undefined;
+      walWrittenAt = walMtime(file);
     });
-  } catch {
-    return; // The writer's own autocheckpoint still bounds the WAL.
-  }
-  worker.unref();
-  worker.on('error', () => undefined);
+  };
+  // A commit writes the WAL file, so a newer modification time means there is something to checkpoint again.
+  const wake = setInterval(() => {
+    if (worker) return;
+    const writtenAt = walMtime(file);
+    if (writtenAt !== walWrittenAt) start();
+  }, timing.wakeEveryMs);
+  wake.unref();
+  start();
   const close = db.close.bind(db) as () => unknown;
   db.close = () => {
-    worker.postMessage('close');
+    clearInterval(wake);
+    worker?.postMessage('close');
     return close();
   };
+}
+
+function walMtime(file: string): number {
+  try {
+    return statSync(`${file}-wal`).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
