@@ -1,19 +1,22 @@
-import { BEARER_SCHEME_DESCRIPTION } from '@app/auth';
+import { ApiKeyRegistry, AuthFailureLimiter, AuthGuard, BEARER_SCHEME_DESCRIPTION, LmsJwtVerifier } from '@app/auth';
+import { BazaarFastPath, BazaarService, Middleware } from '@app/bazaar';
 import {
   ApiErrorDto,
   BODY_LIMIT_BYTES,
+  ContentTypeGuard,
   ErrorBody,
   ErrorCode,
   GatewayMetrics,
   TunnelService,
   bodyTooDeep,
+  createValidationPipe,
   errorBody,
   httpMetricsMiddleware,
   parsedBodyTooDeep,
 } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { PostbackFastPathMiddleware, TrustProxy } from '@app/webhook';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -62,6 +65,10 @@ export function configureApp(app: NestExpressApplication): void {
   app
     .get(PostbackFastPathMiddleware)
     .installOn(app.getHttpServer(), app.getHttpAdapter().getInstance().get('trust proxy fn') as TrustProxy);
+  // Everything Express runs before the routes, from here to refuseDeepBodies, the Bazaar fast path runs too.
+  const router = (app.getHttpAdapter().getInstance() as unknown as { router: { stack: { handle: Middleware }[] } })
+    .router;
+  const preludeStart = router.stack.length;
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -87,6 +94,20 @@ export function configureApp(app: NestExpressApplication): void {
   app.useBodyParser('text', { limit: BODY_LIMIT_BYTES, type: ['application/xml', 'text/xml', 'text/plain'] });
   app.use(keepBodyParserErrorType);
   app.use(refuseDeepBodies);
+  // Bazaar browse and view ahead of the router too (see libs/bazaar), unless traces should show Express and Nest.
+  if (!config.tracing.endpoint) {
+    const reflector = app.get(Reflector);
+    new BazaarFastPath({
+      bazaar: app.get(BazaarService),
+      guards: [
+        new AuthGuard(reflector, app.get(ApiKeyRegistry), app.get(LmsJwtVerifier), app.get(AuthFailureLimiter)),
+        new ContentTypeGuard(reflector),
+      ],
+      metrics: app.get(GatewayMetrics),
+      middleware: router.stack.slice(preludeStart).map((layer) => layer.handle),
+      pipe: createValidationPipe(),
+    }).installOn(app.getHttpServer());
+  }
   app.getHttpServer().on('clientError', answerClientError);
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {

@@ -1,8 +1,11 @@
+export { ApiKeyRegistry } from './api-key.registry';
 export { AuthFailureLimiter } from './auth-failure.limiter';
+export { AuthGuard } from './auth.guard';
 export * from './auth.decorators';
 export * from './auth.module';
 export * from './auth.openapi';
 export * from './caller';
 export * from './caller.policy';
+export { LmsJwtVerifier } from './lms-jwt.verifier';
 export { AUTH_MIGRATIONS } from './migrations';
 export { WebhookCredentialsVerifier } from './webhook-credentials.verifier';
