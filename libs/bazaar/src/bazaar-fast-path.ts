@@ -45,8 +45,9 @@ type FastRequest = IncomingMessage & { body?: unknown; caller?: unknown };
  * the same code: the middleware instances Express runs first (security headers, CORS, body parsing and its
  * limits), the global guards (API key or JWT, roles, media type), the global validation pipe on the same DTO,
  * the same BazaarService call, errorResponse() for every failure, the route's Cache-Control, the HTTP metric.
- * Only the plain shape comes here: a request with a query, an Origin, X-Forwarded-For or a non-JSON or encoded
- * body, another method or any other path goes to Express untouched. The one difference: no access-log line for
+ * Only the plain shape comes here: a request with a query, an Origin, X-Forwarded-For, no Content-Length, a
+ * non-JSON or encoded body, another method or any other path goes to Express untouched; so do all requests when
+ * tracing is on (configure-app.ts), so traces keep Express's and Nest's spans. The one difference: no access-log line for
  * a success (as on the postback fast path); each failure is logged once.
  */
 export class BazaarFastPath {
