@@ -11,6 +11,8 @@ export type PostbackOutcome = 'applied' | 'stale' | 'unknown_registration';
  */
 @Entity('webhook_events')
 @Index('IDX_webhook_events_registration', ['registrationId', 'id'])
+@Index('IDX_webhook_events_learner', ['learnerId', 'id'])
+@Index('IDX_webhook_events_course', ['courseId', 'id'])
 @Index('IDX_webhook_events_outcome', ['outcome', 'id'], { where: "outcome <> 'applied'" })
 export class WebhookEventEntity {
   @PrimaryColumn({ length: 36, type: 'varchar' })
@@ -40,6 +42,13 @@ export class WebhookEventEntity {
 
   @Column({ length: 255, name: 'registration_id', type: 'varchar' })
   registrationId: string;
+
+  /** The registration's learner and course, copied when the postback is stored (null: registration unknown then). */
+  @Column({ length: 255, name: 'learner_id', nullable: true, type: 'varchar' })
+  learnerId: string | null;
+
+  @Column({ length: 255, name: 'course_id', nullable: true, type: 'varchar' })
+  courseId: string | null;
 
   @Column({ type: 'integer' })
   instance: number;
