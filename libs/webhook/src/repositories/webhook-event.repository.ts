@@ -145,20 +145,19 @@ export class WebhookEventRepository {
       params.registrationId = filter.registrationId;
     }
     // Learner and course are the registration's, copied onto the postback when it was stored: the copy finds the
-    // page on its index, the registration confirms it. A postback about a registration the gateway did not create
-    // (or has since deleted) matches neither filter.
+    // page on its index (the learner's when both are given, the more selective), the registration confirms each
+    // row, so a postback about a registration the gateway did not create (or has since deleted) matches neither.
+    // COALESCE keeps PostgreSQL's planner from multiplying the check's selectivity into the copy's: it would
+    // expect a handful of rows and sort all of a learner's, or JIT-compile a course's statement (tens of ms).
+    const registrationHas = (column: string, param: string) =>
+      `COALESCE((SELECT r.${column} FROM scorm_registrations r WHERE r.id = e.registration_id) = :${param}, false)`;
     if (filter.learnerId !== undefined) {
-      terms.push(
-        'e.learner_id = :learnerId AND ' +
-          'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.learner_id = :learnerId)',
-      );
+      terms.push(`e.learner_id = :learnerId AND ${registrationHas('learner_id', 'learnerId')}`);
       params.learnerId = filter.learnerId;
     }
     if (filter.courseId !== undefined) {
-      terms.push(
-        'e.course_id = :courseId AND ' +
-          'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.course_id = :courseId)',
-      );
+      if (filter.learnerId === undefined) terms.push('e.course_id = :courseId');
+      terms.push(registrationHas('course_id', 'courseId'));
       params.courseId = filter.courseId;
     }
     if (filter.outcome !== undefined) {
