@@ -223,7 +223,7 @@ async function timeList(url, query) {
   return { items, p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
 }
 
-/** WebhookEventRepository's check that the postback's registration (still) has this learner or course. */
+/** WebhookEventRepository's check (PostgreSQL) that the postback's registration (still) has this learner or course. */
 const registrationHas = (column) =>
   `COALESCE((SELECT r.${column} FROM scorm_registrations r WHERE r.id = e.registration_id) = $1, false)`;
 
@@ -249,12 +249,16 @@ function listCases(rows, deepId, dayStart) {
       name: 'one learner',
       params: ['scale-learner-7'],
       query: 'limit=50&learner_id=scale-learner-7',
+      registrations: "learner_id = 'scale-learner-7'",
+      sqliteWhere: 'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.learner_id = $1)',
       where: `e.learner_id = $1 AND ${registrationHas('learner_id')}`,
     },
     {
       name: 'one course',
       params: ['scale-course-7'],
       query: 'limit=50&course_id=scale-course-7',
+      registrations: "course_id = 'scale-course-7'",
+      sqliteWhere: 'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.course_id = $1)',
       where: `e.course_id = $1 AND ${registrationHas('course_id')}`,
     },
     {
@@ -277,12 +281,38 @@ function listCases(rows, deepId, dayStart) {
   ];
 }
 
-/** The statement for PostgreSQL ($1...) or SQLite (? per use, each with its value). */
-function statementOf(c, postgres) {
-  const text = `SELECT e.* FROM webhook_events e WHERE ${c.where} ORDER BY e.id DESC LIMIT 51`;
-  if (postgres) return { params: c.params, text };
-  const params = [];
-  return { params, text: text.replace(/\$(\d+)/g, (_, n) => (params.push(c.params[Number(n) - 1]), '?')) };
+/** The statement WebhookEventRepository.list sends on PostgreSQL. */
+function postgresStatementOf(c) {
+  return { params: c.params, text: `SELECT e.* FROM webhook_events e WHERE ${c.where} ORDER BY e.id DESC LIMIT 51` };
+}
+
+/**
+ * WebhookEventRepository's paths for learner and course on SQLite (no index of its own for either): a few
+ * registrations, one seek each, merged; up to LISTED_REGISTRATIONS, the primary key walked against them as a list;
+ * beyond, against a sub-select.
+ */
+const FEW_REGISTRATIONS = 50;
+const LISTED_REGISTRATIONS = 5000;
+function sqliteStatementOf(c, registrationIds) {
+  const mark = () => '?';
+  if (!c.registrations || registrationIds.length > LISTED_REGISTRATIONS) {
+    return { params: c.params, text: `SELECT e.* FROM webhook_events e WHERE ${c.where} ORDER BY e.id DESC LIMIT 51` };
+  }
+  if (registrationIds.length > FEW_REGISTRATIONS) {
+    const list = registrationIds.map((_, i) => mark(i)).join(', ');
+    return {
+      params: registrationIds,
+      text: `SELECT e.* FROM webhook_events e WHERE e.registration_id IN (${list}) ORDER BY e.id DESC LIMIT 51`,
+    };
+  }
+  const branches = registrationIds.map(
+    (_, i) =>
+      `SELECT * FROM (SELECT e.id FROM webhook_events e WHERE e.registration_id = ${mark(i)} ORDER BY e.id DESC LIMIT 51) b`,
+  );
+  return {
+    params: registrationIds,
+    text: `SELECT id FROM (${branches.join(' UNION ALL ')}) m ORDER BY id DESC LIMIT 51`,
+  };
 }
 
 function postbackLoad(url, regs, seconds) {
@@ -378,7 +408,7 @@ async function runPostgres() {
     const results = [];
     for (const c of cases) {
       const timing = await timeList(gateway.url, c.query);
-      const statement = statementOf(c, true);
+      const statement = postgresStatementOf(c);
       const plan = await client.query(`EXPLAIN ${statement.text}`, statement.params);
       results.push({ ...c, ...timing, plan: plan.rows.map((row) => row['QUERY PLAN']).join('\n') });
     }
@@ -576,7 +606,14 @@ async function runSqlite() {
     const results = [];
     for (const c of cases) {
       const timing = await timeList(gateway.url, c.query);
-      const statement = statementOf(c, false);
+      const regIds = c.registrations
+        ? db
+            .prepare(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 5001`)
+            .all()
+            .map((r) => r.id)
+        : [];
+      const where = (c.sqliteWhere ?? c.where).replace(/\$\d+/g, '?');
+      const statement = sqliteStatementOf({ ...c, where }, regIds);
       const plan = db.prepare(`EXPLAIN QUERY PLAN ${statement.text}`).all(...statement.params);
       results.push({ ...c, ...timing, plan: plan.map((row) => row.detail).join('\n') });
     }

@@ -11,8 +11,6 @@ export type PostbackOutcome = 'applied' | 'stale' | 'unknown_registration';
  */
 @Entity('webhook_events')
 @Index('IDX_webhook_events_registration', ['registrationId', 'id'])
-@Index('IDX_webhook_events_learner', ['learnerId', 'id'])
-@Index('IDX_webhook_events_course', ['courseId', 'id'])
 @Index('IDX_webhook_events_outcome', ['outcome', 'id'], { where: "outcome <> 'applied'" })
 export class WebhookEventEntity {
   @PrimaryColumn({ length: 36, type: 'varchar' })
@@ -43,7 +41,10 @@ export class WebhookEventEntity {
   @Column({ length: 255, name: 'registration_id', type: 'varchar' })
   registrationId: string;
 
-  /** The registration's learner and course, copied when the postback is stored (null: registration unknown then). */
+  /**
+   * The registration's learner and course, copied when the postback is stored (null: registration unknown then).
+   * Indexed with the id on PostgreSQL only (AddWebhookEventLearnerCourse).
+   */
   @Column({ length: 255, name: 'learner_id', nullable: true, type: 'varchar' })
   learnerId: string | null;
 

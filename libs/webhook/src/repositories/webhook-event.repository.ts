@@ -1,7 +1,7 @@
 import { Sql } from '@app/persistence';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 
 import { WebhookEventEntity } from '../entities/webhook-event.entity';
 import type { PostbackOutcome } from '../entities/webhook-event.entity';
@@ -25,6 +25,19 @@ export interface WebhookEventFilter {
  */
 const ID_TIME_SLACK_MS = 5 * 60_000;
 
+/**
+ * SQLite, which has no learner or course index: a learner has a handful of registrations; past this many the filter
+ * walks the primary key instead.
+ */
+const FEW_REGISTRATIONS = 50;
+/** Up to this many, the walk checks rows against the registrations as a list; beyond, against a sub-select. */
+const LISTED_REGISTRATIONS = 5000;
+
+/** `:name` placeholders (the query builder's) as the dialect's positional ones, appending their values. */
+function positional(sql: Sql, text: string, params: Record<string, unknown>, values: unknown[]): string {
+  return text.replace(/:(\w+)/g, (_, name: string) => sql.mark(values.push(params[name]) - 1));
+}
+
 /** The first characters of any event id made at `ms` or later sort at or after this prefix. */
 export function eventIdPrefix(ms: number): string {
   const time = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
@@ -38,19 +51,80 @@ export class WebhookEventRepository {
 
   /**
    * Newest first by id, `limit` rows at most. Each filter has an index (see AddWebhookEventListIndexes and
-   * AddWebhookEventLearnerCourse): registration by (registration_id, id), learner by (learner_id, id), course by
-   * (course_id, id), the rare outcomes by a partial (outcome, id) index, the time range by the primary key.
+   * AddWebhookEventLearnerCourse): registration by (registration_id, id), the rare outcomes by a partial
+   * (outcome, id) index, the time range by the primary key; on PostgreSQL learner by (learner_id, id) and course by
+   * (course_id, id). SQLite has no index for those two, so they go through the registrations: when they name a few
+   * (a learner), one seek per registration on (registration_id, id), merged; when they name many (a course), the
+   * primary key walked newest first against the list, which finds a page quickly because such a course has many
+   * postbacks.
    */
   async list(filter: WebhookEventFilter, limit: number, offset?: number): Promise<WebhookEventEntity[]> {
-    const { text, params } = this.where(filter);
+    let registrationIds: string[] | undefined;
+    const copied = this.dataSource.options.type === 'postgres';
+    const byRegistrations =
+      !copied && !offset && filter.registrationId === undefined && (filter.learnerId ?? filter.courseId) !== undefined;
+    if (byRegistrations) {
+      const registrations = await this.registrationsOf(filter, LISTED_REGISTRATIONS + 1);
+      if (!registrations.length) return [];
+      if (registrations.length <= FEW_REGISTRATIONS) return this.listMerged(filter, registrations, limit);
+      if (registrations.length <= LISTED_REGISTRATIONS) registrationIds = registrations;
+    }
+    const { text, params } = this.where(
+      registrationIds ? { ...filter, courseId: undefined, learnerId: undefined } : filter,
+    );
     const builder = this.dataSource
       .getRepository(WebhookEventEntity)
       .createQueryBuilder('e')
       .where(text || '1 = 1', params)
       .orderBy('e.id', 'DESC')
       .limit(limit);
+    if (registrationIds) builder.andWhere('e.registration_id IN (:...registrationIds)', { registrationIds });
     if (offset) builder.offset(offset);
     return builder.getMany();
+  }
+
+  /** SQLite's statement for a few registrations' postbacks: one seek each, merged. */
+  mergedIdsStatement(filter: WebhookEventFilter, registrationIds: string[], limit: number) {
+    const sql = new Sql(this.dataSource.manager);
+    const values: unknown[] = [];
+    const { text, params } = this.where({ ...filter, courseId: undefined, learnerId: undefined });
+    const rest = text ? ` AND ${text}` : '';
+    const branches = registrationIds.map((registrationId) => {
+      const bound = positional(
+        sql,
+        `e.registration_id = :registrationId${rest}`,
+        { ...params, registrationId },
+        values,
+      );
+      values.push(limit);
+      return `SELECT * FROM (SELECT e.id FROM webhook_events e WHERE ${bound} ORDER BY e.id DESC LIMIT ${sql.mark(values.length - 1)}) b`;
+    });
+    values.push(limit);
+    const union = branches.join(' UNION ALL ');
+    return { text: `SELECT id FROM (${union}) m ORDER BY id DESC LIMIT ${sql.mark(values.length - 1)}`, values };
+  }
+
+  private async listMerged(filter: WebhookEventFilter, registrationIds: string[], limit: number) {
+    const { text, values } = this.mergedIdsStatement(filter, registrationIds, limit);
+    const ids = (await new Sql(this.dataSource.manager).query<{ id: string }[]>(text, values)).map((row) => row.id);
+    if (!ids.length) return [];
+    const rows = await this.dataSource.getRepository(WebhookEventEntity).findBy({ id: In(ids) });
+    return rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  }
+
+  /** Registrations the learner and course filters name (both: their intersection), at most `limit`. */
+  async registrationsOf(filter: WebhookEventFilter, limit: number): Promise<string[]> {
+    const sql = new Sql(this.dataSource.manager);
+    const terms: string[] = [];
+    const values: unknown[] = [];
+    if (filter.learnerId !== undefined) terms.push(`learner_id = ${sql.mark(values.push(filter.learnerId) - 1)}`);
+    if (filter.courseId !== undefined) terms.push(`course_id = ${sql.mark(values.push(filter.courseId) - 1)}`);
+    values.push(limit);
+    const rows = await sql.query<{ id: string }[]>(
+      `SELECT id FROM scorm_registrations WHERE ${terms.join(' AND ')} LIMIT ${sql.mark(values.length - 1)}`,
+      values,
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Every match: only the deprecated offset paging asks for it. */
@@ -144,19 +218,23 @@ export class WebhookEventRepository {
       terms.push('e.registration_id = :registrationId');
       params.registrationId = filter.registrationId;
     }
-    // Learner and course are the registration's, copied onto the postback when it was stored: the copy finds the
-    // page on its index (the learner's when both are given, the more selective), the registration confirms each
-    // row, so a postback about a registration the gateway did not create (or has since deleted) matches neither.
-    // COALESCE keeps PostgreSQL's planner from multiplying the check's selectivity into the copy's: it would
-    // expect a handful of rows and sort all of a learner's, or JIT-compile a course's statement (tens of ms).
+    // Learner and course are the registration's. PostgreSQL: copied onto the postback when it was stored, the copy
+    // finds the page on its index (the learner's when both are given, the more selective) and the registration
+    // confirms each row. COALESCE keeps the planner from multiplying the check's selectivity into the copy's: it
+    // would expect a handful of rows and sort all of a learner's, or JIT-compile a course's statement (tens of ms).
+    // Either way a postback about a registration the gateway did not create (or has since deleted) matches neither.
+    const copied = this.dataSource.options.type === 'postgres';
     const registrationHas = (column: string, param: string) =>
-      `COALESCE((SELECT r.${column} FROM scorm_registrations r WHERE r.id = e.registration_id) = :${param}, false)`;
+      copied
+        ? `COALESCE((SELECT r.${column} FROM scorm_registrations r WHERE r.id = e.registration_id) = :${param}, false)`
+        : `e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.${column} = :${param})`;
     if (filter.learnerId !== undefined) {
-      terms.push(`e.learner_id = :learnerId AND ${registrationHas('learner_id', 'learnerId')}`);
+      if (copied) terms.push('e.learner_id = :learnerId');
+      terms.push(registrationHas('learner_id', 'learnerId'));
       params.learnerId = filter.learnerId;
     }
     if (filter.courseId !== undefined) {
-      if (filter.learnerId === undefined) terms.push('e.course_id = :courseId');
+      if (copied && filter.learnerId === undefined) terms.push('e.course_id = :courseId');
       terms.push(registrationHas('course_id', 'courseId'));
       params.courseId = filter.courseId;
     }
