@@ -106,7 +106,8 @@ async function seedPostgres(url, rows) {
   );
   // Bulk load without the secondary indexes, then build them once (what a restore does).
   await client.query(
-    'DROP INDEX "UQ_webhook_events_dedup_key", "IDX_webhook_events_registration", "IDX_webhook_events_outcome"',
+    'DROP INDEX "UQ_webhook_events_dedup_key", "IDX_webhook_events_registration", "IDX_webhook_events_outcome", ' +
+      '"IDX_webhook_events_learner", "IDX_webhook_events_course"',
   );
   const chunk = 1_000_000;
   const start = Date.now() - SPAN_MS - 60_000;
@@ -117,18 +118,20 @@ async function seedPostgres(url, rows) {
     await client.query(
       `INSERT INTO webhook_events (id, received_at, shape, method, content_type, raw_body, body_hash, dedup_key,
          registration_id, instance, progress_updated_at, completion, success, score, total_seconds, first_access_at,
-         last_access_at, completed_at, auth_method, token_verified, outcome, unknown_registration)
+         last_access_at, completed_at, auth_method, token_verified, outcome, unknown_registration, learner_id,
+         course_id)
        SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || lpad(to_hex(n % 4096), 3, '0') || '-8' ||
            substr(m, 1, 3) || '-' || substr(m, 4, 12),
          ts, 'v2_json', 'POST', 'application/json', format($5, reg, ts), m || m, '0|' || ts || '|' || reg, reg, 0, ts,
          'COMPLETED', 'PASSED', 85, 342, ts, ts, ts, 'basic', false,
-         CASE WHEN n % 50 = 0 THEN 'stale' ELSE 'applied' END, false
+         CASE WHEN n % 50 = 0 THEN 'stale' ELSE 'applied' END, false,
+         'scale-learner-' || (n % $4) % ($4 / 2), 'scale-course-' || (n % $4) % $7
        FROM (SELECT n, md5(n::text) AS m, 'scale-reg-' || (n % $4) AS reg,
                lpad(to_hex(($3::float8 + n * $6::float8)::bigint), 12, '0') AS h,
                to_char(to_timestamp(($3::float8 + n * $6::float8) / 1000) AT TIME ZONE 'UTC',
                  'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ts
              FROM generate_series($1::bigint, $2::bigint) n) s`,
-      [from, to, start, regs, template, step],
+      [from, to, start, regs, template, step, COURSES],
     );
     process.stdout.write(`  seeded ${to + 1} rows (${Math.round((Date.now() - started) / 1000)} s)\n`);
   }
@@ -137,6 +140,8 @@ async function seedPostgres(url, rows) {
   await client.query(
     `CREATE INDEX "IDX_webhook_events_outcome" ON webhook_events (outcome, id) WHERE outcome <> 'applied'`,
   );
+  await client.query('CREATE INDEX "IDX_webhook_events_learner" ON webhook_events (learner_id, id)');
+  await client.query('CREATE INDEX "IDX_webhook_events_course" ON webhook_events (course_id, id)');
   await client.query('VACUUM ANALYZE webhook_events');
   await client.query('ANALYZE scorm_registrations');
   console.log(`  seeded ${rows} postbacks, ${regs} registrations in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -174,16 +179,19 @@ function seedSqlite(file, rows) {
       `WITH RECURSIVE s(n) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT n + 1 FROM s WHERE n < ?)
        INSERT INTO webhook_events (id, received_at, shape, method, content_type, raw_body, body_hash, dedup_key,
          registration_id, instance, progress_updated_at, completion, success, score, total_seconds, first_access_at,
-         last_access_at, completed_at, auth_method, token_verified, outcome, unknown_registration)
+         last_access_at, completed_at, auth_method, token_verified, outcome, unknown_registration, learner_id,
+         course_id)
        SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-7' || printf('%03x', n % 4096) || '-8' ||
            substr(m, 1, 3) || '-' || substr(m, 4, 12),
          ts, 'v2_json', 'POST', 'application/json', ${body}, m || m || m, '0|' || ts || '|' || reg, reg, 0, ts,
          'COMPLETED', 'PASSED', 85, 342, ts, ts, ts, 'basic', 0,
-         CASE WHEN n % 50 = 0 THEN 'stale' ELSE 'applied' END, 0
-       FROM (SELECT n, lower(hex(randomblob(11))) AS m, 'scale-reg-' || (n % CAST(? AS INTEGER)) AS reg,
+         CASE WHEN n % 50 = 0 THEN 'stale' ELSE 'applied' END, 0,
+         'scale-learner-' || (r % CAST(? / 2 AS INTEGER)), 'scale-course-' || (r % CAST(? AS INTEGER))
+       FROM (SELECT n, n % CAST(? AS INTEGER) AS r, lower(hex(randomblob(11))) AS m,
+               'scale-reg-' || (n % CAST(? AS INTEGER)) AS reg,
                printf('%012x', CAST(? + n * ? AS INTEGER)) AS h,
                strftime('%Y-%m-%dT%H:%M:%fZ', (? + n * ?) / 1000.0, 'unixepoch') AS ts FROM s)`,
-    ).run(from, to, regs, start, step, start, step);
+    ).run(from, to, regs, COURSES, regs, regs, start, step, start, step);
     process.stdout.write(`  seeded ${to + 1} rows (${Math.round((Date.now() - started) / 1000)} s)\n`);
   }
   db.exec('ANALYZE');
@@ -215,6 +223,10 @@ async function timeList(url, query) {
   return { items, p50: quantile(times, 0.5), p99: quantile(times, 0.99) };
 }
 
+/** WebhookEventRepository's check (PostgreSQL) that the postback's registration (still) has this learner or course. */
+const registrationHas = (column) =>
+  `COALESCE((SELECT r.${column} FROM scorm_registrations r WHERE r.id = e.registration_id) = $1, false)`;
+
 /** The statement WebhookEventRepository.list sends for each case (kept in step with it by hand). */
 function listCases(rows, deepId, dayStart) {
   const regs = registrationsFor(rows);
@@ -238,14 +250,16 @@ function listCases(rows, deepId, dayStart) {
       params: ['scale-learner-7'],
       query: 'limit=50&learner_id=scale-learner-7',
       registrations: "learner_id = 'scale-learner-7'",
-      where: 'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.learner_id = $1)',
+      sqliteWhere: 'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.learner_id = $1)',
+      where: `e.learner_id = $1 AND ${registrationHas('learner_id')}`,
     },
     {
       name: 'one course',
       params: ['scale-course-7'],
       query: 'limit=50&course_id=scale-course-7',
       registrations: "course_id = 'scale-course-7'",
-      where: 'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.course_id = $1)',
+      sqliteWhere: 'e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.course_id = $1)',
+      where: `e.course_id = $1 AND ${registrationHas('course_id')}`,
     },
     {
       name: 'outcome=stale',
@@ -267,14 +281,20 @@ function listCases(rows, deepId, dayStart) {
   ];
 }
 
+/** The statement WebhookEventRepository.list sends on PostgreSQL. */
+function postgresStatementOf(c) {
+  return { params: c.params, text: `SELECT e.* FROM webhook_events e WHERE ${c.where} ORDER BY e.id DESC LIMIT 51` };
+}
+
 /**
- * WebhookEventRepository's paths for learner and course: a few registrations, one seek each, merged; up to
- * LISTED_REGISTRATIONS, the primary key walked against them as a list; beyond, against a sub-select.
+ * WebhookEventRepository's paths for learner and course on SQLite (no index of its own for either): a few
+ * registrations, one seek each, merged; up to LISTED_REGISTRATIONS, the primary key walked against them as a list;
+ * beyond, against a sub-select.
  */
 const FEW_REGISTRATIONS = 50;
 const LISTED_REGISTRATIONS = 5000;
-function statementOf(c, registrationIds, postgres) {
-  const mark = (i) => (postgres ? `$${i + 1}` : '?');
+function sqliteStatementOf(c, registrationIds) {
+  const mark = () => '?';
   if (!c.registrations || registrationIds.length > LISTED_REGISTRATIONS) {
     return { params: c.params, text: `SELECT e.* FROM webhook_events e WHERE ${c.where} ORDER BY e.id DESC LIMIT 51` };
   }
@@ -388,12 +408,7 @@ async function runPostgres() {
     const results = [];
     for (const c of cases) {
       const timing = await timeList(gateway.url, c.query);
-      const regIds = c.registrations
-        ? (await client.query(`SELECT id FROM scorm_registrations WHERE ${c.registrations} LIMIT 5001`)).rows.map(
-            (r) => r.id,
-          )
-        : [];
-      const statement = statementOf(c, regIds, true);
+      const statement = postgresStatementOf(c);
       const plan = await client.query(`EXPLAIN ${statement.text}`, statement.params);
       results.push({ ...c, ...timing, plan: plan.rows.map((row) => row['QUERY PLAN']).join('\n') });
     }
@@ -597,7 +612,8 @@ async function runSqlite() {
             .all()
             .map((r) => r.id)
         : [];
-      const statement = statementOf({ ...c, where: c.where.replace(/\$\d+/g, '?') }, regIds, false);
+      const where = (c.sqliteWhere ?? c.where).replace(/\$\d+/g, '?');
+      const statement = sqliteStatementOf({ ...c, where }, regIds);
       const plan = db.prepare(`EXPLAIN QUERY PLAN ${statement.text}`).all(...statement.params);
       results.push({ ...c, ...timing, plan: plan.map((row) => row.detail).join('\n') });
     }

@@ -1,9 +1,10 @@
 import type { RegistrationProgressService, RegistrationProgressUpdate } from '@app/scorm-cloud';
 import type { DataSource, EntityManager } from 'typeorm';
 
-import { EVENT_COLUMNS, PostbackBatchWriter, PostbackRecord } from './postback-batch.writer';
+import { EVENT_COLUMNS, PostbackBatchWriter, PostbackRecord, REGISTRATION_COLUMNS } from './postback-batch.writer';
 
-const COLUMNS = EVENT_COLUMNS.length;
+/** Parameters per row: the event's values, then the registration id once per column copied from it. */
+const COLUMNS = EVENT_COLUMNS.length + REGISTRATION_COLUMNS.length;
 
 function record(registrationId: string, updated = '2026-11-22T10:00:00.000Z'): PostbackRecord {
   return {
@@ -171,7 +172,7 @@ describe('PostbackBatchWriter columns', () => {
     await dataSource.initialize();
     try {
       const mapped = dataSource.getMetadata(WebhookEventEntity).columns.map((column) => column.databaseName);
-      expect([...EVENT_COLUMNS].sort()).toEqual(mapped.sort());
+      expect([...EVENT_COLUMNS, ...REGISTRATION_COLUMNS].sort()).toEqual(mapped.sort());
     } finally {
       await dataSource.destroy();
     }

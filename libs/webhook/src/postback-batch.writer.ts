@@ -61,9 +61,16 @@ export const EVENT_COLUMNS = [
   'unknown_registration',
 ] as const;
 
+/**
+ * Columns the INSERT fills from the postback's registration, one indexed lookup each (null when the gateway has no
+ * such registration): the events list finds a learner's or a course's postbacks on (learner_id, id) / (course_id,
+ * id) instead of going through the registrations. Each takes the registration id as one more parameter.
+ */
+export const REGISTRATION_COLUMNS = ['learner_id', 'course_id'] as const;
+
 /** The outcome an event row is inserted with, before its progress is applied. */
 const INSERTED_OUTCOME: PostbackOutcome = 'applied';
-/** Rows per INSERT: 22 columns x 250 stays far below SQLite's and PostgreSQL's bound-parameter limits. */
+/** Rows per INSERT: 24 parameters x 250 stays far below SQLite's and PostgreSQL's bound-parameter limits. */
 const MAX_BATCH = 250;
 /**
  * PostgreSQL transactions in flight at once. Two overlap one batch's commit (fsync) with the next batch's
@@ -230,10 +237,15 @@ export class PostbackBatchWriter implements BeforeApplicationShutdown {
       const values = [...eventValues(id, record, sql), INSERTED_OUTCOME, sql.bool(false)];
       const start = params.length;
       params.push(...values);
-      tuples.push(`(${sql.marks(values.length, start)})`);
+      const copied = REGISTRATION_COLUMNS.map((column) => {
+        const registration = sql.mark(params.push(record.progress.registrationId) - 1);
+        return `(SELECT r.${column} FROM scorm_registrations r WHERE r.id = ${registration})`;
+      });
+      tuples.push(`(${sql.marks(values.length, start)}, ${copied.join(', ')})`);
     });
+    const columns = [...EVENT_COLUMNS, ...REGISTRATION_COLUMNS];
     const rows = await sql.query<{ id: string }[]>(
-      `INSERT INTO webhook_events (${EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ` +
+      `INSERT INTO webhook_events (${columns.join(', ')}) VALUES ${tuples.join(', ')} ` +
         'ON CONFLICT DO NOTHING RETURNING id',
       params,
     );

@@ -41,6 +41,16 @@ export class WebhookEventEntity {
   @Column({ length: 255, name: 'registration_id', type: 'varchar' })
   registrationId: string;
 
+  /**
+   * The registration's learner and course, copied when the postback is stored (null: registration unknown then).
+   * Indexed with the id on PostgreSQL only (AddWebhookEventLearnerCourse).
+   */
+  @Column({ length: 255, name: 'learner_id', nullable: true, type: 'varchar' })
+  learnerId: string | null;
+
+  @Column({ length: 255, name: 'course_id', nullable: true, type: 'varchar' })
+  courseId: string | null;
+
   @Column({ type: 'integer' })
   instance: number;
 

@@ -25,7 +25,10 @@ export interface WebhookEventFilter {
  */
 const ID_TIME_SLACK_MS = 5 * 60_000;
 
-/** A learner has a handful of registrations; past this many the filter walks the primary key instead. */
+/**
+ * SQLite, which has no learner or course index: a learner has a handful of registrations; past this many the filter
+ * walks the primary key instead.
+ */
 const FEW_REGISTRATIONS = 50;
 /** Up to this many, the walk checks rows against the registrations as a list; beyond, against a sub-select. */
 const LISTED_REGISTRATIONS = 5000;
@@ -47,22 +50,25 @@ export class WebhookEventRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Newest first by id, `limit` rows at most. Each filter has an index (see AddWebhookEventListIndexes): registration
-   * by (registration_id, id), the rare outcomes by a partial (outcome, id) index, the time range by the primary key.
-   * Learner and course go through the registrations: when they name a few (a learner), one seek per registration
-   * on (registration_id, id), merged; when they name many (a course), the primary key walked newest first with the
-   * registration checked by its index, which finds a page quickly because such a course has many postbacks.
+   * Newest first by id, `limit` rows at most. Each filter has an index (see AddWebhookEventListIndexes and
+   * AddWebhookEventLearnerCourse): registration by (registration_id, id), the rare outcomes by a partial
+   * (outcome, id) index, the time range by the primary key; on PostgreSQL learner by (learner_id, id) and course by
+   * (course_id, id). SQLite has no index for those two, so they go through the registrations: when they name a few
+   * (a learner), one seek per registration on (registration_id, id), merged; when they name many (a course), the
+   * primary key walked newest first against the list, which finds a page quickly because such a course has many
+   * postbacks.
    */
   async list(filter: WebhookEventFilter, limit: number, offset?: number): Promise<WebhookEventEntity[]> {
     let registrationIds: string[] | undefined;
-    if (!offset && filter.registrationId === undefined && (filter.learnerId ?? filter.courseId) !== undefined) {
+    const copied = this.dataSource.options.type === 'postgres';
+    const byRegistrations =
+      !copied && !offset && filter.registrationId === undefined && (filter.learnerId ?? filter.courseId) !== undefined;
+    if (byRegistrations) {
       const registrations = await this.registrationsOf(filter, LISTED_REGISTRATIONS + 1);
       if (!registrations.length) return [];
       if (registrations.length <= FEW_REGISTRATIONS) return this.listMerged(filter, registrations, limit);
       if (registrations.length <= LISTED_REGISTRATIONS) registrationIds = registrations;
     }
-    // A course's registrations as a list: PostgreSQL checks each row walked against a hash of it (a sub-select was
-    // one index lookup per row); beyond LISTED_REGISTRATIONS the sub-select stays.
     const { text, params } = this.where(
       registrationIds ? { ...filter, courseId: undefined, learnerId: undefined } : filter,
     );
@@ -77,7 +83,7 @@ export class WebhookEventRepository {
     return builder.getMany();
   }
 
-  /** The statement the merged path sends, for the scale bench's plans. */
+  /** SQLite's statement for a few registrations' postbacks: one seek each, merged. */
   mergedIdsStatement(filter: WebhookEventFilter, registrationIds: string[], limit: number) {
     const sql = new Sql(this.dataSource.manager);
     const values: unknown[] = [];
@@ -212,14 +218,24 @@ export class WebhookEventRepository {
       terms.push('e.registration_id = :registrationId');
       params.registrationId = filter.registrationId;
     }
-    // Learner and course live on the registration (idx_scorm_registrations_learner / _course); a postback about a
-    // registration the gateway did not create has neither, so it never matches these filters.
+    // Learner and course are the registration's. PostgreSQL: copied onto the postback when it was stored, the copy
+    // finds the page on its index (the learner's when both are given, the more selective) and the registration
+    // confirms each row. COALESCE keeps the planner from multiplying the check's selectivity into the copy's: it
+    // would expect a handful of rows and sort all of a learner's, or JIT-compile a course's statement (tens of ms).
+    // Either way a postback about a registration the gateway did not create (or has since deleted) matches neither.
+    const copied = this.dataSource.options.type === 'postgres';
+    const registrationHas = (column: string, param: string) =>
+      copied
+        ? `COALESCE((SELECT r.${column} FROM scorm_registrations r WHERE r.id = e.registration_id) = :${param}, false)`
+        : `e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.${column} = :${param})`;
     if (filter.learnerId !== undefined) {
-      terms.push('e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.learner_id = :learnerId)');
+      if (copied) terms.push('e.learner_id = :learnerId');
+      terms.push(registrationHas('learner_id', 'learnerId'));
       params.learnerId = filter.learnerId;
     }
     if (filter.courseId !== undefined) {
-      terms.push('e.registration_id IN (SELECT r.id FROM scorm_registrations r WHERE r.course_id = :courseId)');
+      if (copied && filter.learnerId === undefined) terms.push('e.course_id = :courseId');
+      terms.push(registrationHas('course_id', 'courseId'));
       params.courseId = filter.courseId;
     }
     if (filter.outcome !== undefined) {
