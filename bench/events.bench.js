@@ -29,7 +29,15 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 
-const { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows } = require('./lib/postbacks');
+const {
+  API_KEY,
+  BASIC,
+  POSTBACK_PATH: PATH,
+  REGISTRATION_INSERT,
+  gatewayEnv,
+  postbackToken,
+  registrationRows,
+} = require('./lib/postbacks');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
 const { postbackTemplate, wrkAvailable, wrkLoad } = require('./lib/wrk');
 
@@ -43,11 +51,6 @@ const CONNECTIONS = 32;
 const REGISTRATIONS = 200;
 const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim());
 const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const USER = 'bench-scorm';
-const PASSWORD = 'bench-webhook-password-0123456789';
-const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-const API_KEY = 'bench-api-key-0123456789abcdef';
-const PATH = '/api/v1/webhooks/scorm-cloud';
 const SECRET = `whsec_${Buffer.alloc(32, 42).toString('base64')}`;
 const GOALS = { ingestRatio: 0.9, p50: 50, p99: 250, throughput: 2000 };
 /** Ingest is measured with wrk (bench/lib/wrk.js) where it runs, as the webhook bench; the fixed rate with autocannon. */
@@ -86,25 +89,6 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 60000;
 server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send && process.send('ready'));
 `;
-
-function gatewayEnv(port, databaseUrl, extra = {}) {
-  return {
-    API_KEYS: `bench:${API_KEY}`,
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'development',
-    PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    SCORM_APP_ID: APP_ID,
-    SCORM_PRIVATE_KEY_PATH: join(KEYS, 'scorm_private_key.pem'),
-    SCORM_PUBLIC_KEY_PATH: join(KEYS, 'scorm_public_key.pem'),
-    WEBHOOK_PASSWORD: PASSWORD,
-    WEBHOOK_RECONCILE_INTERVAL_MS: '0',
-    WEBHOOK_USERNAME: USER,
-    ...extra,
-  };
-}
 
 let sequence = 0;
 const base = Date.now() - 24 * 3600_000;

@@ -28,6 +28,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 
+const { API_KEY, BASIC, gatewayEnv } = require('./lib/postbacks');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
 
 const PG_ROWS = Number(process.env.SCALE_PG_ROWS ?? 10_000_000);
@@ -39,11 +40,6 @@ const TARGETS = (process.env.SCALE_TARGETS ?? 'postgres,sqlite').split(',').map(
 const NATIVE = process.env.SCALE_NATIVE !== '0';
 const PRUNE = process.env.SCALE_PRUNE !== '0';
 const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const API_KEY = 'bench-api-key-0123456789abcdef';
-const USER = 'bench-scorm';
-const PASSWORD = 'bench-webhook-password-0123456789';
-const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-const KEYS = join(ROOT, 'test/fixtures/keys');
 const DAY_MS = 86_400_000;
 /** Seeded postbacks spread over the last 60 days (retention is off in the bench anyway). */
 const SPAN_MS = 60 * DAY_MS;
@@ -53,27 +49,9 @@ const INGEST_GOAL = 0.9;
 
 const registrationsFor = (rows) => Math.max(100, Math.round(rows / 500));
 
-function gatewayEnv(port, databaseUrl) {
-  return {
-    API_KEYS: `bench:${API_KEY}`,
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'development',
-    PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    RETENTION_INTERVAL_MS: '0',
-    SCORM_PRIVATE_KEY_PATH: join(KEYS, 'scorm_private_key.pem'),
-    SCORM_PUBLIC_KEY_PATH: join(KEYS, 'scorm_public_key.pem'),
-    WEBHOOK_PASSWORD: PASSWORD,
-    WEBHOOK_RECONCILE_INTERVAL_MS: '0',
-    WEBHOOK_USERNAME: USER,
-  };
-}
-
 async function startGateway(databaseUrl, extraEnv = {}) {
   const port = await freePort();
-  const env = { ...gatewayEnv(port, databaseUrl), ...extraEnv };
+  const env = gatewayEnv(port, databaseUrl, { RETENTION_INTERVAL_MS: '0', ...extraEnv });
   const child = startNode(GATEWAY_MAIN, env, { cwd: ROOT, stderr: 'capture' });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${url}/health`, child, 600_000);

@@ -41,7 +41,14 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 
-const { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows } = require('./lib/postbacks');
+const {
+  BASIC,
+  POSTBACK_PATH: PATH,
+  REGISTRATION_INSERT,
+  gatewayEnv,
+  postbackToken,
+  registrationRows,
+} = require('./lib/postbacks');
 const { postbackTemplate, wrkAvailable, wrkLoad } = require('./lib/wrk');
 const { GATEWAY_MAIN, ROOT, freePort, startNode, stop, waitUntilUp } = require('./lib/processes');
 
@@ -57,10 +64,6 @@ const TARGETS = (
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const FASTAPI_PACKAGES = ['python3-fastapi', 'python3-uvicorn', 'python3-psycopg-pool'];
 const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const USER = 'bench-scorm';
-const PASSWORD = 'bench-webhook-password-0123456789';
-const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-const PATH = '/api/v1/webhooks/scorm-cloud';
 const GOALS = { postgres: 0.1, sqlite: 0.2 };
 const P99_GOAL_MS = 25;
 /** Against seed 000's receiver (`fastapi`): the gateway on SQLite (issue 11) and one gateway on PostgreSQL (issue 12). */
@@ -85,24 +88,6 @@ http.createServer((req, res) => {
   });
 }).listen(Number(process.env.PORT), '127.0.0.1', () => process.send && process.send('ready'));
 `;
-
-function gatewayEnv(port, databaseUrl) {
-  return {
-    API_KEYS: 'bench:bench-api-key-0123456789abcdef',
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'development',
-    PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    SCORM_APP_ID: APP_ID,
-    SCORM_PRIVATE_KEY_PATH: join(KEYS, 'scorm_private_key.pem'),
-    SCORM_PUBLIC_KEY_PATH: join(KEYS, 'scorm_public_key.pem'),
-    WEBHOOK_PASSWORD: PASSWORD,
-    WEBHOOK_RECONCILE_INTERVAL_MS: '0',
-    WEBHOOK_USERNAME: USER,
-  };
-}
 
 let sequence = 0;
 const base = Date.now() - 24 * 3600_000;

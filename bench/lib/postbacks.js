@@ -1,6 +1,7 @@
 /**
- * What the postback benches share: the registrations they seed so every postback reaches the progress projection
- * (not the unknown path), and postback tokens signed as PostbackTokenService signs them.
+ * What the postback benches share: the gateway's environment and credentials, the registrations they seed so every
+ * postback reaches the progress projection (not the unknown path), and postback tokens signed as PostbackTokenService
+ * signs them.
  */
 const { SignJWT, importPKCS8 } = require('jose');
 const { randomUUID } = require('node:crypto');
@@ -11,6 +12,32 @@ const { ROOT } = require('./processes');
 
 const KEYS = join(ROOT, 'test/fixtures/keys');
 const APP_ID = 'BENCHAPP';
+const API_KEY = 'bench-api-key-0123456789abcdef';
+const USER = 'bench-scorm';
+const PASSWORD = 'bench-webhook-password-0123456789';
+/** The webhook credentials as SCORM Cloud sends them. */
+const BASIC = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+const POSTBACK_PATH = '/api/v1/webhooks/scorm-cloud';
+
+/** A built gateway on a loopback port and `databaseUrl`, quiet, no reconciliation pass; `extra` on top. */
+function gatewayEnv(port, databaseUrl, extra = {}) {
+  return {
+    API_KEYS: `bench:${API_KEY}`,
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    SCORM_APP_ID: APP_ID,
+    SCORM_PRIVATE_KEY_PATH: join(KEYS, 'scorm_private_key.pem'),
+    SCORM_PUBLIC_KEY_PATH: join(KEYS, 'scorm_public_key.pem'),
+    WEBHOOK_PASSWORD: PASSWORD,
+    WEBHOOK_RECONCILE_INTERVAL_MS: '0',
+    WEBHOOK_USERNAME: USER,
+    ...extra,
+  };
+}
 
 /** `count` registration rows in REGISTRATION_INSERT's column order. */
 function registrationRows(count) {
@@ -48,4 +75,14 @@ async function postbackToken(registrationId) {
     .sign(privateKey);
 }
 
-module.exports = { APP_ID, KEYS, REGISTRATION_INSERT, postbackToken, registrationRows };
+module.exports = {
+  API_KEY,
+  APP_ID,
+  BASIC,
+  KEYS,
+  POSTBACK_PATH,
+  REGISTRATION_INSERT,
+  gatewayEnv,
+  postbackToken,
+  registrationRows,
+};
