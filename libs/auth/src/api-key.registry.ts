@@ -1,8 +1,7 @@
+import { sha256 } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-
-import { sha256 } from './constant-time';
 
 interface StoredKey {
   name: string;

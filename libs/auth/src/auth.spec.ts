@@ -1,4 +1,4 @@
-import { UnauthenticatedError } from '@app/common';
+import { UnauthenticatedError, constantTimeEqual } from '@app/common';
 import { AppConfigService, loadAppConfig } from '@app/config';
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
@@ -8,7 +8,6 @@ import { ApiKeyRegistry } from './api-key.registry';
 import { AuthFailureLimiter } from './auth-failure.limiter';
 import { bindToToken, hasRole } from './caller.policy';
 import { MemoryAuthFailureStore } from './failures/memory-auth-failure.store';
-import { constantTimeEqual } from './constant-time';
 import { LmsJwtVerifier } from './lms-jwt.verifier';
 import { WebhookCredentialsVerifier, parseBasicAuth } from './webhook-credentials.verifier';
 

@@ -1,8 +1,7 @@
+import { sha256 } from '@app/common';
 import { AppConfigService } from '@app/config';
 import { Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-
-import { sha256 } from './constant-time';
 
 /** The user name and password SCORM Cloud sends with each postback (basic auth or form fields). */
 @Injectable()

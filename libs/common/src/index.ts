@@ -14,6 +14,7 @@ export * from './logging/logging.module';
 export * from './metrics/gateway.metrics';
 export * from './metrics/http-metrics.middleware';
 export * from './metrics/metrics.module';
+export * from './security/constant-time';
 export * from './time/clock';
 export * from './tunnel/tunnel.module';
 export * from './tunnel/tunnel.provider';

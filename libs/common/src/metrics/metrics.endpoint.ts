@@ -1,8 +1,9 @@
 import { AppConfigService } from '@app/config';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 
+import { sha256 } from '../security/constant-time';
 import { GatewayMetrics } from './gateway.metrics';
 
 /**
@@ -23,7 +24,7 @@ export class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationBootstrap(): Promise<void> {
     const { host, port, token } = this.config.metrics;
     if (port === undefined) return;
-    const expected = token ? digest(`Bearer ${token}`) : undefined;
+    const expected = token ? sha256(`Bearer ${token}`) : undefined;
     const server = createServer((req, res) => void this.serve(req, res, expected));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) =>
@@ -56,7 +57,7 @@ export class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShu
       res.setHeader('Allow', 'GET, HEAD');
       return answer(res, 405, 'Method not allowed\n');
     }
-    if (expected && !timingSafeEqual(digest(req.headers.authorization ?? ''), expected)) {
+    if (expected && !timingSafeEqual(sha256(req.headers.authorization ?? ''), expected)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="lms-gateway-metrics"');
       return answer(res, 401, 'Unauthorized: send Authorization: Bearer <METRICS_TOKEN>\n');
     }
@@ -69,11 +70,6 @@ export class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShu
       answer(res, 500, 'Collecting metrics failed\n');
     }
   }
-}
-
-/** Equal-length digests, so the comparison takes the same time whatever the caller sent. */
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }
 
 function answer(res: ServerResponse, status: number, text: string): void {
