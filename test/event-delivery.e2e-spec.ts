@@ -273,6 +273,36 @@ describe('signed event delivery to the LMS back end (Standard Webhooks)', () => 
       await r.close();
     });
 
+    it('keeps an endpoint re-enabled while a 410 answers an attempt made before the re-enabling', async () => {
+      const { r, sub } = await subscribed({ event_types: ['registration.progress_changed'] });
+      // Two attempts in flight at once: the first 410 disables the endpoint; the second 410 (within the 1.5 s
+      // time-out) arrives only after an admin has enabled it again, and must not disable it a second time.
+      // (Another registration's event, committed by an earlier test after the subscription was made, is taken.)
+      let enabled = false;
+      let gone = 0;
+      const ids = await Promise.all(['a', 'b'].map((n) => insertRegistration(gw(), `reg-gone-race-${n}`)));
+      r.answer = (d) =>
+        enabled || !ids.includes(d.payload!.data.registration_id)
+          ? { status: 200 }
+          : { delayMs: ++gone === 1 ? 200 : 1_000, status: 410 };
+      await Promise.all(ids.map((id) => sendPostback(id, minute(43), 'INCOMPLETE', 10)));
+      await waitUntil(async () => {
+        const res = await api().get(`/api/v1/event-subscriptions/${sub.id}`).set(ADMIN);
+        return res.body.status === 'disabled';
+      });
+      expect(gone).toBe(2);
+      enabled = true;
+      await api().post(`/api/v1/event-subscriptions/${sub.id}/enable`).set(ADMIN).expect(200);
+      // The late 410 is recorded as that attempt's answer; the endpoint stays active and both events arrive.
+      await r.waitFor(() => ids.every((id) => r.events().some((d) => d.payload!.data.registration_id === id)), 10_000);
+      const res = await api().get(`/api/v1/event-subscriptions/${sub.id}`).set(ADMIN).expect(200);
+      expect(res.body).toMatchObject({ disabled_reason: null, status: 'active' });
+      const log = await api().get(`/api/v1/event-subscriptions/${sub.id}/attempts`).set(ADMIN).expect(200);
+      expect(log.body.items.filter((a: { status_code: number }) => a.status_code === 410)).toHaveLength(2);
+      await api().post(`/api/v1/event-subscriptions/${sub.id}/disable`).set(ADMIN).expect(200);
+      await r.close();
+    });
+
     it('disables an endpoint whose deliveries have failed for 5 days, recording why and when', async () => {
       const { r, sub } = await subscribed();
       r.answer = () => ({ status: 500 });

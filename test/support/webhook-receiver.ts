@@ -18,8 +18,9 @@ export interface ReceivedDelivery {
   path: string;
 }
 
-/** What the receiver answers; `hang` never answers. */
-export type ReceiverAnswer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
+/** What the receiver answers (after `delayMs` when set, else after the receiver's `delayMs`); `hang` never answers. */
+export type ReceiverAnswer =
+  { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
 
 /**
  * A real LMS back end on a loopback port: verifies every request with `standardwebhooks` (as an LMS developer would),
@@ -85,7 +86,8 @@ export class WebhookReceiver {
       }
       if (!res.destroyed) res.writeHead(answer.status, answer.headers).end(answer.body ?? '');
     };
-    if (this.delayMs) setTimeout(reply, this.delayMs);
+    const delay = answer.delayMs ?? this.delayMs;
+    if (delay) setTimeout(reply, delay);
     else reply();
   }
 

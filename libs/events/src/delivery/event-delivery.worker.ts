@@ -245,8 +245,9 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     };
     const lag = delivery.occurredAt ? now.getTime() - Date.parse(delivery.occurredAt) : 0;
     this.metrics.recordEventDelivery(subscription.name ?? subscription.id, result, answer.durationMs, lag);
-    await this.record({ attempt, update: toUpdate(verdict) });
+    // Judged first: a 410's delivery, once recorded, is due again at once, and must find its endpoint disabled.
     await this.judgeEndpoint(subscription, verdict, now);
+    await this.record({ attempt, update: toUpdate(verdict) });
   }
 
   /** The current secret, and the previous one while its overlap lasts (decrypted once per stored value). */
@@ -289,7 +290,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
 
   private async disable(subscription: SubscriptionRecord, reason: string, now: Date): Promise<void> {
     this.active = undefined;
-    if (await this.subscriptions.disable(subscription.id, reason, now)) {
+    if (await this.subscriptions.disable(subscription.id, reason, now, subscription.updatedAt)) {
       this.logger.warn({ reason, subscription: subscription.id }, 'Event subscription disabled');
     }
   }

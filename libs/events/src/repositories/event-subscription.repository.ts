@@ -214,14 +214,18 @@ export class EventSubscriptionRepository {
     );
   }
 
-  /** Disables an active subscription, recording why; false when it was not active. */
-  async disable(id: string, reason: string, now: Date): Promise<boolean> {
+  /**
+   * Disables an active subscription, recording why; false when it was not active, or when it changed since
+   * `seen` (its `updatedAt` when the verdict's attempt began): an answer to an attempt made before an admin
+   * re-enabled the endpoint must not disable it again. The delivery waits and its next attempt judges afresh.
+   */
+  async disable(id: string, reason: string, now: Date, seen: SubscriptionRecord['updatedAt']): Promise<boolean> {
     const sql = this.sql;
     const rows = await sql.query<unknown[]>(
       `UPDATE event_subscriptions SET status = 'disabled', disabled_reason = ${sql.mark(0)}, ` +
         `disabled_at = ${sql.mark(1)}, updated_at = ${sql.mark(2)} WHERE id = ${sql.mark(3)} AND status = 'active' ` +
-        'RETURNING id',
-      [reason.slice(0, 255), now.toISOString(), now.toISOString(), id],
+        `AND updated_at = ${sql.mark(4)} RETURNING id`,
+      [reason.slice(0, 255), now.toISOString(), now.toISOString(), id, seen],
     );
     return rows.length > 0;
   }
