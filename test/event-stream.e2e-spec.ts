@@ -223,8 +223,9 @@ describe('event stream', () => {
   });
 
   it('sends a heartbeat comment line every EVENT_STREAM_HEARTBEAT_MS', async () => {
-    const client = await open(streamUrl(gateway), admin);
+    // Timed from before the request: a loaded machine can only make the stream's start, and the heartbeats, later.
     const started = Date.now();
+    const client = await open(streamUrl(gateway), admin);
     await client.until('two heartbeats', (c) => c.comments.filter((x) => x === 'heartbeat').length >= 2, 3000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(HEARTBEAT_MS * 2 - 50);
   });
