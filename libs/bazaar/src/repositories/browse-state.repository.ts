@@ -72,6 +72,16 @@ export class BrowseStateRepository {
     return { consumed: result.affected === 1 && row !== null, row };
   }
 
+  /** Learner erasure: deletes the user's browse states, used or not, in the caller's transaction; answers how many. */
+  async deleteBy(manager: EntityManager, userId: string): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `DELETE FROM bazaar_browse_states WHERE user_id = ${sql.mark(0)} RETURNING id`,
+      [userId],
+    );
+    return rows.length;
+  }
+
   /** Deletes states that expired before `before`. */
   async sweep(before: Date): Promise<void> {
     // Raw ISO string: the timestamp transformer would try to convert a FindOperator.

@@ -87,6 +87,29 @@ export class MaterialRepository {
       .execute();
   }
 
+  /** Learner erasure: deletes every view the user made, in the caller's transaction; answers how many. */
+  async deleteViewsBy(manager: EntityManager, userId: string): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `DELETE FROM bazaar_material_views WHERE user_id = ${sql.mark(0)} RETURNING id`,
+      [userId],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Learner erasure: the materials the user added stay in their courses (others use them), without the user's id;
+   * answers how many.
+   */
+  async forgetAddedBy(manager: EntityManager, userId: string): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `UPDATE bazaar_materials SET added_by = '' WHERE added_by = ${sql.mark(0)} RETURNING id`,
+      [userId],
+    );
+    return rows.length;
+  }
+
   /** Answers whether there was such a material. */
   async delete(manager: EntityManager, contextId: string, uid: string): Promise<boolean> {
     const result = await manager.delete(MaterialEntity, { contextId, uid });
