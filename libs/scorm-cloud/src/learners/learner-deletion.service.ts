@@ -12,10 +12,11 @@ import { LearnerDeletionRepository } from '../repositories/learner-deletion.repo
 import { SCORM_CLOUD_TRANSPORT, ScormCloudTransport } from '../transport/scorm-cloud.transport';
 
 /**
- * A learner's right to erasure. SCORM Cloud is asked first (v2: its learner PII deletion; v1: the registrations
- * deleted), so when it fails (502/504, or 503 without SCORM_CLOUD_REALM_USER_EMAIL on v2) nothing has been erased and
- * the request can simply be repeated. Then one transaction deletes the registrations (the learner's names live
- * there) and their progress, runs every library's eraser (raw postbacks, ...), stores the receipt and appends
+ * A learner's right to erasure. SCORM Cloud is asked first (the learner's registrations deleted, and on v2 its
+ * learner PII deletion started), so when it fails (502/504, or 503 without SCORM_CLOUD_REALM_USER_EMAIL on v2)
+ * nothing has been erased here and the request can simply be repeated (registrations already deleted there count as
+ * already gone). Then one transaction deletes the registrations (the learner's names live there) and their progress,
+ * runs every library's eraser (raw postbacks, events, Bazaar views, ...), stores the receipt and appends
  * `learner.deleted`. Repeating it when nothing is left answers the stored receipt again.
  */
 @Injectable()
