@@ -297,6 +297,19 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
       }
     });
 
+    it('the sandbox deletes a registration as RegistrationApi.deleteRegistration does: 204, then 404; 401 unauthenticated', async () => {
+      const id = await register(`erase-direct-${api}`);
+      const url = `${stack.sandbox.url}/scorm/api/v2/registrations/${id}`;
+      const auth = `Basic ${Buffer.from(`${TEST_SECRETS.scormAppId}:${TEST_SECRETS.scormSecret}`).toString('base64')}`;
+      expect((await fetch(url, { method: 'DELETE' })).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: auth }, method: 'DELETE' })).status).toBe(204);
+      expect(store.registration(TEST_SECRETS.scormAppId, id)).toBeUndefined();
+      expect((await fetch(url, { headers: { authorization: auth }, method: 'DELETE' })).status).toBe(404);
+      // The gateway still knows it: deleting the learner counts it as already gone upstream.
+      const res = await request(gateway.url).delete(`/api/v1/learners/erase-direct-${api}`).set(admin).expect(200);
+      expect(res.body.scorm_cloud).toMatchObject({ registrations_already_gone: 1, registrations_deleted: 0 });
+    });
+
     it('the sandbox refuses a userEmail that is no realm user, and a missing one, as the definition does', async () => {
       const auth = `Basic ${Buffer.from(`${TEST_SECRETS.scormAppId}:${TEST_SECRETS.scormSecret}`).toString('base64')}`;
       const missing = await fetch(`${stack.sandbox.url}/scorm/api/v2/learner/x/delete-information`, {
