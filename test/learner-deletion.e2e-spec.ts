@@ -228,6 +228,20 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     expect(again.body).toEqual({ ...res.body, repeated: true });
     expect(await deletedEvents(learner)).toHaveLength(1);
     expect(store.learnerErasures.length).toBe(erasuresBefore);
+
+    // Data made since (a Bazaar view needs no registration) is not hidden behind the old receipt: a new deletion
+    // erases it, and its receipt is then the one repeated.
+    await view(learner, course);
+    const later = await request(gateway.url).delete(`/api/v1/learners/${learner}`).set(admin).expect(200);
+    expect(later.body).toMatchObject({
+      erased: { bazaar_material_views: 1, registrations: 0 },
+      repeated: false,
+      scorm_cloud: { registrations_already_gone: 0, registrations_deleted: 0 },
+    });
+    expect(later.body.receipt_id).not.toBe(res.body.receipt_id);
+    expect(await bazaarRows('bazaar_material_views', 'user_id', learner)).toEqual([]);
+    const last = await request(gateway.url).delete(`/api/v1/learners/${learner}`).set(admin).expect(200);
+    expect(last.body).toEqual({ ...later.body, repeated: true });
   });
 
   it('erases nothing when SCORM Cloud fails, and succeeds when asked again', async () => {

@@ -22,14 +22,17 @@ export class BazaarLearnerEraser implements OnModuleInit {
   onModuleInit(): void {
     this.erasures.register({
       erase: (manager, learner) => this.materials.deleteViewsBy(manager, learner.learnerId),
+      holds: (learnerId) => this.materials.hasViewsBy(learnerId),
       name: 'bazaar_material_views',
     });
     this.erasures.register({
       erase: (manager, learner) => this.browseStates.deleteBy(manager, learner.learnerId),
+      holds: (learnerId) => this.browseStates.existsFor(learnerId),
       name: 'bazaar_browse_states',
     });
     this.erasures.register({
       erase: (manager, learner) => this.materials.forgetAddedBy(manager, learner.learnerId),
+      holds: (learnerId) => this.materials.hasAddedBy(learnerId),
       name: 'bazaar_materials_added_by',
     });
   }

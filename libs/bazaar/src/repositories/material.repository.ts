@@ -87,6 +87,24 @@ export class MaterialRepository {
       .execute();
   }
 
+  /** Learner erasure: whether a view by the user is stored. */
+  async hasViewsBy(userId: string): Promise<boolean> {
+    const rows = await this.sql.query<unknown[]>(
+      `SELECT 1 FROM bazaar_material_views WHERE user_id = ${this.sql.mark(0)} LIMIT 1`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Learner erasure: whether a material still names the user as its `added_by`. */
+  async hasAddedBy(userId: string): Promise<boolean> {
+    const rows = await this.sql.query<unknown[]>(
+      `SELECT 1 FROM bazaar_materials WHERE added_by = ${this.sql.mark(0)} LIMIT 1`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
   /** Learner erasure: deletes every view the user made, in the caller's transaction; answers how many. */
   async deleteViewsBy(manager: EntityManager, userId: string): Promise<number> {
     const sql = new Sql(manager);

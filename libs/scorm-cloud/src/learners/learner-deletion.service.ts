@@ -17,7 +17,8 @@ import { SCORM_CLOUD_TRANSPORT, ScormCloudTransport } from '../transport/scorm-c
  * nothing has been erased here and the request can simply be repeated (registrations already deleted there count as
  * already gone). Then one transaction deletes the registrations (the learner's names live there) and their progress,
  * runs every library's eraser (raw postbacks, events, Bazaar views, ...), stores the receipt and appends
- * `learner.deleted`. Repeating it when nothing is left answers the stored receipt again.
+ * `learner.deleted`. Repeating it when nothing is left (no registration, no eraser holding anything, e.g. a Bazaar view
+ * made since) answers the stored receipt again.
  */
 @Injectable()
 export class LearnerDeletionService {
@@ -36,7 +37,7 @@ export class LearnerDeletionService {
   async delete(learnerId: string, requestedBy: string): Promise<LearnerDeletionReceiptDto> {
     const registrationIds = await this.deletions.registrationIds(learnerId);
     const earlier = await this.deletions.receipt(learnerId);
-    if (earlier && !registrationIds.length) {
+    if (earlier && !registrationIds.length && !(await this.anyEraserHolds(learnerId))) {
       return { ...(JSON.parse(earlier.receipt) as LearnerDeletionReceiptDto), repeated: true };
     }
     const upstream = await this.transport.eraseLearner(
@@ -91,5 +92,12 @@ export class LearnerDeletionService {
       'Learner data erased',
     );
     return receipt;
+  }
+
+  private async anyEraserHolds(learnerId: string): Promise<boolean> {
+    for (const eraser of this.erasures.all()) {
+      if (await eraser.holds?.(learnerId)) return true;
+    }
+    return false;
   }
 }
