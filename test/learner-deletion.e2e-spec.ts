@@ -1,5 +1,6 @@
 import request from 'supertest';
 
+import { bazaarUser, browse, materialsOf, newSession, postForm } from './bazaar-e2e.helpers';
 import { ScormSandboxStore } from '../apps/sandbox/src/scorm-cloud/scorm-sandbox.store';
 import { scormPackage } from './fixtures/scorm/scorm-package';
 import { DatabaseInspector, inspectDatabase } from './support/database-inspector';
@@ -14,11 +15,12 @@ const REALM_USER = 'realm-admin@sandbox.example';
 /** The erased learner's names: after the deletion they appear nowhere in the gateway's database. */
 const FIRST = 'Eerikki';
 const LAST = 'Poistettava';
+const SEED_UID = 'dc38da67-bb73-4062-8c67-a6e76e6c8f69';
 
 /**
- * DELETE /api/v1/learners/{id} end to end: SCORM Cloud asked (v2: delete-information on behalf of the realm user,
- * v1: the registrations deleted) through the sandbox, every local trace of the learner gone, `learner.deleted`
- * appended, the same receipt on a repeat, and nothing erased when SCORM Cloud fails.
+ * DELETE /api/v1/learners/{id} end to end: SCORM Cloud asked (the registrations deleted; v2 also delete-information
+ * on behalf of the realm user) through the sandbox, every local trace of the learner gone (Bazaar's too),
+ * `learner.deleted` appended, the same receipt on a repeat, and nothing erased when SCORM Cloud fails.
  */
 describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transport', (api) => {
   let stack: RunningStack;
@@ -89,6 +91,24 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     }
     return hits;
   };
+  /** A teacher adds Bazaar's seed material to `contextId` through a real browse session and store form. */
+  const addMaterial = async (teacherId: string, contextId: string) => {
+    const token = await userToken(teacherId, 'teacher');
+    const session = await newSession(
+      gateway,
+      stack.sandbox,
+      token,
+      bazaarUser({ context_id: contextId, user_id: teacherId }),
+    );
+    const pick = session.forms.find((f) => f.uid === SEED_UID)!;
+    expect((await postForm(pick.action, { params: pick.params })).status).toBe(303);
+  };
+  const view = async (userId: string, contextId: string) =>
+    request(gateway.url)
+      .post('/api/v1/bazaar/view')
+      .set(bearer(await userToken(userId, 'student')))
+      .send({ ...bazaarUser({ context_id: contextId, role: 'student', user_id: userId }), resource_uid: SEED_UID })
+      .expect(200);
   const deletedEvents = (learner: string) =>
     db.query<{ payload: string }>("SELECT payload FROM events WHERE type = 'learner.deleted' AND learner_id = $1", [
       learner,
@@ -105,18 +125,65 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     await postback(other, `keep-me-${api}`, 20, 'Virtanen');
     await postback(other, `keep-me-${api}`, 21, 'Virtanen');
     expect(await rowsNaming(LAST)).toEqual(expect.arrayContaining(['scorm_registrations', 'webhook_events']));
+    // Bazaar knows the same person by the same LMS user id: two views as a student, and, as a teacher of another
+    // course, a material added (one used browse session) and a browse session left open.
+    const course = `erase-course-${api}`;
+    const own = `erase-own-${api}`;
+    await addMaterial(`keep-teacher-${api}`, course);
+    await view(learner, course);
+    await view(learner, course);
+    await view(`keep-me-${api}`, course);
+    await addMaterial(learner, own);
+    expect(
+      (
+        await browse(gateway, await userToken(learner, 'teacher'), {
+          ...bazaarUser({ context_id: own, user_id: learner }),
+          return_url: `${stack.sandbox.url}/demo?course=${own}`,
+        })
+      ).status,
+    ).toBe(200);
+    const bazaarRows = (table: string, column: string, id: string) =>
+      db.query<Record<string, unknown>>(`SELECT * FROM ${table} WHERE ${column} = $1`, [id]);
+    expect(await bazaarRows('bazaar_material_views', 'user_id', learner)).toHaveLength(2);
 
     const res = await request(gateway.url).delete(`/api/v1/learners/${learner}`).set(admin).expect(200);
     expect(res.body).toMatchObject({
-      erased: { postbacks: 4, progress: 2, registrations: 2 },
+      erased: {
+        bazaar_browse_states: 2,
+        bazaar_material_views: 2,
+        bazaar_materials_added_by: 1,
+        postbacks: 4,
+        progress: 2,
+        registrations: 2,
+      },
       learner_id: learner,
       receipt_id: expect.stringMatching(/^del_/),
       repeated: false,
       scorm_cloud:
         api === 'v2'
-          ? { api, request: 'POST /learner/{learnerId}/delete-information', status: 'accepted' }
+          ? {
+              api,
+              registrations_already_gone: 0,
+              registrations_deleted: 2,
+              request: 'DELETE /registrations/{registrationId}, POST /learner/{learnerId}/delete-information',
+              status: 'accepted',
+            }
           : { api, registrations_already_gone: 0, registrations_deleted: 2, status: 'deleted' },
     });
+
+    // Bazaar: no view or browse state carries the learner's id; the material they added stays, without it.
+    expect(await bazaarRows('bazaar_material_views', 'user_id', learner)).toEqual([]);
+    expect(await bazaarRows('bazaar_browse_states', 'user_id', learner)).toEqual([]);
+    expect(await bazaarRows('bazaar_materials', 'added_by', learner)).toEqual([]);
+    expect(await bazaarRows('bazaar_material_views', 'user_id', `keep-me-${api}`)).toHaveLength(1);
+    expect(await bazaarRows('bazaar_browse_states', 'user_id', `keep-teacher-${api}`)).toHaveLength(1);
+    const teacherToken = await userToken(`keep-teacher-${api}`, 'teacher');
+    expect(await materialsOf(gateway, teacherToken, own)).toEqual([
+      expect.objectContaining({ added_by: '', uid: SEED_UID }),
+    ]);
+    expect(await materialsOf(gateway, teacherToken, course)).toEqual([
+      expect.objectContaining({ added_by: `keep-teacher-${api}`, uid: SEED_UID }),
+    ]);
 
     // Nothing here names the learner any more; the other learner's registration and postbacks are untouched.
     expect(await rowsNaming(LAST)).toEqual([]);
@@ -143,16 +210,9 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
         store.learnerErasures.find((e) => e.learnerId === learner && e.erasedAt !== undefined),
       );
       expect(erasure).toMatchObject({ appId: TEST_SECRETS.scormAppId, userEmail: REALM_USER });
-      for (const id of mine) {
-        expect(store.registration(TEST_SECRETS.scormAppId, id)?.learner).toEqual({
-          firstName: '',
-          id: learner,
-          lastName: '',
-        });
-      }
-    } else {
-      for (const id of mine) expect(store.registration(TEST_SECRETS.scormAppId, id)).toBeUndefined();
     }
+    // The registrations (names and results) are gone upstream on both APIs, not merely stripped of the names.
+    for (const id of mine) expect(store.registration(TEST_SECRETS.scormAppId, id)).toBeUndefined();
     expect(store.registration(TEST_SECRETS.scormAppId, other)?.learner.lastName).toBe('Virtanen');
 
     const events = await deletedEvents(learner);
@@ -168,6 +228,20 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     expect(again.body).toEqual({ ...res.body, repeated: true });
     expect(await deletedEvents(learner)).toHaveLength(1);
     expect(store.learnerErasures.length).toBe(erasuresBefore);
+
+    // Data made since (a Bazaar view needs no registration) is not hidden behind the old receipt: a new deletion
+    // erases it, and its receipt is then the one repeated.
+    await view(learner, course);
+    const later = await request(gateway.url).delete(`/api/v1/learners/${learner}`).set(admin).expect(200);
+    expect(later.body).toMatchObject({
+      erased: { bazaar_material_views: 1, registrations: 0 },
+      repeated: false,
+      scorm_cloud: { registrations_already_gone: 0, registrations_deleted: 0 },
+    });
+    expect(later.body.receipt_id).not.toBe(res.body.receipt_id);
+    expect(await bazaarRows('bazaar_material_views', 'user_id', learner)).toEqual([]);
+    const last = await request(gateway.url).delete(`/api/v1/learners/${learner}`).set(admin).expect(200);
+    expect(last.body).toEqual({ ...later.body, repeated: true });
   });
 
   it('erases nothing when SCORM Cloud fails, and succeeds when asked again', async () => {
@@ -187,6 +261,13 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     expect(await deletedEvents(learner)).toEqual([]);
     const res = await request(gateway.url).delete(`/api/v1/learners/${learner}`).set(admin).expect(200);
     expect(res.body.erased).toMatchObject({ postbacks: 1, registrations: 1 });
+    // v2 deleted the registration before delete-information failed: the repeat finds it already gone (404).
+    expect(res.body.scorm_cloud).toMatchObject(
+      api === 'v2'
+        ? { registrations_already_gone: 1, registrations_deleted: 0 }
+        : { registrations_already_gone: 0, registrations_deleted: 1 },
+    );
+    expect(store.registration(TEST_SECRETS.scormAppId, id)).toBeUndefined();
     await request(gateway.url).get(`/api/v1/scorm/registrations/${id}`).set(admin).expect(404);
   });
 
@@ -207,7 +288,11 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
 
   it('answers a receipt for a learner the gateway never knew (SCORM Cloud is still asked on v2)', async () => {
     const res = await request(gateway.url).delete(`/api/v1/learners/stranger-${api}`).set(admin).expect(200);
-    expect(res.body).toMatchObject({ erased: { postbacks: 0, progress: 0, registrations: 0 }, repeated: false });
+    expect(res.body).toMatchObject({
+      erased: { bazaar_material_views: 0, postbacks: 0, progress: 0, registrations: 0 },
+      repeated: false,
+      scorm_cloud: { registrations_already_gone: 0, registrations_deleted: 0 },
+    });
     expect(res.body.scorm_cloud.status).toBe(api === 'v2' ? 'accepted' : 'deleted');
   });
 
@@ -224,6 +309,19 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
       } finally {
         await bare.close();
       }
+    });
+
+    it('the sandbox deletes a registration as RegistrationApi.deleteRegistration does: 204, then 404; 401 unauthenticated', async () => {
+      const id = await register(`erase-direct-${api}`);
+      const url = `${stack.sandbox.url}/scorm/api/v2/registrations/${id}`;
+      const auth = `Basic ${Buffer.from(`${TEST_SECRETS.scormAppId}:${TEST_SECRETS.scormSecret}`).toString('base64')}`;
+      expect((await fetch(url, { method: 'DELETE' })).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: auth }, method: 'DELETE' })).status).toBe(204);
+      expect(store.registration(TEST_SECRETS.scormAppId, id)).toBeUndefined();
+      expect((await fetch(url, { headers: { authorization: auth }, method: 'DELETE' })).status).toBe(404);
+      // The gateway still knows it: deleting the learner counts it as already gone upstream.
+      const res = await request(gateway.url).delete(`/api/v1/learners/erase-direct-${api}`).set(admin).expect(200);
+      expect(res.body.scorm_cloud).toMatchObject({ registrations_already_gone: 1, registrations_deleted: 0 });
     });
 
     it('the sandbox refuses a userEmail that is no realm user, and a missing one, as the definition does', async () => {

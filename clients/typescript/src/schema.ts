@@ -369,7 +369,7 @@ export interface paths {
         post?: never;
         /**
          * Erase a learner's data here and on SCORM Cloud (admin)
-         * @description Erases the learner's registrations, progress, names and raw postbacks here and asks SCORM Cloud to erase theirs (v2: POST /learner/{learnerId}/delete-information, asynchronous, on behalf of SCORM_CLOUD_REALM_USER_EMAIL; v1: the learner's registrations deleted), then announces learner.deleted. Idempotent: repeated when nothing is left, it answers the same receipt with repeated=true. When SCORM Cloud fails nothing is erased and the request can be repeated.
+         * @description Erases the learner's registrations, progress, names, raw postbacks, events and Bazaar views and browse states here (materials they added stay, without their id) and asks SCORM Cloud to erase theirs: the learner's registrations deleted (v1 and v2), and on v2 also POST /learner/{learnerId}/delete-information, asynchronous, on behalf of SCORM_CLOUD_REALM_USER_EMAIL. Then announces learner.deleted. Idempotent: repeated when nothing is left, it answers the same receipt with repeated=true. When SCORM Cloud fails nothing is erased here and the request can be repeated.
          */
         delete: operations["LearnersController_remove"];
         options?: never;
@@ -1179,7 +1179,7 @@ export interface components {
             /** Format: date-time */
             added_at: string;
             /**
-             * @description The LMS user whose browse session added it
+             * @description The LMS user whose browse session added it; empty once that user's data was erased
              * @example u-1001
              */
             added_by: string;
@@ -1327,14 +1327,14 @@ export interface components {
         UpstreamLearnerErasureDto: {
             /** @enum {string} */
             api: "v1" | "v2";
-            /** @description v1: registrations SCORM Cloud no longer had */
+            /** @description The learner's registrations SCORM Cloud no longer had (404, already deleted) */
             registrations_already_gone?: number;
-            /** @description v1: registrations deleted on SCORM Cloud */
+            /** @description The learner's registrations deleted on SCORM Cloud */
             registrations_deleted?: number;
-            /** @example POST /learner/{learnerId}/delete-information */
+            /** @example DELETE /registrations/{registrationId}, POST /learner/{learnerId}/delete-information */
             request: string;
             /**
-             * @description accepted: SCORM Cloud v2 erases in the background; deleted: v1 deleted the registrations
+             * @description accepted: v2 deleted the registrations and erases the rest of the PII in the background; deleted: v1 deleted the registrations
              * @enum {string}
              */
             status: "accepted" | "deleted";

@@ -8,6 +8,7 @@ import { BazaarCallbackController } from './bazaar-callback.controller';
 import { BazaarCallbackService } from './bazaar-callback.service';
 import { BazaarClient } from './bazaar.client';
 import { BazaarController } from './bazaar.controller';
+import { BazaarLearnerEraser } from './bazaar-learner.eraser';
 import { BazaarRequestSigner } from './bazaar-request.signer';
 import { BazaarService } from './bazaar.service';
 import { BrowseStateService } from './browse-state.service';
@@ -31,6 +32,7 @@ import { MaterialRepository } from './repositories/material.repository';
   providers: [
     BazaarCallbackService,
     BazaarClient,
+    BazaarLearnerEraser,
     BazaarRequestSigner,
     BazaarService,
     BrowseStateRepository,

@@ -39,7 +39,10 @@ export class MaterialDto {
   @ApiPropertyOptional({ nullable: true, type: MaterialImagesDto })
   images: MaterialImagesDto | null;
 
-  @ApiProperty({ description: 'The LMS user whose browse session added it', example: 'u-1001' })
+  @ApiProperty({
+    description: "The LMS user whose browse session added it; empty once that user's data was erased",
+    example: 'u-1001',
+  })
   added_by: string;
 
   @ApiProperty({ format: 'date-time' })

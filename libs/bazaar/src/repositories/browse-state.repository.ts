@@ -72,6 +72,25 @@ export class BrowseStateRepository {
     return { consumed: result.affected === 1 && row !== null, row };
   }
 
+  /** Learner erasure: whether a browse state of the user is stored. */
+  async existsFor(userId: string): Promise<boolean> {
+    const rows = await this.sql.query<unknown[]>(
+      `SELECT 1 FROM bazaar_browse_states WHERE user_id = ${this.sql.mark(0)} LIMIT 1`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Learner erasure: deletes the user's browse states, used or not, in the caller's transaction; answers how many. */
+  async deleteBy(manager: EntityManager, userId: string): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `DELETE FROM bazaar_browse_states WHERE user_id = ${sql.mark(0)} RETURNING id`,
+      [userId],
+    );
+    return rows.length;
+  }
+
   /** Deletes states that expired before `before`. */
   async sweep(before: Date): Promise<void> {
     // Raw ISO string: the timestamp transformer would try to convert a FindOperator.

@@ -87,6 +87,47 @@ export class MaterialRepository {
       .execute();
   }
 
+  /** Learner erasure: whether a view by the user is stored. */
+  async hasViewsBy(userId: string): Promise<boolean> {
+    const rows = await this.sql.query<unknown[]>(
+      `SELECT 1 FROM bazaar_material_views WHERE user_id = ${this.sql.mark(0)} LIMIT 1`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Learner erasure: whether a material still names the user as its `added_by`. */
+  async hasAddedBy(userId: string): Promise<boolean> {
+    const rows = await this.sql.query<unknown[]>(
+      `SELECT 1 FROM bazaar_materials WHERE added_by = ${this.sql.mark(0)} LIMIT 1`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Learner erasure: deletes every view the user made, in the caller's transaction; answers how many. */
+  async deleteViewsBy(manager: EntityManager, userId: string): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `DELETE FROM bazaar_material_views WHERE user_id = ${sql.mark(0)} RETURNING id`,
+      [userId],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Learner erasure: the materials the user added stay in their courses (others use them), without the user's id;
+   * answers how many.
+   */
+  async forgetAddedBy(manager: EntityManager, userId: string): Promise<number> {
+    const sql = new Sql(manager);
+    const rows = await sql.query<unknown[]>(
+      `UPDATE bazaar_materials SET added_by = '' WHERE added_by = ${sql.mark(0)} RETURNING id`,
+      [userId],
+    );
+    return rows.length;
+  }
+
   /** Answers whether there was such a material. */
   async delete(manager: EntityManager, contextId: string, uid: string): Promise<boolean> {
     const result = await manager.delete(MaterialEntity, { contextId, uid });

@@ -12,6 +12,11 @@ export interface LearnerDataEraser {
   /** Names what it erased in the receipt, e.g. `postbacks`. */
   name: string;
   erase(manager: EntityManager, learner: ErasedLearner): Promise<number>;
+  /**
+   * Whether it still holds data of the learner, for data not tied to their registrations (which the deletion finds
+   * itself): a repeated deletion answers the earlier receipt only when no eraser holds anything.
+   */
+  holds?(learnerId: string): Promise<boolean>;
 }
 
 /**

@@ -4,19 +4,21 @@ export class UpstreamLearnerErasureDto {
   @ApiProperty({ enum: ['v1', 'v2'] })
   api: 'v1' | 'v2';
 
-  @ApiProperty({ example: 'POST /learner/{learnerId}/delete-information' })
+  @ApiProperty({ example: 'DELETE /registrations/{registrationId}, POST /learner/{learnerId}/delete-information' })
   request: string;
 
   @ApiProperty({
-    description: 'accepted: SCORM Cloud v2 erases in the background; deleted: v1 deleted the registrations',
+    description:
+      'accepted: v2 deleted the registrations and erases the rest of the PII in the background; deleted: v1 deleted ' +
+      'the registrations',
     enum: ['accepted', 'deleted'],
   })
   status: 'accepted' | 'deleted';
 
-  @ApiPropertyOptional({ description: 'v1: registrations deleted on SCORM Cloud' })
+  @ApiPropertyOptional({ description: "The learner's registrations deleted on SCORM Cloud" })
   registrations_deleted?: number;
 
-  @ApiPropertyOptional({ description: 'v1: registrations SCORM Cloud no longer had' })
+  @ApiPropertyOptional({ description: "The learner's registrations SCORM Cloud no longer had (404, already deleted)" })
   registrations_already_gone?: number;
 }
 

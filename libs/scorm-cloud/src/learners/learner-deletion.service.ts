@@ -12,11 +12,13 @@ import { LearnerDeletionRepository } from '../repositories/learner-deletion.repo
 import { SCORM_CLOUD_TRANSPORT, ScormCloudTransport } from '../transport/scorm-cloud.transport';
 
 /**
- * A learner's right to erasure. SCORM Cloud is asked first (v2: its learner PII deletion; v1: the registrations
- * deleted), so when it fails (502/504, or 503 without SCORM_CLOUD_REALM_USER_EMAIL on v2) nothing has been erased and
- * the request can simply be repeated. Then one transaction deletes the registrations (the learner's names live
- * there) and their progress, runs every library's eraser (raw postbacks, ...), stores the receipt and appends
- * `learner.deleted`. Repeating it when nothing is left answers the stored receipt again.
+ * A learner's right to erasure. SCORM Cloud is asked first (the learner's registrations deleted, and on v2 its
+ * learner PII deletion started), so when it fails (502/504, or 503 without SCORM_CLOUD_REALM_USER_EMAIL on v2)
+ * nothing has been erased here and the request can simply be repeated (registrations already deleted there count as
+ * already gone). Then one transaction deletes the registrations (the learner's names live there) and their progress,
+ * runs every library's eraser (raw postbacks, events, Bazaar views, ...), stores the receipt and appends
+ * `learner.deleted`. Repeating it when nothing is left (no registration, no eraser holding anything, e.g. a Bazaar view
+ * made since) answers the stored receipt again.
  */
 @Injectable()
 export class LearnerDeletionService {
@@ -35,7 +37,7 @@ export class LearnerDeletionService {
   async delete(learnerId: string, requestedBy: string): Promise<LearnerDeletionReceiptDto> {
     const registrationIds = await this.deletions.registrationIds(learnerId);
     const earlier = await this.deletions.receipt(learnerId);
-    if (earlier && !registrationIds.length) {
+    if (earlier && !registrationIds.length && !(await this.anyEraserHolds(learnerId))) {
       return { ...(JSON.parse(earlier.receipt) as LearnerDeletionReceiptDto), repeated: true };
     }
     const upstream = await this.transport.eraseLearner(
@@ -90,5 +92,12 @@ export class LearnerDeletionService {
       'Learner data erased',
     );
     return receipt;
+  }
+
+  private async anyEraserHolds(learnerId: string): Promise<boolean> {
+    for (const eraser of this.erasures.all()) {
+      if (await eraser.holds?.(learnerId)) return true;
+    }
+    return false;
   }
 }

@@ -24,11 +24,12 @@ export class LearnersController {
   @Roles('admin')
   @ApiOperation({
     description:
-      "Erases the learner's registrations, progress, names and raw postbacks here and asks SCORM Cloud to erase " +
-      'theirs (v2: POST /learner/{learnerId}/delete-information, asynchronous, on behalf of ' +
-      "SCORM_CLOUD_REALM_USER_EMAIL; v1: the learner's registrations deleted), then announces learner.deleted. " +
-      'Idempotent: repeated when nothing is left, it answers the same receipt with repeated=true. When SCORM Cloud ' +
-      'fails nothing is erased and the request can be repeated.',
+      "Erases the learner's registrations, progress, names, raw postbacks, events and Bazaar views and browse " +
+      "states here (materials they added stay, without their id) and asks SCORM Cloud to erase theirs: the learner's " +
+      'registrations deleted (v1 and v2), and on v2 also POST /learner/{learnerId}/delete-information, asynchronous, ' +
+      'on behalf of SCORM_CLOUD_REALM_USER_EMAIL. Then announces learner.deleted. Idempotent: repeated when nothing ' +
+      'is left, it answers the same receipt with repeated=true. When SCORM Cloud fails nothing is erased here and the ' +
+      'request can be repeated.',
     summary: "Erase a learner's data here and on SCORM Cloud (admin)",
   })
   @ApiOkResponse({ type: LearnerDeletionReceiptDto })

@@ -154,6 +154,27 @@ describe('ScormCloudV2Client against a local HTTP server', () => {
     expect(text).not.toMatch(/r-42|r1/);
   });
 
+  it('erases a learner: deletes each registration (404 = already gone), then starts the PII deletion', async () => {
+    handlers.push(json(204), json(404, { message: 'Registration not found' }), json(204));
+    const erasure = await client().eraseLearner('l 1', ['r1', 'r2'], 'realm@example.org');
+    expect(erasure).toMatchObject({ registrationsAlreadyGone: 1, registrationsDeleted: 1, status: 'accepted' });
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'DELETE /api/v2/registrations/r1',
+      'DELETE /api/v2/registrations/r2',
+      'POST /api/v2/learner/l%201/delete-information?userEmail=realm%40example.org',
+    ]);
+  });
+
+  it('erases nothing upstream without a realm user, and stops at a registration SCORM Cloud fails to delete', async () => {
+    await expect(client().eraseLearner('l', ['r1'])).rejects.toMatchObject({ code: 'LEARNER_DELETION_NOT_CONFIGURED' });
+    expect(seen).toEqual([]);
+    // Every attempt fails (DELETE is idempotent, so it is retried): r2 and the PII deletion are never asked.
+    await expect(client().eraseLearner('l', ['r1', 'r2'], 'realm@example.org')).rejects.toMatchObject({
+      kind: 'upstream_unavailable',
+    });
+    expect(new Set(seen.map((s) => `${s.method} ${s.url}`))).toEqual(new Set(['DELETE /api/v2/registrations/r1']));
+  });
+
   it('clamps the launch link expiry to 10-300 s', async () => {
     let body = '';
     handlers.push((req, res) => {

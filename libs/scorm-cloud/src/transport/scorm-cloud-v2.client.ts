@@ -253,17 +253,34 @@ export class ScormCloudV2Client implements ScormCloudTransport {
   }
 
   /**
-   * `POST /learner/{learnerId}/delete-information?userEmail=…` (LearnerApi.deleteAllLearnerData): SCORM Cloud starts
-   * erasing the learner's personal data in the background and answers at once; the email must be a realm user's.
+   * A right-to-erasure request on v2 takes two calls. The registrations the gateway made for the learner are deleted
+   * (RegistrationApi.deleteRegistration, `DELETE /registrations/{registrationId}`, every instance with it; a 404 is
+   * one already gone): they hold the learner's name and results, which the PII deletion alone leaves behind. Then
+   * `POST /learner/{learnerId}/delete-information?userEmail=…` (LearnerApi.deleteAllLearnerData) erases the learner's
+   * personal data anywhere else on the account, in the background; the email must be a realm user's. Nothing is
+   * asked without that email, so an unconfigured deletion deletes nothing upstream either.
    */
-  async eraseLearner(learnerId: string, _registrationIds: string[], realmUserEmail?: string) {
+  async eraseLearner(learnerId: string, registrationIds: string[], realmUserEmail?: string) {
     if (!realmUserEmail) throw learnerDeletionNotConfigured();
+    let deleted = 0;
+    let gone = 0;
+    for (const id of registrationIds) {
+      try {
+        await this.deleteRegistration(id);
+        deleted++;
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        gone++;
+      }
+    }
     await this.request('POST', `learner/${encodeURIComponent(learnerId)}/delete-information`, `learner ${learnerId}`, {
       params: { userEmail: realmUserEmail },
     });
     return {
       api: 'v2' as const,
-      request: 'POST /learner/{learnerId}/delete-information',
+      registrationsAlreadyGone: gone,
+      registrationsDeleted: deleted,
+      request: 'DELETE /registrations/{registrationId}, POST /learner/{learnerId}/delete-information',
       status: 'accepted' as const,
     };
   }

@@ -51,11 +51,11 @@ export interface LaunchLink {
 /** What SCORM Cloud was asked to erase for a learner, as the deletion receipt reports it. */
 export interface UpstreamLearnerErasure {
   api: 'v1' | 'v2';
-  /** The request(s) sent, e.g. `POST /learner/{learnerId}/delete-information`. */
+  /** The request(s) sent, e.g. `rustici.registration.deleteRegistration`. */
   request: string;
-  /** v2 erases asynchronously (accepted: started); v1's deletes are done when answered. */
+  /** v2's PII deletion runs asynchronously (accepted: started); v1's deletes are done when answered. */
   status: 'accepted' | 'deleted';
-  /** v1: registrations deleted there, and those SCORM Cloud no longer had. */
+  /** The gateway's registrations of the learner deleted there, and those SCORM Cloud no longer had. */
   registrationsDeleted?: number;
   registrationsAlreadyGone?: number;
 }
@@ -81,8 +81,8 @@ export interface ScormCloudTransport {
   resetRegistration(registrationId: string): Promise<void>;
   launchLink(registrationId: string, request: LaunchRequest): Promise<LaunchLink>;
   /**
-   * Asks SCORM Cloud to erase a learner's data: v2 with its learner PII deletion (on behalf of `realmUserEmail`), v1,
-   * which has none, by deleting the learner's registrations (`registrationIds`, the ones the gateway knows).
+   * Asks SCORM Cloud to erase a learner's data: both delete the learner's registrations (`registrationIds`, the ones
+   * the gateway knows); v2 then also starts its learner PII deletion (on behalf of `realmUserEmail`), which v1 lacks.
    */
   eraseLearner(learnerId: string, registrationIds: string[], realmUserEmail?: string): Promise<UpstreamLearnerErasure>;
 }
