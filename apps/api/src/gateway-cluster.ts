@@ -14,7 +14,7 @@ const RESTART_DELAY_MS = 1000;
  * WEB_CONCURRENCY=N: this process forks N gateway workers that share the listening port (node:cluster hands
  * connections round-robin) and one PostgreSQL database. A worker that fails at start-up stops them all (its reason
  * is on stderr); one that dies later is replaced. SIGTERM or SIGINT drains every worker, then this process exits.
- * With METRICS_PORT set, this process serves it: a scrape asks every listening worker and answers their sum.
+ * With METRICS_PORT set, this process serves it: a scrape asks every listening worker and answers them combined.
  */
 export async function runCluster(
   workers: number,
