@@ -11,9 +11,9 @@ import { WORKER_READY, runCluster } from './gateway-cluster';
 
 async function main(): Promise<void> {
   if (cluster.isPrimary) {
-    const { instances, log } = loadAppConfig(readEnvironment());
-    if (instances.webConcurrency > 1) {
-      process.exitCode = await runCluster(instances.webConcurrency, log);
+    const config = loadAppConfig(readEnvironment());
+    if (config.instances.webConcurrency > 1) {
+      process.exitCode = await runCluster(config.instances.webConcurrency, config);
       return;
     }
   }

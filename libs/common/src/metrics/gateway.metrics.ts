@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Aggregator, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The outside systems the gateway calls; `operation` names the call within one (a method and path template). */
 export type UpstreamSystem = 'bazaar' | 'scorm_cloud';
@@ -26,6 +26,12 @@ const POOL_GAUGES: [keyof DatabasePoolState, string, string][] = [
   ['waiting', 'gateway_db_pool_waiting_clients', 'Queries waiting for a free database connection'],
   ['max', 'gateway_db_pool_max_connections', 'Most connections the pool opens'],
 ];
+
+/**
+ * How a default metric combines across WEB_CONCURRENCY workers where prom-client's sum is wrong: a per-process
+ * limit. (Event-loop lag, start time and version already declare theirs; memory, handles and pool use add up.)
+ */
+const CLUSTER_AGGREGATION: Record<string, Aggregator> = { process_max_fds: 'max' };
 
 /** Seconds: a request answered from memory up to a slow upstream's time-out. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -102,6 +108,10 @@ export class GatewayMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    for (const [name, aggregator] of Object.entries(CLUSTER_AGGREGATION)) {
+      const metric = this.registry.getSingleMetric(name) as { aggregator?: Aggregator } | undefined;
+      if (metric) metric.aggregator = aggregator;
+    }
   }
 
   /** `started` from performance.now(). */
