@@ -153,7 +153,7 @@ describe('the event stream limit across gateways on one PostgreSQL database', ()
 
   it('frees the place of a closed stream for any instance', async () => {
     const headers = await user('closing-user');
-    const held = [];
+    const held: SseClient[] = [];
     for (let i = 0; i < MAX; i++) held.push(await open(gateways[i % 2].url, headers));
     expectLimit(await refused(gateways[2].url, headers));
     held[1].close();
@@ -168,7 +168,7 @@ describe('the event stream limit across gateways on one PostgreSQL database', ()
 
   it('keeps the leases of open streams counting beyond the lease time, and ends a stream whose lease lapsed', async () => {
     const headers = await user('long-user');
-    const held = [];
+    const held: SseClient[] = [];
     for (let i = 0; i < MAX; i++) held.push(await open(gateways[i % 3].url, headers));
     // Each instance renews its leases: after several lease times they still count.
     await new Promise((resolve) => setTimeout(resolve, 2.5 * LEASE_MS));

@@ -192,8 +192,10 @@ export class EventStreamService implements BeforeApplicationShutdown, OnModuleIn
     const streams = [...this.live];
     try {
       const lost = new Set(await this.leases.renew(streams.map(([, id]) => id)));
-      for (const [end, id] of streams) if (lost.has(id)) end();
-      if (lost.size) this.logger.warn({ streams: lost.size }, 'Event streams whose lease expired were ended');
+      // A stream closed meanwhile released its lease itself: only those still open are ended here.
+      const ended = streams.filter(([end, id]) => lost.has(id) && this.live.has(end));
+      ended.forEach(([end]) => end());
+      if (ended.length) this.logger.warn({ streams: ended.length }, 'Event streams whose lease expired were ended');
     } catch (error) {
       this.logger.warn({ err: error }, 'Renewing the stream leases failed; trying again at the next renewal');
     } finally {

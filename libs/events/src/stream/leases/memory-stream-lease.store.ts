@@ -19,7 +19,8 @@ export class MemoryStreamLeaseStore implements StreamLeaseStore {
     return id;
   }
 
-  async renew(): Promise<string[]> {
+  /** Nothing here expires: every lease is still held. */
+  async renew(_ids: string[]): Promise<string[]> {
     return [];
   }
 
