@@ -23,8 +23,8 @@ export interface DatabaseInspector {
 }
 
 /**
- * Tables the gateway may write on its own (migrations bookkeeping, job leases, the shared auth-failure count), left
- * out of "nothing stored" checks.
+ * Tables the gateway may write on its own (migrations bookkeeping, job leases, the shared auth-failure count, open
+ * event streams' leases), left out of "nothing stored" checks.
  */
 const BOOKKEEPING = new Set([
   'auth_failures',
@@ -32,6 +32,7 @@ const BOOKKEEPING = new Set([
   'migrations',
   'retention_marks',
   'sqlite_sequence',
+  'stream_leases',
   'typeorm_metadata',
 ]);
 

@@ -50,6 +50,10 @@ export async function startRoundRobinProxy(backends: string[]): Promise<RoundRob
         res.destroy();
       }
     });
+    // A client that goes away closes its upstream request too, as nginx does (a held event stream ends with it).
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     upstream.end(body);
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

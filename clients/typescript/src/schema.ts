@@ -326,7 +326,7 @@ export interface paths {
         };
         /**
          * Live stream of the events the caller may see
-         * @description Server-Sent Events: each message has `id` = the event's position (its seq), `event` = its type (bazaar.material_added, bazaar.material_removed, course.import_finished, learner.deleted, registration.completed, registration.deleted_upstream, registration.progress_changed) and `data` = its JSON payload {type, timestamp, data}, exactly as webhooks deliver it. The first message carries only the starting position as `id` and a `retry:` hint; a comment line (`: heartbeat`) comes every EVENT_STREAM_HEARTBEAT_MS (15 s). Resume with the Last-Event-ID header (sent by EventSource on reconnect) or ?last_event_id= on a first connect: the missed events are replayed in order from the stored outbox; with neither, the stream starts now. Filtered by the caller: a student sees their own registrations' events, a teacher their token's courses, admins and API keys everything. Browsers authenticate with ?ticket= (POST /api/v1/events/stream-tickets), servers with Authorization: Bearer. At most EVENT_STREAM_MAX_PER_CALLER open streams per caller and instance (429 STREAM_LIMIT).
+         * @description Server-Sent Events: each message has `id` = the event's position (its seq), `event` = its type (bazaar.material_added, bazaar.material_removed, course.import_finished, learner.deleted, registration.completed, registration.deleted_upstream, registration.progress_changed) and `data` = its JSON payload {type, timestamp, data}, exactly as webhooks deliver it. The first message carries only the starting position as `id` and a `retry:` hint; a comment line (`: heartbeat`) comes every EVENT_STREAM_HEARTBEAT_MS (15 s). Resume with the Last-Event-ID header (sent by EventSource on reconnect) or ?last_event_id= on a first connect: the missed events are replayed in order from the stored outbox; with neither, the stream starts now. Filtered by the caller: a student sees their own registrations' events, a teacher their token's courses, admins and API keys everything. Browsers authenticate with ?ticket= (POST /api/v1/events/stream-tickets), servers with Authorization: Bearer. At most EVENT_STREAM_MAX_PER_CALLER open streams per caller, on all instances together (429 STREAM_LIMIT).
          */
         get: operations["EventStreamController_stream"];
         put?: never;
@@ -715,7 +715,7 @@ export interface components {
              *     - `SCORM_KEYS_MISMATCH` 500: the SCORM token public key does not match the private key (start-up)
              *     - `SCORM_KEYS_MISSING` 500: the SCORM token key files are missing (start-up)
              *     - `SHUTTING_DOWN` 503: this instance is shutting down; reconnect (to another instance)
-             *     - `STREAM_LIMIT` 429: the caller already holds the most event streams allowed on this instance (Retry-After)
+             *     - `STREAM_LIMIT` 429: the caller already holds as many event streams as allowed, on all instances together (Retry-After)
              *     - `STREAM_TICKET_EXPIRED` 401: the event stream ticket has expired; get a new one
              *     - `STREAM_TICKET_INVALID` 401: the event stream ticket is unknown or was already used
              *     - `TOKEN_EXPIRED` 401: the bearer token has expired
@@ -992,7 +992,7 @@ export interface components {
          *     - `SCORM_KEYS_MISMATCH` 500: the SCORM token public key does not match the private key (start-up)
          *     - `SCORM_KEYS_MISSING` 500: the SCORM token key files are missing (start-up)
          *     - `SHUTTING_DOWN` 503: this instance is shutting down; reconnect (to another instance)
-         *     - `STREAM_LIMIT` 429: the caller already holds the most event streams allowed on this instance (Retry-After)
+         *     - `STREAM_LIMIT` 429: the caller already holds as many event streams as allowed, on all instances together (Retry-After)
          *     - `STREAM_TICKET_EXPIRED` 401: the event stream ticket has expired; get a new one
          *     - `STREAM_TICKET_INVALID` 401: the event stream ticket is unknown or was already used
          *     - `TOKEN_EXPIRED` 401: the bearer token has expired

@@ -147,7 +147,7 @@ export class EnvironmentVariables {
   @Max(300_000)
   EVENT_STREAM_RETRY_MS = 3000;
 
-  /** Open streams one caller (API key or user) may hold on one instance. */
+  /** Open streams one caller (API key or user) may hold, on all instances together (counted in PostgreSQL). */
   @Transform(toInt)
   @IsInt()
   @Min(1)

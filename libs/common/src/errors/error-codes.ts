@@ -82,7 +82,8 @@ export const ERROR_CODES = {
   SCORM_KEYS_MISMATCH: '500: the SCORM token public key does not match the private key (start-up)',
   SCORM_KEYS_MISSING: '500: the SCORM token key files are missing (start-up)',
   SHUTTING_DOWN: '503: this instance is shutting down; reconnect (to another instance)',
-  STREAM_LIMIT: '429: the caller already holds the most event streams allowed on this instance (Retry-After)',
+  STREAM_LIMIT:
+    '429: the caller already holds as many event streams as allowed, on all instances together (Retry-After)',
   STREAM_TICKET_EXPIRED: '401: the event stream ticket has expired; get a new one',
   STREAM_TICKET_INVALID: '401: the event stream ticket is unknown or was already used',
   TOKEN_EXPIRED: '401: the bearer token has expired',

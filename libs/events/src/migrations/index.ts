@@ -3,6 +3,7 @@ import { CreateStreamTickets1764500300000 } from './1764500300000-create-stream-
 import { CreateEventDeliveries1764600000000 } from './1764600000000-create-event-deliveries.migration';
 import { IndexFinishedEventDeliveries1764600100000 } from './1764600100000-index-finished-event-deliveries.migration';
 import { DropEventsRegistrationIndex1764730000000 } from './1764730000000-drop-events-registration-index.migration';
+import { CreateStreamLeases1764740000000 } from './1764740000000-create-stream-leases.migration';
 
 /** This library's migrations, in order; the app passes them to PostgreSQL and SQLite alike. */
 export const EVENTS_MIGRATIONS: Function[] = [
@@ -11,4 +12,5 @@ export const EVENTS_MIGRATIONS: Function[] = [
   CreateEventDeliveries1764600000000,
   IndexFinishedEventDeliveries1764600100000,
   DropEventsRegistrationIndex1764730000000,
+  CreateStreamLeases1764740000000,
 ];

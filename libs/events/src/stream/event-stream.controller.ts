@@ -41,7 +41,7 @@ const STREAM_DESCRIPTION =
   'the stored outbox; with neither, the stream starts now. Filtered by the caller: a student sees their own ' +
   "registrations' events, a teacher their token's courses, admins and API keys everything. Browsers authenticate " +
   'with ?ticket= (POST /api/v1/events/stream-tickets), servers with Authorization: Bearer. At most ' +
-  'EVENT_STREAM_MAX_PER_CALLER open streams per caller and instance (429 STREAM_LIMIT).';
+  'EVENT_STREAM_MAX_PER_CALLER open streams per caller, on all instances together (429 STREAM_LIMIT).';
 
 @ApiTags('events')
 @ApiBearerAuth()
@@ -101,13 +101,13 @@ export class EventStreamController {
     @Query() query: EventStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() res: Response,
-  ): void {
+  ): Promise<void> {
     if (lastEventId !== undefined && !EVENT_POSITION.test(lastEventId.trim())) {
       const message = 'Last-Event-ID must be an event id (a non-negative integer) (rule: matches)';
       throw new ValidationFailedError(message, { 'Last-Event-ID': [message] });
     }
     const after = lastEventId?.trim() ?? query.last_event_id;
-    this.streams.open({
+    return this.streams.open({
       afterSeq: after === undefined ? undefined : Number(after),
       caller: req.caller!,
       request: req,

@@ -1,13 +1,14 @@
 import { Caller, describeCaller, mayObserve } from '@app/auth';
 import { DomainError, RateLimitedError } from '@app/common';
 import { AppConfigService } from '@app/config';
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { StoredEvent } from '../event.types';
 import { EventSignal } from '../event-signal';
 import { EventRepository } from '../repositories/event.repository';
 import { eventScopeOf } from './caller-scope';
+import { STREAM_LEASE_STORE, StreamLeaseStore } from './leases/stream-lease.store';
 
 /** Events read per query while replaying or catching up. */
 export const STREAM_PAGE = 100;
@@ -25,6 +26,15 @@ export interface StreamStart {
   /** When the credential that opened the stream expires (epoch ms): the stream ends then, and the client reconnects. */
   until?: number;
 }
+
+/** An open stream's place in its caller's limit. */
+interface Lease {
+  id: string;
+  /** Frees the place (idempotent; the store is told in the background). */
+  release(): void;
+}
+
+const shuttingDown = () => new DomainError('SHUTTING_DOWN', 'The gateway is shutting down; reconnect', 'unavailable');
 
 /** setTimeout's limit (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -59,47 +69,66 @@ function drained(response: ServerResponse): Promise<void> {
  * truth: a stream never holds more than one page the database does not also hold.
  */
 @Injectable()
-export class EventStreamService implements BeforeApplicationShutdown {
+export class EventStreamService implements BeforeApplicationShutdown, OnModuleInit {
   private readonly logger = new Logger(EventStreamService.name);
-  private readonly openPerCaller = new Map<string, number>();
-  /** Open streams, by their end function. */
-  private readonly live = new Set<() => void>();
+  /** Open streams: their end function → the lease that counts them against their caller's limit. */
+  private readonly live = new Map<() => void, string>();
   private readonly responses = new Set<ServerResponse>();
+  /** Leases taken and not yet released (a closed stream's lease is being freed). */
+  private held = 0;
+  private renewal: NodeJS.Timeout | undefined;
+  private renewing = false;
   private closing = false;
 
   constructor(
     private readonly events: EventRepository,
     private readonly appended: EventSignal,
     private readonly config: AppConfigService,
+    @Inject(STREAM_LEASE_STORE) private readonly leases: StreamLeaseStore,
   ) {}
 
-  /** Streams open on this instance. */
+  /** Streams open on this instance; a closed one counts until its lease is released, so 0 means all are free. */
   get openCount(): number {
-    return this.live.size;
+    return this.held;
+  }
+
+  onModuleInit(): void {
+    if (!this.leases.renewEveryMs) return;
+    this.renewal = setInterval(() => void this.renew(), this.leases.renewEveryMs);
+    this.renewal.unref();
   }
 
   /**
    * Starts the caller's stream on `response`. A refusal (the per-caller limit, shutting down) throws before anything
    * is written, so the exception filter answers it with its own status.
    */
-  open({ caller, afterSeq, request, response, until }: StreamStart): void {
-    if (this.closing) throw new DomainError('SHUTTING_DOWN', 'The gateway is shutting down; reconnect', 'unavailable');
-    const release = this.reserve(caller);
-    this.run(caller, afterSeq, request, response, release, until);
+  async open({ caller, afterSeq, request, response, until }: StreamStart): Promise<void> {
+    if (this.closing) throw shuttingDown();
+    const lease = await this.reserve(caller);
+    // The client may have gone, or shutdown begun, while the lease was being taken.
+    const gone = response.destroyed || !response.socket || response.socket.destroyed;
+    if (gone || this.closing) {
+      lease.release();
+      if (gone) return;
+      throw shuttingDown();
+    }
+    this.run(caller, afterSeq, request, response, lease, until);
   }
 
   /**
    * Ends every stream and closes its connection, so the HTTP server can close at once (a kept-alive connection would
-   * hold it for its idle time-out); EventSource clients reconnect, to another instance behind the balancer.
+   * hold it for its idle time-out); EventSource clients reconnect, to another instance behind the balancer. The
+   * leases go too, so the reconnections count only where they land.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
+    clearInterval(this.renewal);
     const responses = [...this.responses];
-    for (const end of [...this.live]) end();
+    for (const end of [...this.live.keys()]) end();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(
-        responses.map(
+      Promise.all([
+        ...responses.map(
           (response) =>
             new Promise<void>((resolve) => {
               const close = () => {
@@ -113,33 +142,65 @@ export class EventStreamService implements BeforeApplicationShutdown {
               }
             }),
         ),
-      ),
+        this.leases.releaseAll().catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'Releasing the stream leases failed; they expire by themselves');
+        }),
+      ]),
       new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS).unref())),
     ]);
     clearTimeout(timer);
   }
 
-  /** Counts an open stream against the caller's limit; answers the (idempotent) release. */
-  private reserve(caller: Caller): () => void {
-    const key = describeCaller(caller);
+  /** Counts an open stream against the caller's limit (on every instance when shared); answers its lease. */
+  private async reserve(caller: Caller): Promise<Lease> {
     const max = this.config.eventStream.maxPerCaller;
-    const open = this.openPerCaller.get(key) ?? 0;
-    if (open >= max) {
+    const id = await this.leases.take(describeCaller(caller), max);
+    if (id === undefined) {
+      const where = this.leases.shared ? '' : ' on this instance';
       throw new RateLimitedError(
         'STREAM_LIMIT',
-        `${max} event streams are already open for this caller on this instance; close one first`,
+        `${max} event streams are already open for this caller${where}; close one first`,
         Math.ceil(this.config.eventStream.retryMs / 1000),
       );
     }
-    this.openPerCaller.set(key, open + 1);
+    this.held++;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.openPerCaller.get(key) ?? 1) - 1;
-      if (left > 0) this.openPerCaller.set(key, left);
-      else this.openPerCaller.delete(key);
+    return {
+      id,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.leases
+          .release(id)
+          .catch((error: unknown) => {
+            this.logger.warn({ err: error }, 'Releasing a stream lease failed; it expires by itself');
+          })
+          .finally(() => this.held--);
+      },
     };
+  }
+
+  /**
+   * Keeps this instance's leases counting, in one statement. A stream whose lease expired meanwhile (the database
+   * was out of reach longer than a lease lasts) no longer counts anywhere, so it is ended: its client reconnects
+   * and counts again.
+   */
+  private async renew(): Promise<void> {
+    if (this.renewing || !this.live.size) return;
+    this.renewing = true;
+    // Only streams open now: each one's lease was committed before it was added here.
+    const streams = [...this.live];
+    try {
+      const lost = new Set(await this.leases.renew(streams.map(([, id]) => id)));
+      // A stream closed meanwhile released its lease itself: only those still open are ended here.
+      const ended = streams.filter(([end, id]) => lost.has(id) && this.live.has(end));
+      ended.forEach(([end]) => end());
+      if (ended.length) this.logger.warn({ streams: ended.length }, 'Event streams whose lease expired were ended');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Renewing the stream leases failed; trying again at the next renewal');
+    } finally {
+      this.renewing = false;
+    }
   }
 
   private run(
@@ -147,7 +208,7 @@ export class EventStreamService implements BeforeApplicationShutdown {
     afterSeq: number | undefined,
     request: IncomingMessage,
     response: ServerResponse,
-    release: () => void,
+    lease: Lease,
     until: number | undefined,
   ): void {
     const { heartbeatMs, retryMs, safetyPollMs } = this.config.eventStream;
@@ -223,10 +284,10 @@ export class EventStreamService implements BeforeApplicationShutdown {
       clearTimeout(expiry);
       stopListening();
       this.live.delete(end);
-      release();
+      lease.release();
       if (!response.writableEnded) response.end();
     };
-    this.live.add(end);
+    this.live.set(end, lease.id);
     this.responses.add(response);
     response.once('close', () => {
       this.responses.delete(response);
