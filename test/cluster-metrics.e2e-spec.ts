@@ -6,29 +6,11 @@ import { GatewayProcess, spawnGateway } from './support/gateway-process';
 import { RunningSandbox, gatewayEnv, startSandbox } from './support/stack';
 import { TestDatabase, createPostgresDatabase } from './support/test-database';
 import { TEST_API_KEY } from './support/tokens';
+import { Sample, parsePrometheusText } from './support/prometheus-text';
 
 const ROOT = join(__dirname, '..');
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
 const REQUESTS = 40;
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-function parse(text: string): Sample[] {
-  return text
-    .split('\n')
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => {
-      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!match) throw new Error(`not a sample line: ${line}`);
-      const labels: Record<string, string> = {};
-      for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value;
-      return { labels, name: match[1], value: Number(match[3]) };
-    });
-}
 
 const matching = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
   samples.filter((s) => s.name === name && Object.entries(labels).every(([key, v]) => s.labels[key] === v));
@@ -66,7 +48,7 @@ describe('metrics of a WEB_CONCURRENCY=2 gateway (PostgreSQL)', () => {
   const scrape = async (): Promise<Sample[]> => {
     const res = await fetch(metricsUrl, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
-    return parse(await res.text());
+    return parsePrometheusText(await res.text());
   };
   const me = () => getOnNewConnection(`${gateway.url}/api/v1/me`, { authorization: `Bearer ${TEST_API_KEY}` });
   const meCount = (samples: Sample[]) =>

@@ -6,30 +6,11 @@ import { freePort } from './support/free-port';
 import { insertRegistration } from './support/registrations';
 import { RunningStack, TEST_SECRETS, startStack } from './support/stack';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
+import { Sample, parsePrometheusText } from './support/prometheus-text';
 
 const METRICS_TOKEN = 'metrics-scrape-token-0123456789';
 const BASIC = `Basic ${Buffer.from(`${TEST_SECRETS.webhookUsername}:${TEST_SECRETS.webhookPassword}`).toString('base64')}`;
 const admin = bearer(TEST_API_KEY);
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The Prometheus text format, one sample per line (`name{a="b",…} value`). */
-function parse(text: string): Sample[] {
-  return text
-    .split('\n')
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => {
-      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!match) throw new Error(`not a sample line: ${line}`);
-      const labels: Record<string, string> = {};
-      for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value;
-      return { labels, name: match[1], value: Number(match[3]) };
-    });
-}
 
 describe('Prometheus metrics', () => {
   let stack: RunningStack;
@@ -38,7 +19,7 @@ describe('Prometheus metrics', () => {
   const scrape = async (): Promise<Sample[]> => {
     const res = await fetch(metricsUrl, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
-    return parse(await res.text());
+    return parsePrometheusText(await res.text());
   };
   /** The sum of every series of `name` whose labels include `labels`; undefined when there is none. */
   const value = (samples: Sample[], name: string, labels: Record<string, string> = {}) => {
@@ -74,7 +55,7 @@ describe('Prometheus metrics', () => {
     const res = await fetch(metricsUrl, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const samples = parse(await res.text());
+    const samples = parsePrometheusText(await res.text());
     // Node's process metrics come with it.
     expect(value(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(value(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);

@@ -29,6 +29,7 @@ import type {
   ScormCloudTransport,
   ScormCourse,
 } from './scorm-cloud.transport';
+import { deleteRegistrationsUpstream } from './scorm-cloud.transport';
 
 type XmlNode = Record<string, unknown>;
 
@@ -298,21 +299,10 @@ export class ScormCloudV1Client implements ScormCloudTransport {
 
   /** v1 has no learner deletion: the learner's registrations (and with them their data there) are deleted. */
   async eraseLearner(_learnerId: string, registrationIds: string[]) {
-    let deleted = 0;
-    let gone = 0;
-    for (const id of registrationIds) {
-      try {
-        await this.deleteRegistration(id);
-        deleted++;
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-        gone++;
-      }
-    }
+    const counts = await deleteRegistrationsUpstream(registrationIds, (id) => this.deleteRegistration(id));
     return {
       api: 'v1' as const,
-      registrationsAlreadyGone: gone,
-      registrationsDeleted: deleted,
+      ...counts,
       request: 'rustici.registration.deleteRegistration',
       status: 'deleted' as const,
     };

@@ -28,6 +28,7 @@ import type {
   ScormCloudTransport,
   ScormCourse,
 } from './scorm-cloud.transport';
+import { deleteRegistrationsUpstream } from './scorm-cloud.transport';
 
 const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'DELETE', 'PUT']);
 const RETRYABLE_STATUS = (status: number) => status === 429 || status >= 500;
@@ -262,24 +263,13 @@ export class ScormCloudV2Client implements ScormCloudTransport {
    */
   async eraseLearner(learnerId: string, registrationIds: string[], realmUserEmail?: string) {
     if (!realmUserEmail) throw learnerDeletionNotConfigured();
-    let deleted = 0;
-    let gone = 0;
-    for (const id of registrationIds) {
-      try {
-        await this.deleteRegistration(id);
-        deleted++;
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-        gone++;
-      }
-    }
+    const counts = await deleteRegistrationsUpstream(registrationIds, (id) => this.deleteRegistration(id));
     await this.request('POST', `learner/${encodeURIComponent(learnerId)}/delete-information`, `learner ${learnerId}`, {
       params: { userEmail: realmUserEmail },
     });
     return {
       api: 'v2' as const,
-      registrationsAlreadyGone: gone,
-      registrationsDeleted: deleted,
+      ...counts,
       request: 'DELETE /registrations/{registrationId}, POST /learner/{learnerId}/delete-information',
       status: 'accepted' as const,
     };

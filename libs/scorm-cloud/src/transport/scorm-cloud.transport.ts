@@ -1,3 +1,4 @@
+import { NotFoundError } from '@app/common';
 import type { Readable } from 'node:stream';
 
 import type { RegistrationProgressUpdate } from '../registrations/registration-progress.types';
@@ -58,6 +59,29 @@ export interface UpstreamLearnerErasure {
   /** The gateway's registrations of the learner deleted there, and those SCORM Cloud no longer had. */
   registrationsDeleted?: number;
   registrationsAlreadyGone?: number;
+}
+
+/**
+ * Deletes each registration with `remove`, one after another; "no such registration" (NotFoundError) counts as one
+ * already gone, any other failure stops the erasure (nothing is erased locally then, and a repeat finds those
+ * deleted so far gone).
+ */
+export async function deleteRegistrationsUpstream(
+  registrationIds: string[],
+  remove: (registrationId: string) => Promise<void>,
+): Promise<Required<Pick<UpstreamLearnerErasure, 'registrationsAlreadyGone' | 'registrationsDeleted'>>> {
+  let deleted = 0;
+  let gone = 0;
+  for (const id of registrationIds) {
+    try {
+      await remove(id);
+      deleted++;
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      gone++;
+    }
+  }
+  return { registrationsAlreadyGone: gone, registrationsDeleted: deleted };
 }
 
 /**
