@@ -79,16 +79,13 @@ const UNAVAILABLE_RETRY_SECONDS = 5;
 
 /**
  * What the pg driver and its pool report when the server is down, restarting or unreachable: SQLSTATE class 08
- * (connection exception), 57P01-57P03 (shut down by the administrator, crash, cannot connect now), 53300 (too many
- * connections), socket errors, and the pool's own messages; also TypeORM's released query runner, which is what a
- * transaction meets at COMMIT when its connection died under it (the COMMIT was never sent, so nothing committed).
+ * (connection exception, every code of it: 08P01 and 08007 too), 57P01-57P03 (shut down by the administrator, crash,
+ * cannot connect now), 53300 (too many connections), socket errors and writes to a socket already gone, and the
+ * pool's own messages; also TypeORM's released query runner, which is what a transaction meets at COMMIT when its
+ * connection died under it (the COMMIT was never sent, so nothing committed).
  */
+const CONNECTION_EXCEPTION_CLASS = /^08[0-9A-Z]{3}$/;
 const DATABASE_DOWN_CODES = new Set([
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
   '53300',
   '57P01',
   '57P02',
@@ -99,6 +96,8 @@ const DATABASE_DOWN_CODES = new Set([
   'ENETUNREACH',
   'EPIPE',
   'ETIMEDOUT',
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
 ]);
 const DATABASE_DOWN_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end|the database system is (starting up|shutting down|in recovery)|terminating connection due to administrator command|Query runner already released/;
@@ -110,7 +109,7 @@ export function databaseUnavailableError(exception: unknown): DomainError | unde
   if ((exception as { isAxiosError?: unknown }).isAxiosError) return undefined;
   const { code, driverError, message } = exception as { code?: unknown; driverError?: unknown; message?: unknown };
   const down =
-    (typeof code === 'string' && DATABASE_DOWN_CODES.has(code)) ||
+    (typeof code === 'string' && (DATABASE_DOWN_CODES.has(code) || CONNECTION_EXCEPTION_CLASS.test(code))) ||
     (typeof message === 'string' && DATABASE_DOWN_MESSAGES.test(message)) ||
     (driverError !== exception && databaseUnavailableError(driverError) !== undefined);
   if (!down) return undefined;
