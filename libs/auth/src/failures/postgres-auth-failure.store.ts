@@ -23,13 +23,21 @@ const PRUNE_EVERY_MS = 600_000;
 export class PostgresAuthFailureStore implements AuthFailureStore {
   readonly kind = 'postgres';
   private readonly logger = new Logger(PostgresAuthFailureStore.name);
-  private lastPrune = 0;
+  private readonly pruneNowAndThen: () => void;
 
   constructor(
     private readonly failures: AuthFailureRepository,
     private readonly notifications: DatabaseNotifications,
-    private readonly leases: JobLeases,
-  ) {}
+    leases: JobLeases,
+  ) {
+    this.pruneNowAndThen = leases.nowAndThen(
+      'auth-failures-prune',
+      PRUNE_EVERY_MS,
+      () => this.failures.prune(PRUNE_AFTER_MS),
+      this.logger,
+      'Pruning old auth failures failed',
+    );
+  }
 
   async count(client: string, limit: number): Promise<FailureCount> {
     const counted = await this.failures.count(client, limit, FAILURE_WINDOW_MS, BLOCK_MS);
@@ -55,14 +63,5 @@ export class PostgresAuthFailureStore implements AuthFailureStore {
         );
       },
     );
-  }
-
-  private pruneNowAndThen(): void {
-    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = Date.now();
-    this.leases
-      .claimPeriod('auth-failures-prune', PRUNE_EVERY_MS)
-      .then((claimed) => (claimed ? this.failures.prune(PRUNE_AFTER_MS) : undefined))
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Pruning old auth failures failed'));
   }
 }

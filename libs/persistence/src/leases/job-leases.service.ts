@@ -123,4 +123,21 @@ export class JobLeases implements OnApplicationBootstrap, OnApplicationShutdown 
   claimPeriod(name: string, periodMs: number): Promise<boolean> {
     return this.leases.acquire(`${name}#period`, randomUUID(), periodMs);
   }
+
+  /**
+   * A chore started from a busy path (pruning a table its requests fill): the answer is cheap to call on every
+   * request; at most once per `periodMs` in this process it claims the period across instances (claimPeriod) and,
+   * when this process got it, runs `work` in the background. A failure is logged with `failed` and waits for the
+   * next period.
+   */
+  nowAndThen(name: string, periodMs: number, work: () => Promise<unknown>, logger: Logger, failed: string): () => void {
+    let lastTry = 0;
+    return () => {
+      if (Date.now() - lastTry < periodMs) return;
+      lastTry = Date.now();
+      this.claimPeriod(name, periodMs)
+        .then((claimed) => (claimed ? work() : undefined))
+        .catch((error: unknown) => logger.warn({ err: error }, failed));
+    };
+  }
 }

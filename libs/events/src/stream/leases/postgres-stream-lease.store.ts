@@ -17,7 +17,7 @@ export class PostgresStreamLeaseStore implements StreamLeaseStore {
   readonly shared = true;
   readonly renewEveryMs: number;
   private readonly logger = new Logger(PostgresStreamLeaseStore.name);
-  private lastPrune = 0;
+  private readonly pruneNowAndThen: () => void;
 
   constructor(
     private readonly leases: StreamLeaseRepository,
@@ -25,6 +25,13 @@ export class PostgresStreamLeaseStore implements StreamLeaseStore {
     private readonly ttlMs: number,
   ) {
     this.renewEveryMs = Math.max(100, Math.floor(ttlMs / 3));
+    this.pruneNowAndThen = jobs.nowAndThen(
+      'stream-leases-prune',
+      PRUNE_EVERY_MS,
+      () => this.leases.deleteExpired(),
+      this.logger,
+      'Deleting expired stream leases failed',
+    );
   }
 
   async take(caller: string, max: number): Promise<string | undefined> {
@@ -45,14 +52,5 @@ export class PostgresStreamLeaseStore implements StreamLeaseStore {
 
   releaseAll(): Promise<void> {
     return this.leases.releaseAll(this.jobs.holder);
-  }
-
-  private pruneNowAndThen(): void {
-    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = Date.now();
-    this.jobs
-      .claimPeriod('stream-leases-prune', PRUNE_EVERY_MS)
-      .then((claimed) => (claimed ? this.leases.deleteExpired() : undefined))
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'Deleting expired stream leases failed'));
   }
 }
