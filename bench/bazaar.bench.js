@@ -3,7 +3,9 @@
  * The gateway's added latency on Bazaar browse and view: the same signed lms/browse (lms/view) request sent
  * straight to the sandbox Bazaar, against the gateway's POST /api/v1/bazaar/browse (view) with an API key,
  * which validates, stores a state (a view-log row), signs and calls that same sandbox. Both apps are the
- * built ones (dist/), each a child process on a free loopback port; the gateway uses a temp SQLite file.
+ * built ones (dist/), each a child process on a free loopback port; the gateway uses a temp SQLite file. A third
+ * peer, a bare node:http relay (bench/lib/bazaar-relay.js: parse, sign, call, answer, nothing else), shows the
+ * floor any gateway in Node stands on, as its own ratio to the direct call.
  * Latencies are taken per response (sub-millisecond), serially by default (one connection), so the figure is
  * the gateway's own cost rather than queueing on a shared machine. Each line also gives the CPU (user + system, all
  * threads, from /proc) each answered request cost the sandbox (direct) and the gateway: steadier than latency when
@@ -130,7 +132,7 @@ async function addMaterial(gatewayUrl, sandboxUrl) {
 const fmt = (ms) => `${ms.toFixed(2)} ms`;
 
 async function main() {
-  const [sandboxPort, gatewayPort] = [await freePort(), await freePort()];
+  const [sandboxPort, gatewayPort, relayPort] = [await freePort(), await freePort(), await freePort()];
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
@@ -162,9 +164,17 @@ async function main() {
     },
     { nodeArgs: (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean) },
   );
+  const relayUrl = `http://127.0.0.1:${relayPort}`;
+  const relay = startNode(join(__dirname, 'lib/bazaar-relay.js'), {
+    RELAY_CLIENT_ID: CLIENT_ID,
+    RELAY_PORT: String(relayPort),
+    RELAY_SECRET: SECRET,
+    RELAY_UPSTREAM: `${sandboxUrl}/bazaar/api/v1/lms`,
+  });
   try {
     await waitUntilUp(`${sandboxUrl}/health`, sandbox);
     await waitUntilUp(`${gatewayUrl}/health`, gateway);
+    await waitUntilUp(`${relayUrl}/health`, relay);
     await addMaterial(gatewayUrl, sandboxUrl);
 
     const callbacks = `${gatewayUrl}/api/v1/bazaar/callbacks`;
@@ -198,12 +208,20 @@ async function main() {
         gatewayBody,
         gateway.pid,
       );
-      rows.push({ bazaar, name, viaGateway });
+      const viaRelay = await run(
+        `${name} relay`,
+        relayUrl,
+        `/${path}`,
+        { 'content-type': 'application/json' },
+        direct.body,
+        relay.pid,
+      );
+      rows.push({ bazaar, name, viaGateway, viaRelay });
     }
 
     console.log(`Bazaar added latency, ${CONNECTIONS} connection(s), ${DURATION} s per measurement, SQLite`);
     let pass = true;
-    for (const { name, bazaar, viaGateway } of rows) {
+    for (const { name, bazaar, viaGateway, viaRelay } of rows) {
       const added50 = viaGateway.p50 - bazaar.p50;
       const added99 = viaGateway.p99 - bazaar.p99;
       pass &&= viaGateway.p50 <= GOAL_RATIO_P50 * bazaar.p50;
@@ -213,12 +231,17 @@ async function main() {
           `added p50 ${fmt(added50)} p99 ${fmt(added99)} | ratio p50 ${(viaGateway.p50 / bazaar.p50).toFixed(2)}x | ` +
           `CPU per request: sandbox ${fmt(bazaar.cpuPerRequest)}, gateway ${fmt(viaGateway.cpuPerRequest)}`,
       );
+      console.log(
+        `  ${''.padEnd(6)} bare relay p50 ${fmt(viaRelay.p50)} p99 ${fmt(viaRelay.p99)} (${viaRelay.n} req) | ` +
+          `ratio p50 ${(viaRelay.p50 / bazaar.p50).toFixed(2)}x | CPU per request ${fmt(viaRelay.cpuPerRequest)} ` +
+          '(the floor: parse, sign, call, answer; nothing validated or stored)',
+      );
     }
     console.log(
       `  goal: gateway p50 at most ${GOAL_RATIO_P50}x the direct call's, browse and view: ${pass ? 'met' : 'NOT met'}`,
     );
   } finally {
-    await Promise.all([stop(gateway), stop(sandbox)]);
+    await Promise.all([stop(gateway), stop(sandbox), stop(relay)]);
     rmSync(dir, { force: true, recursive: true });
   }
 }
