@@ -134,6 +134,22 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     await view(learner, course);
     await view(`keep-me-${api}`, course);
     await addMaterial(learner, own);
+    // ...and one they added to a third course and removed again: both material events name them.
+    const gone = `erase-gone-${api}`;
+    await addMaterial(learner, gone);
+    await request(gateway.url)
+      .delete(`/api/v1/contexts/${gone}/materials/${SEED_UID}`)
+      .set(bearer(await userToken(learner, 'teacher')))
+      .expect(204);
+    const naming = (id: string) =>
+      db.query<{ type: string }>('SELECT type FROM events WHERE payload LIKE $1 ORDER BY seq', [`%${id}%`]);
+    expect((await naming(learner)).map((event) => event.type)).toEqual([
+      'registration.progress_changed',
+      'registration.progress_changed',
+      'bazaar.material_added',
+      'bazaar.material_added',
+      'bazaar.material_removed',
+    ]);
     expect(
       (
         await browse(gateway, await userToken(learner, 'teacher'), {
@@ -149,7 +165,7 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     const res = await request(gateway.url).delete(`/api/v1/learners/${learner}`).set(admin).expect(200);
     expect(res.body).toMatchObject({
       erased: {
-        bazaar_browse_states: 2,
+        bazaar_browse_states: 3,
         bazaar_material_views: 2,
         bazaar_materials_added_by: 1,
         postbacks: 4,
@@ -190,6 +206,9 @@ describe.each(['v2', 'v1'] as const)('learner data deletion over the %s transpor
     // Their events went too (the outbox names the learner by id), but for the one announcing the erasure.
     const left = await db.query<{ type: string }>('SELECT type FROM events WHERE learner_id = $1', [learner]);
     expect(left.map((event) => event.type)).toEqual(['learner.deleted']);
+    // No event payload names them either (the material events went with the rest), but the one announcing it.
+    expect((await naming(learner)).map((event) => event.type)).toEqual(['learner.deleted']);
+    expect((await naming(`keep-teacher-${api}`)).map((event) => event.type)).toEqual(['bazaar.material_added']);
     expect(res.body.erased.events).toBeGreaterThanOrEqual(2);
     const others = await db.query<{ type: string }>('SELECT type FROM events WHERE learner_id = $1', [
       `keep-me-${api}`,

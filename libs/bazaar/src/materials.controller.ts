@@ -46,6 +46,7 @@ export class MaterialsController {
   @ApiForbiddenResponse({ description: 'ROLE_FORBIDDEN, CONTEXT_NOT_IN_TOKEN' })
   remove(@CurrentCaller() caller: Caller, @Param() { context_id: contextId, uid }: MaterialParamsDto): Promise<void> {
     assertMayActInContext(caller, contextId);
-    return this.materials.remove(contextId, uid, describeCaller(caller).slice(0, 255));
+    const userId = caller.kind === 'user' ? caller.userId : undefined;
+    return this.materials.remove(contextId, uid, describeCaller(caller).slice(0, 255), userId);
   }
 }

@@ -26,12 +26,13 @@ export class MaterialsService {
     return { ...page, context_id: contextId, materials: items.map(toDto) };
   }
 
-  async remove(contextId: string, uid: string, removedBy: string): Promise<void> {
+  /** `userId`: the LMS user who removed it (none for an API key), whom a learner data deletion erases the event with. */
+  async remove(contextId: string, uid: string, removedBy: string, userId?: string): Promise<void> {
     await this.materials.transaction(async (manager) => {
       if (!(await this.materials.delete(manager, contextId, uid))) throw materialNotFound(contextId, uid);
       const at = this.clock.now();
       await this.outbox.append(manager, [
-        materialEvent('bazaar.material_removed', contextId, at, { material_uid: uid, removed_by: removedBy }),
+        materialEvent('bazaar.material_removed', contextId, at, userId, { material_uid: uid, removed_by: removedBy }),
       ]);
     });
   }
@@ -54,7 +55,7 @@ export class MaterialsService {
     await this.outbox.append(
       manager,
       items.map((item) =>
-        materialEvent('bazaar.material_added', contextId, now, {
+        materialEvent('bazaar.material_added', contextId, now, addedBy, {
           added_by: addedBy,
           material_uid: item.uid,
           name: item.name,
@@ -83,13 +84,19 @@ export class MaterialsService {
   }
 }
 
+/**
+ * A material event is the course's, and names the user who acted: that user id goes in the event's learner column
+ * too (the person the event is about, as on a registration's events), so a learner data deletion of that user
+ * erases it with their other events, and the user's own stream shows it.
+ */
 function materialEvent(
   type: 'bazaar.material_added' | 'bazaar.material_removed',
   contextId: string,
   occurredAt: Date,
+  userId: string | undefined,
   data: Record<string, unknown>,
 ): NewEvent {
-  return { contextId, data: { context_id: contextId, ...data }, occurredAt, type };
+  return { contextId, data: { context_id: contextId, ...data }, learnerId: userId || undefined, occurredAt, type };
 }
 
 export function materialNotFound(contextId: string, uid: string): NotFoundError {
