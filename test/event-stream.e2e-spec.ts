@@ -126,7 +126,8 @@ describe('event stream', () => {
       gateway,
       { contextId: 'ctx-1', learnerId: 'learner-b' },
       { contextId: 'ctx-1', learnerId: 'learner-a' },
-      { contextId: 'ctx-1' },
+      // A course event that names the teacher who made it (a material added): still the whole course's to see.
+      { actorId: 'teacher-t', contextId: 'ctx-1' },
       { contextId: 'ctx-2' },
       { contextId: 'ctx-2', learnerId: 'learner-a' },
       { contextId: 'ctx-3', learnerId: 'learner-c' },

@@ -23,7 +23,7 @@ describe('events migrations', () => {
     await database?.drop();
   });
 
-  it('names the user on material events stored before material events did, and only there', async () => {
+  it('names the user who acted on material events stored before events had an actor, and only there', async () => {
     await dataSource.runMigrations();
     await dataSource.undoLastMigration();
     const insert = (id: string, type: string, data: Record<string, unknown>, learnerId: string | null = null) =>
@@ -48,15 +48,15 @@ describe('events migrations', () => {
 
     await dataSource.runMigrations();
 
-    const rows: { id: string; learner_id: string | null }[] = await dataSource.query(
-      'SELECT id, learner_id FROM events ORDER BY id',
+    const rows: { id: string; actor_id: string | null; learner_id: string | null }[] = await dataSource.query(
+      'SELECT id, actor_id, learner_id FROM events ORDER BY id',
     );
-    expect(Object.fromEntries(rows.map((row) => [row.id, row.learner_id]))).toEqual({
-      evt_added: 'teacher-m',
-      evt_added_anon: null,
-      evt_progress: 'learner-p',
-      evt_removed: 'teacher-r',
-      evt_removed_key: null,
+    expect(Object.fromEntries(rows.map((row) => [row.id, [row.actor_id, row.learner_id]]))).toEqual({
+      evt_added: ['teacher-m', null],
+      evt_added_anon: [null, null],
+      evt_progress: [null, 'learner-p'],
+      evt_removed: ['teacher-r', null],
+      evt_removed_key: [null, null],
     });
   });
 });

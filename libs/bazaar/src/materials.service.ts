@@ -85,9 +85,8 @@ export class MaterialsService {
 }
 
 /**
- * A material event is the course's, and names the user who acted: that user id goes in the event's learner column
- * too (the person the event is about, as on a registration's events), so a learner data deletion of that user
- * erases it with their other events, and the user's own stream shows it.
+ * A material event is the course's (everyone in the course may see it) and names the user who acted, its actor: a
+ * learner data deletion of that user erases it with their other events.
  */
 function materialEvent(
   type: 'bazaar.material_added' | 'bazaar.material_removed',
@@ -96,7 +95,7 @@ function materialEvent(
   userId: string | undefined,
   data: Record<string, unknown>,
 ): NewEvent {
-  return { contextId, data: { context_id: contextId, ...data }, learnerId: userId || undefined, occurredAt, type };
+  return { actorId: userId || undefined, contextId, data: { context_id: contextId, ...data }, occurredAt, type };
 }
 
 export function materialNotFound(contextId: string, uid: string): NotFoundError {

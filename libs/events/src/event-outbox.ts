@@ -43,6 +43,7 @@ export class EventOutbox {
         const json = JSON.stringify(payload);
         if (Buffer.byteLength(json) > MAX_PAYLOAD_BYTES) throw new Error(`Event ${event.type} payload too large`);
         return {
+          actorId: event.actorId ?? null,
           contextId: event.contextId ?? null,
           courseId: event.courseId ?? null,
           // Time-ordered: the unique index on the id then grows at its end (see newTimeOrderedId).

@@ -29,6 +29,11 @@ export interface NewEvent extends EventSubject {
   occurredAt: Date;
   /** The payload's `data`: snake_case JSON, ids included. */
   data: Record<string, unknown>;
+  /**
+   * The LMS user who made the change, when the event names one and is not about their own registration (a material
+   * added or removed): a learner data deletion of that user erases the event. Not who may see it.
+   */
+  actorId?: string;
 }
 
 /** An event as stored: its position in the outbox, its Standard Webhooks id and the exact payload delivered. */

@@ -33,4 +33,8 @@ export class EventEntity {
 
   @Column({ type: 'text' })
   payload: string;
+
+  /** The LMS user who made the change (material events), for a learner data deletion; see NewEvent.actorId. */
+  @Column({ length: 255, name: 'actor_id', nullable: true, type: 'varchar' })
+  actorId: string | null;
 }

@@ -4,7 +4,7 @@ import { CreateEventDeliveries1764600000000 } from './1764600000000-create-event
 import { IndexFinishedEventDeliveries1764600100000 } from './1764600100000-index-finished-event-deliveries.migration';
 import { DropEventsRegistrationIndex1764730000000 } from './1764730000000-drop-events-registration-index.migration';
 import { CreateStreamLeases1764740000000 } from './1764740000000-create-stream-leases.migration';
-import { NameMaterialEventUsers1764750000000 } from './1764750000000-name-material-event-users.migration';
+import { AddEventActor1764750000000 } from './1764750000000-add-event-actor.migration';
 
 /** This library's migrations, in order; the app passes them to PostgreSQL and SQLite alike. */
 export const EVENTS_MIGRATIONS: Function[] = [
@@ -14,5 +14,5 @@ export const EVENTS_MIGRATIONS: Function[] = [
   IndexFinishedEventDeliveries1764600100000,
   DropEventsRegistrationIndex1764730000000,
   CreateStreamLeases1764740000000,
-  NameMaterialEventUsers1764750000000,
+  AddEventActor1764750000000,
 ];

@@ -9,8 +9,18 @@ import type { EventType, StoredEvent } from '../event.types';
 const OUTBOX_LOCK = 0x6576_7473;
 /** The PostgreSQL channel told (at commit, NOTIFY being transactional) that events were appended. */
 export const EVENTS_CHANNEL = 'gateway_events';
-const COLUMNS = ['id', 'type', 'occurred_at', 'registration_id', 'learner_id', 'context_id', 'course_id', 'payload'];
-/** Rows per INSERT: 8 parameters each. */
+const COLUMNS = [
+  'id',
+  'type',
+  'occurred_at',
+  'registration_id',
+  'learner_id',
+  'context_id',
+  'course_id',
+  'payload',
+  'actor_id',
+];
+/** Rows per INSERT: 9 parameters each. */
 const CHUNK = 200;
 
 export interface EventRow {
@@ -22,6 +32,7 @@ export interface EventRow {
   contextId: string | null;
   courseId: string | null;
   payload: string;
+  actorId: string | null;
 }
 
 /** Which events a reader may see: any of these ids matches (all of them unset: every event). */
@@ -56,6 +67,7 @@ export class EventRepository {
         row.contextId,
         row.courseId,
         row.payload,
+        row.actorId,
       ]);
       if (!sql.postgres) {
         await sql.query(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
@@ -98,15 +110,21 @@ export class EventRepository {
   }
 
   /**
-   * A learner data deletion: the learner's events (their payloads name the learner) with their deliveries and
-   * delivery log, in the deletion's transaction. `learner.deleted` itself stays: it tells the LMS of the erasure.
+   * A learner data deletion: the learner's events and those they made (their payloads name the learner) with their
+   * deliveries and delivery log, in the deletion's transaction. `learner.deleted` itself stays: it tells the LMS of
+   * the erasure.
    */
   async eraseLearner(manager: EntityManager, learnerId: string): Promise<number> {
     const sql = new Sql(manager);
-    const theirs = `SELECT id FROM events WHERE learner_id = ${sql.mark(0)} AND type <> 'learner.deleted'`;
-    await sql.query(`DELETE FROM event_delivery_attempts WHERE event_id IN (${theirs})`, [learnerId]);
-    await sql.query(`DELETE FROM event_deliveries WHERE event_id IN (${theirs})`, [learnerId]);
-    const rows = await sql.query<unknown[]>(`DELETE FROM events WHERE id IN (${theirs}) RETURNING seq`, [learnerId]);
+    const theirs =
+      `SELECT id FROM events WHERE (learner_id = ${sql.mark(0)} OR actor_id = ${sql.mark(1)}) ` +
+      "AND type <> 'learner.deleted'";
+    await sql.query(`DELETE FROM event_delivery_attempts WHERE event_id IN (${theirs})`, [learnerId, learnerId]);
+    await sql.query(`DELETE FROM event_deliveries WHERE event_id IN (${theirs})`, [learnerId, learnerId]);
+    const rows = await sql.query<unknown[]>(`DELETE FROM events WHERE id IN (${theirs}) RETURNING seq`, [
+      learnerId,
+      learnerId,
+    ]);
     return rows.length;
   }
 
