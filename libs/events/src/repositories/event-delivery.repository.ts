@@ -72,6 +72,51 @@ export interface AttemptLogRecord {
   error: string | null;
 }
 
+/** Every attempt of the batch succeeded, with the same status code. */
+function sameSuccess(batch: { attempt: AttemptRecord; update: DeliveryUpdate }[]): boolean {
+  const code = batch[0].attempt.statusCode;
+  return batch.every(({ attempt, update }) => update.status === 'succeeded' && attempt.statusCode === code);
+}
+
+/** An attempt's row in the delivery log, in attemptsInsert's column order. */
+function attemptValues(attempt: AttemptRecord): unknown[] {
+  return [
+    attempt.deliveryId,
+    attempt.subscriptionId,
+    attempt.eventId,
+    attempt.attempt,
+    attempt.attemptedAt.toISOString(),
+    attempt.result,
+    attempt.statusCode,
+    Math.round(attempt.durationMs),
+    attempt.responseExcerpt,
+    attempt.error?.slice(0, 500) ?? null,
+  ];
+}
+
+/** INSERT of `rows` delivery-log rows, their placeholders from `offset` on. */
+function attemptsInsert(sql: Sql, rows: number, offset: number): string {
+  const tuples = Array.from({ length: rows }, (_, i) => `(${sql.marks(10, offset + i * 10)})`);
+  return (
+    'INSERT INTO event_delivery_attempts (delivery_id, subscription_id, event_id, attempt, attempted_at, result, ' +
+    `status_code, duration_ms, response_excerpt, error) VALUES ${tuples.join(', ')}`
+  );
+}
+
+/** A delivery as a claim returns it, and the event it delivers. */
+interface ClaimedRow {
+  id: number | string;
+  subscription_id: string;
+  event_seq: number | string;
+  event_id: string;
+  attempts: number;
+}
+interface ClaimedEvent {
+  seq: number | string;
+  payload: string;
+  occurred_at: string;
+}
+
 interface FanOutSubscription {
   id: string;
   event_types: string;
@@ -101,6 +146,7 @@ export class EventDeliveryRepository {
    * events were read (`limit` of them: call again).
    */
   async fanOut(limit: number, now: Date): Promise<{ read: number; created: number }> {
+    if (this.dataSource.options.type === 'postgres') return this.fanOutInOneStatement(limit, now);
     return this.dataSource.transaction(async (manager) => {
       const sql = new Sql(manager);
       const subs = await sql.query<FanOutSubscription[]>(
@@ -146,6 +192,37 @@ export class EventDeliveryRepository {
   }
 
   /**
+   * PostgreSQL's fan-out: the same pass as one statement, so one round trip instead of six (the transaction's
+   * BEGIN and COMMIT, the subscriptions, the events, the deliveries, the cursors). While postbacks arrive a pass runs
+   * every few milliseconds with a handful of events, so these round trips were most of what delivering cost the
+   * database: measured at a steady 1,000 postbacks/s, 9,000 of 26,000 statements. Every part of it reads the same
+   * snapshot; the active subscriptions are locked (SKIP LOCKED: another instance's pass leaves them to it) and their
+   * cursors advance past the events read, as in the transaction above. `event_types` is the JSON array of the
+   * subscription's filter (`*` for every type).
+   */
+  private async fanOutInOneStatement(limit: number, now: Date): Promise<{ read: number; created: number }> {
+    const sql = this.sql;
+    const [row] = await sql.query<{ read: number | string | null; created: number | string | null }[]>(
+      "WITH subs AS (SELECT id, event_types::jsonb AS types, cursor_seq FROM event_subscriptions WHERE status = 'active' " +
+        'ORDER BY id FOR UPDATE SKIP LOCKED), ' +
+        'batch AS (SELECT seq, id, type, registration_id FROM events ' +
+        `WHERE seq > (SELECT min(cursor_seq) FROM subs) ORDER BY seq LIMIT ${sql.mark(0)}), ` +
+        'created AS (INSERT INTO event_deliveries (subscription_id, event_seq, event_id, event_type, registration_id, ' +
+        `created_at, status, attempts, next_attempt_at) SELECT s.id, b.seq, b.id, b.type, b.registration_id, ${sql.mark(1)}, ` +
+        `'pending', 0, ${sql.nowMs()} FROM subs s JOIN batch b ON b.seq > s.cursor_seq ` +
+        "WHERE s.types ? '*' OR s.types ? b.type ORDER BY b.seq, s.id " +
+        'ON CONFLICT (subscription_id, event_seq) DO NOTHING RETURNING 1), ' +
+        'last AS (SELECT max(seq) AS seq, count(*) AS read FROM batch), ' +
+        'advanced AS (UPDATE event_subscriptions SET cursor_seq = (SELECT seq FROM last) ' +
+        'WHERE id IN (SELECT id FROM subs) AND cursor_seq < (SELECT seq FROM last) RETURNING 1) ' +
+        'SELECT (SELECT read FROM last) AS read, (SELECT count(*) FROM created) AS created, ' +
+        '(SELECT count(*) FROM advanced) AS advanced',
+      [limit, now.toISOString()],
+    );
+    return { created: Number(row?.created ?? 0), read: Number(row?.read ?? 0) };
+  }
+
+  /**
    * Claims up to `limit` due deliveries of one subscription for `leaseMs` (database clock), oldest first. A
    * registration's delivery is claimable only when no earlier delivery of the same registration to the same endpoint
    * is still pending (in flight or waiting for a retry): that is the per-registration order. A claim whose lease
@@ -154,26 +231,39 @@ export class EventDeliveryRepository {
   async claim(subscriptionId: string, limit: number, holder: string, leaseMs: number): Promise<ClaimedDelivery[]> {
     const sql = this.sql;
     const now = sql.nowMs();
-    const rows = await sql.query<
-      { id: number | string; subscription_id: string; event_seq: number | string; event_id: string; attempts: number }[]
-    >(
+    const claimed =
       `UPDATE event_deliveries SET locked_until = ${now} + ${sql.mark(0)}, locked_by = ${sql.mark(1)} ` +
-        `WHERE id IN (SELECT d.id FROM event_deliveries d WHERE d.subscription_id = ${sql.mark(2)} ` +
-        `AND d.status = 'pending' AND d.next_attempt_at <= ${now} ` +
-        `AND (d.locked_until IS NULL OR d.locked_until < ${now}) ` +
-        'AND (d.registration_id IS NULL OR NOT EXISTS (SELECT 1 FROM event_deliveries p ' +
-        "WHERE p.subscription_id = d.subscription_id AND p.registration_id = d.registration_id AND p.status = 'pending' " +
-        `AND p.event_seq < d.event_seq)) ORDER BY d.event_seq LIMIT ${sql.mark(3)}` +
-        (sql.postgres ? ' FOR UPDATE SKIP LOCKED' : '') +
-        ') RETURNING id, subscription_id, event_seq, event_id, attempts',
-      [leaseMs, holder, subscriptionId, limit],
-    );
+      `WHERE id IN (SELECT d.id FROM event_deliveries d WHERE d.subscription_id = ${sql.mark(2)} ` +
+      `AND d.status = 'pending' AND d.next_attempt_at <= ${now} ` +
+      `AND (d.locked_until IS NULL OR d.locked_until < ${now}) ` +
+      'AND (d.registration_id IS NULL OR NOT EXISTS (SELECT 1 FROM event_deliveries p ' +
+      "WHERE p.subscription_id = d.subscription_id AND p.registration_id = d.registration_id AND p.status = 'pending' " +
+      `AND p.event_seq < d.event_seq)) ORDER BY d.event_seq LIMIT ${sql.mark(3)}` +
+      (sql.postgres ? ' FOR UPDATE SKIP LOCKED' : '') +
+      ') RETURNING id, subscription_id, event_seq, event_id, attempts';
+    const params = [leaseMs, holder, subscriptionId, limit];
+    let rows: ClaimedRow[];
+    let events: ClaimedEvent[];
+    if (sql.postgres) {
+      // One round trip: the claim and its events' payloads (read in the claim's snapshot) together.
+      rows = await sql.query<(ClaimedRow & Partial<ClaimedEvent>)[]>(
+        `WITH claimed AS (${claimed}) SELECT c.*, e.seq, e.payload, e.occurred_at FROM claimed c ` +
+          'LEFT JOIN events e ON e.seq = c.event_seq',
+        params,
+      );
+      events = (rows as (ClaimedRow & Partial<ClaimedEvent>)[]).filter(
+        (row): row is ClaimedRow & ClaimedEvent => row.payload !== null && row.payload !== undefined,
+      );
+    } else {
+      rows = await sql.query<ClaimedRow[]>(claimed, params);
+      if (!rows.length) return [];
+      const seqs = rows.map((row) => Number(row.event_seq));
+      events = await sql.query<ClaimedEvent[]>(
+        `SELECT seq, payload, occurred_at FROM events WHERE seq IN (${sql.marks(seqs.length)})`,
+        seqs,
+      );
+    }
     if (!rows.length) return [];
-    const seqs = rows.map((row) => Number(row.event_seq));
-    const events = await sql.query<{ seq: number | string; payload: string; occurred_at: string }[]>(
-      `SELECT seq, payload, occurred_at FROM events WHERE seq IN (${sql.marks(seqs.length)})`,
-      seqs,
-    );
     const bySeq = new Map(events.map((event) => [Number(event.seq), event]));
     return rows
       .map((row) => {
@@ -194,6 +284,7 @@ export class EventDeliveryRepository {
   /** Records attempts and their deliveries' new states, in one transaction (one commit for a batch of answers). */
   async complete(batch: { attempt: AttemptRecord; update: DeliveryUpdate }[]): Promise<void> {
     if (!batch.length) return;
+    if (this.sql.postgres && batch.length <= CHUNK && sameSuccess(batch)) return this.completeSucceeded(batch);
     await this.dataSource.transaction(async (manager) => {
       const sql = new Sql(manager);
       const succeeded = batch.filter((item) => item.update.status === 'succeeded');
@@ -232,28 +323,28 @@ export class EventDeliveryRepository {
         }
       }
       for (let at = 0; at < batch.length; at += CHUNK) {
-        const chunk = batch
-          .slice(at, at + CHUNK)
-          .map(({ attempt }) => [
-            attempt.deliveryId,
-            attempt.subscriptionId,
-            attempt.eventId,
-            attempt.attempt,
-            attempt.attemptedAt.toISOString(),
-            attempt.result,
-            attempt.statusCode,
-            Math.round(attempt.durationMs),
-            attempt.responseExcerpt,
-            attempt.error?.slice(0, 500) ?? null,
-          ]);
-        await sql.query(
-          'INSERT INTO event_delivery_attempts (delivery_id, subscription_id, event_id, attempt, attempted_at, result, ' +
-            `status_code, duration_ms, response_excerpt, error) VALUES ` +
-            chunk.map((_, i) => `(${sql.marks(10, i * 10)})`).join(', '),
-          chunk.flat(),
-        );
+        const chunk = batch.slice(at, at + CHUNK).map(({ attempt }) => attemptValues(attempt));
+        await sql.query(attemptsInsert(sql, chunk.length, 0), chunk.flat());
       }
     });
+  }
+
+  /**
+   * PostgreSQL, the usual batch (every attempt answered 2xx with one status code): the deliveries marked succeeded
+   * and their attempts logged in one statement, atomic by itself, so one round trip instead of four (BEGIN, the
+   * UPDATE, the INSERT, COMMIT).
+   */
+  private async completeSucceeded(batch: { attempt: AttemptRecord }[]): Promise<void> {
+    const sql = this.sql;
+    const first = batch[0].attempt;
+    const ids = batch.map(({ attempt }) => attempt.deliveryId);
+    const attempts = batch.map(({ attempt }) => attemptValues(attempt));
+    await sql.query(
+      `WITH done AS (UPDATE event_deliveries SET status = 'succeeded', attempts = attempts + 1, locked_until = NULL, ` +
+        `locked_by = NULL, last_status_code = ${sql.mark(0)}, last_error = NULL, completed_at = ${sql.mark(1)} ` +
+        `WHERE id IN (${sql.marks(ids.length, 2)}) RETURNING 1) ${attemptsInsert(sql, attempts.length, 2 + ids.length)}`,
+      [first.statusCode, first.attemptedAt.toISOString(), ...ids, ...attempts.flat()],
+    );
   }
 
   /** Releases claims without an attempt (shutting down): due again at once, no lease to wait out. */
