@@ -501,6 +501,8 @@ describe('several gateways on one PostgreSQL database', () => {
           spawnGateway(
             {
               ...gatewayEnv(await freePort(), sandbox.port, own.url),
+              // Error lines only (test gateways are silent otherwise): a 500's cause is logged there.
+              LOG_LEVEL: 'error',
               WEBHOOK_RECONCILE_INTERVAL_MS: String(RECONCILE_EVERY_MS),
             },
             ROOT,
