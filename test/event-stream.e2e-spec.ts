@@ -85,7 +85,13 @@ describe('event stream', () => {
   beforeAll(async () => {
     gateway = await startGateway({ overrides: STREAM_ENV });
   });
-  afterEach(() => clients.splice(0).forEach((client) => client.close()));
+  // A closed client's place under EVENT_STREAM_MAX_PER_CALLER is freed once the gateway has seen it go and released
+  // its lease (a statement on PostgreSQL): the next test's streams, often the same caller's, wait for that.
+  afterEach(async () => {
+    clients.splice(0).forEach((client) => client.close());
+    const service = gateway.app.get(EventStreamService);
+    await waitFor('closed streams to release their places', () => service.openCount === 0, 10_000);
+  });
   afterAll(() => gateway?.close());
 
   it('streams events as SSE: id = seq, event = type, data = the stored payload; first the position and a retry hint', async () => {
