@@ -146,7 +146,7 @@ export class EventDeliveryRepository {
    * events were read (`limit` of them: call again).
    */
   async fanOut(limit: number, now: Date): Promise<{ read: number; created: number }> {
-    if (this.dataSource.options.type === 'postgres') return this.fanOutInOneStatement(limit, now);
+    if (this.sql.postgres) return this.fanOutInOneStatement(limit, now);
     return this.dataSource.transaction(async (manager) => {
       const sql = new Sql(manager);
       const subs = await sql.query<FanOutSubscription[]>(
@@ -214,9 +214,9 @@ export class EventDeliveryRepository {
         'ON CONFLICT (subscription_id, event_seq) DO NOTHING RETURNING 1), ' +
         'last AS (SELECT max(seq) AS seq, count(*) AS read FROM batch), ' +
         'advanced AS (UPDATE event_subscriptions SET cursor_seq = (SELECT seq FROM last) ' +
-        'WHERE id IN (SELECT id FROM subs) AND cursor_seq < (SELECT seq FROM last) RETURNING 1) ' +
-        'SELECT (SELECT read FROM last) AS read, (SELECT count(*) FROM created) AS created, ' +
-        '(SELECT count(*) FROM advanced) AS advanced',
+        'WHERE id IN (SELECT id FROM subs) AND cursor_seq < (SELECT seq FROM last)) ' +
+        // PostgreSQL runs every data-modifying CTE whether the final SELECT reads it or not.
+        'SELECT (SELECT read FROM last) AS read, (SELECT count(*) FROM created) AS created',
       [limit, now.toISOString()],
     );
     return { created: Number(row?.created ?? 0), read: Number(row?.read ?? 0) };
@@ -246,22 +246,22 @@ export class EventDeliveryRepository {
     let events: ClaimedEvent[];
     if (sql.postgres) {
       // One round trip: the claim and its events' payloads (read in the claim's snapshot) together.
-      rows = await sql.query<(ClaimedRow & Partial<ClaimedEvent>)[]>(
+      const joined = await sql.query<(ClaimedRow & Partial<ClaimedEvent>)[]>(
         `WITH claimed AS (${claimed}) SELECT c.*, e.seq, e.payload, e.occurred_at FROM claimed c ` +
           'LEFT JOIN events e ON e.seq = c.event_seq',
         params,
       );
-      events = (rows as (ClaimedRow & Partial<ClaimedEvent>)[]).filter(
-        (row): row is ClaimedRow & ClaimedEvent => row.payload !== null && row.payload !== undefined,
-      );
+      rows = joined;
+      events = joined.filter((row): row is ClaimedRow & ClaimedEvent => typeof row.payload === 'string');
     } else {
       rows = await sql.query<ClaimedRow[]>(claimed, params);
-      if (!rows.length) return [];
       const seqs = rows.map((row) => Number(row.event_seq));
-      events = await sql.query<ClaimedEvent[]>(
-        `SELECT seq, payload, occurred_at FROM events WHERE seq IN (${sql.marks(seqs.length)})`,
-        seqs,
-      );
+      events = seqs.length
+        ? await sql.query<ClaimedEvent[]>(
+            `SELECT seq, payload, occurred_at FROM events WHERE seq IN (${sql.marks(seqs.length)})`,
+            seqs,
+          )
+        : [];
     }
     if (!rows.length) return [];
     const bySeq = new Map(events.map((event) => [Number(event.seq), event]));

@@ -119,12 +119,10 @@ export class EventRepository {
     const theirs =
       `SELECT id FROM events WHERE (learner_id = ${sql.mark(0)} OR actor_id = ${sql.mark(1)}) ` +
       "AND type <> 'learner.deleted'";
-    await sql.query(`DELETE FROM event_delivery_attempts WHERE event_id IN (${theirs})`, [learnerId, learnerId]);
-    await sql.query(`DELETE FROM event_deliveries WHERE event_id IN (${theirs})`, [learnerId, learnerId]);
-    const rows = await sql.query<unknown[]>(`DELETE FROM events WHERE id IN (${theirs}) RETURNING seq`, [
-      learnerId,
-      learnerId,
-    ]);
+    const params = [learnerId, learnerId];
+    await sql.query(`DELETE FROM event_delivery_attempts WHERE event_id IN (${theirs})`, params);
+    await sql.query(`DELETE FROM event_deliveries WHERE event_id IN (${theirs})`, params);
+    const rows = await sql.query<unknown[]>(`DELETE FROM events WHERE id IN (${theirs}) RETURNING seq`, params);
     return rows.length;
   }
 

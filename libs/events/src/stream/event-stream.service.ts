@@ -326,6 +326,6 @@ export class EventStreamService implements BeforeApplicationShutdown, OnModuleIn
  * The key a caller's streams are counted under: a hash of who they are, so the shared lease table (PostgreSQL) holds
  * no user id for a learner data deletion to find.
  */
-export function leaseKeyOf(caller: Caller): string {
+function leaseKeyOf(caller: Caller): string {
   return createHash('sha256').update(describeCaller(caller), 'utf8').digest('base64url');
 }
