@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Webhook } from 'standardwebhooks';
 
 import { base64Json, bazaarUser, expectErrorShape, openStore, postForm } from './bazaar-e2e.helpers';
 import { scormPackage } from './fixtures/scorm/scorm-package';
@@ -13,6 +14,7 @@ import { RoundRobinProxy, startRoundRobinProxy } from './support/round-robin-pro
 import { RunningSandbox, TEST_SECRETS, gatewayEnv, startGateway, startSandbox } from './support/stack';
 import { TestDatabase, createPostgresDatabase } from './support/test-database';
 import { TEST_API_KEY, bearer, userToken } from './support/tokens';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 /**
  * Several gateways on one PostgreSQL database, as built processes behind a round-robin proxy that sets
@@ -300,6 +302,58 @@ describe('several gateways on one PostgreSQL database', () => {
     await new Promise((resolve) => setTimeout(resolve, 4 * RECONCILE_EVERY_MS + 500));
     const reads = await upstreamReads('/scorm/api/v2/registrations/recon-');
     expect(reads).toEqual(Object.fromEntries(ids.map((id) => [`GET /scorm/api/v2/registrations/${id}`, 1])));
+  });
+
+  it('signs and sends each event as its subscription stands, after a rotation or a new url through another instance', async () => {
+    const first = await new WebhookReceiver('whsec_placeholder0000000000000000000000000000').start();
+    const second = await new WebhookReceiver('whsec_placeholder0000000000000000000000000000').start();
+    extra.push({ drop: () => first.close() }, { drop: () => second.close() });
+    const api = (gateway: GatewayProcess, path: string, body: unknown, method = 'POST') =>
+      fetch(`${gateway.url}/api/v1/event-subscriptions${path}`, {
+        body: JSON.stringify(body),
+        headers: { ...admin, 'content-type': 'application/json' },
+        method,
+      });
+    const created = await api(gateways[0], '', { event_types: ['registration.progress_changed'], url: first.url });
+    expect(created.status).toBe(201);
+    const sub = (await created.json()) as { id: string; secret: string };
+    first.secret = sub.secret;
+    await insertRegistrations(db, ['rotate-reg']);
+    // Each postback reports a new score, so each announces a progress change.
+    let score = 0;
+    const progress = (url: string) =>
+      fetch(`${url}/api/v1/webhooks/scorm-cloud`, {
+        body: postbackBody('rotate-reg', nextUpdated(), (score += 5)),
+        headers: { authorization: BASIC, 'content-type': 'application/json' },
+        method: 'POST',
+      });
+    expect((await progress(proxy.url)).status).toBe(200);
+    await first.waitFor(() => first.unique.size === 1);
+
+    // Each instance now holds the endpoint in its list; the change goes through one, the postback through another,
+    // within the second that list is reused: whichever instance delivers signs with the secrets as they are now.
+    for (let round = 1; round <= 3; round++) {
+      const previous = first.secret;
+      const rotated = await api(gateways[round % INSTANCES], `/${sub.id}/rotate-secret`, { overlap_seconds: 3600 });
+      expect(rotated.status).toBe(200);
+      first.secret = ((await rotated.json()) as { secret: string }).secret;
+      expect((await progress(gateways[(round + 1) % INSTANCES].url)).status).toBe(200);
+      await first.waitFor(() => first.unique.size === round + 1);
+      const delivery = [...first.unique.values()][round];
+      expect(delivery.signature.split(' ')).toHaveLength(2);
+      expect(() =>
+        new Webhook(previous).verify(delivery.body, delivery.headers as Record<string, string>),
+      ).not.toThrow();
+    }
+    expect(first.received.every((delivery) => delivery.verified)).toBe(true);
+
+    second.secret = first.secret;
+    const moved = await api(gateways[1], `/${sub.id}`, { url: second.url }, 'PATCH');
+    expect(moved.status).toBe(200);
+    expect((await progress(gateways[2].url)).status).toBe(200);
+    await second.waitFor(() => second.unique.size === 1);
+    expect(first.received).toHaveLength(4);
+    await api(gateways[0], `/${sub.id}`, undefined, 'DELETE');
   });
 
   it('blocks a client after exactly AUTH_FAILURE_LIMIT failures in total across the instances', async () => {

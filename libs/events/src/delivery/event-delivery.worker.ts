@@ -158,19 +158,21 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     if (!this.active || Date.now() - this.active.at > SUBSCRIPTIONS_TTL_MS) {
       this.active = { at: Date.now(), subscriptions: await this.subscriptions.active() };
     }
+    // Which endpoints to claim for; what each delivery is signed with and sent to comes with its claim.
+    const endpoints = this.active.subscriptions.map((subscription) => subscription.id);
     // No endpoint: nothing to fan out (a new or enabled one starts from its own cursor, so nothing is missed).
-    if (!this.active.subscriptions.length) return;
+    if (!endpoints.length) return;
     while (this.fanOutDue && !this.stopped) {
       this.fanOutDue = false;
       const { read } = await this.deliveries.fanOut(FAN_OUT_BATCH, this.clock.now());
       if (read === FAN_OUT_BATCH) this.fanOutDue = true;
     }
-    for (const subscription of this.active.subscriptions) {
+    for (const id of endpoints) {
       if (this.stopped) return;
-      const room = Math.min(this.perEndpoint - (this.inFlight.get(subscription.id) ?? 0), MAX_IN_FLIGHT - this.total);
+      const room = Math.min(this.perEndpoint - (this.inFlight.get(id) ?? 0), MAX_IN_FLIGHT - this.total);
       if (room <= 0) continue;
-      const claimed = await this.deliveries.claim(subscription.id, room, this.holder, this.leaseMs);
-      for (const delivery of claimed) this.start(subscription, delivery);
+      const { deliveries, subscription } = await this.deliveries.claim(id, room, this.holder, this.leaseMs);
+      if (subscription) for (const delivery of deliveries) this.start(subscription, delivery);
     }
   }
 

@@ -5,6 +5,12 @@ import { DataSource, EntityManager } from 'typeorm';
 
 import type { AttemptResult } from '../entities/event-delivery-attempt.entity';
 import type { DeliveryStatus } from '../entities/event-delivery.entity';
+import {
+  RawSubscription,
+  SUBSCRIPTION_COLUMNS,
+  SubscriptionRecord,
+  toSubscription,
+} from './event-subscription.repository';
 
 /** A delivery a worker claimed, with what it sends. */
 export interface ClaimedDelivery {
@@ -111,11 +117,31 @@ interface ClaimedRow {
   event_id: string;
   attempts: number;
 }
+/** The event a claimed row delivers, when it is still stored. */
 interface ClaimedEvent {
-  seq: number | string;
-  payload: string;
-  occurred_at: string;
+  payload?: string | null;
+  occurred_at?: string | null;
 }
+
+/** What a claim took: its deliveries in event order, and the endpoint as it stood (absent when none was claimed). */
+export interface Claim {
+  deliveries: ClaimedDelivery[];
+  subscription?: SubscriptionRecord;
+}
+
+/** Claimed rows and their events (same positions), in event order. */
+const toClaimed = (rows: ClaimedRow[], events: (ClaimedEvent | undefined)[]): ClaimedDelivery[] =>
+  rows
+    .map((row, i) => ({
+      attempts: Number(row.attempts),
+      eventId: row.event_id,
+      eventSeq: Number(row.event_seq),
+      id: Number(row.id),
+      occurredAt: events[i]?.occurred_at ?? undefined,
+      payload: events[i]?.payload ?? undefined,
+      subscriptionId: row.subscription_id,
+    }))
+    .sort((a, b) => a.eventSeq - b.eventSeq);
 
 interface FanOutSubscription {
   id: string;
@@ -223,62 +249,68 @@ export class EventDeliveryRepository {
   }
 
   /**
-   * Claims up to `limit` due deliveries of one subscription for `leaseMs` (database clock), oldest first. A
-   * registration's delivery is claimable only when no earlier delivery of the same registration to the same endpoint
-   * is still pending (in flight or waiting for a retry): that is the per-registration order. A claim whose lease
-   * ran out (its worker died) is claimable again, with the same `webhook-id`.
+   * Claims up to `limit` due deliveries of one subscription for `leaseMs` (database clock), oldest first, with the
+   * subscription as it stands at the claim: what they are signed with and sent to. (A list of endpoints read before
+   * can be stale: after a secret rotation, or a change made through another instance, a delivery of an event
+   * appended after the change must still be signed with the new secrets.) Nothing is claimed for a subscription that
+   * is no longer active. A registration's delivery is claimable only when no earlier delivery of the same
+   * registration to the same endpoint is still pending (in flight or waiting for a retry): that is the
+   * per-registration order. A claim whose lease ran out (its worker died) is claimable again, with the same
+   * `webhook-id`.
    */
-  async claim(subscriptionId: string, limit: number, holder: string, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(subscriptionId: string, limit: number, holder: string, leaseMs: number): Promise<Claim> {
     const sql = this.sql;
     const now = sql.nowMs();
-    const claimed =
-      `UPDATE event_deliveries SET locked_until = ${now} + ${sql.mark(0)}, locked_by = ${sql.mark(1)} ` +
-      `WHERE id IN (SELECT d.id FROM event_deliveries d WHERE d.subscription_id = ${sql.mark(2)} ` +
+    const due =
+      `SELECT d.id FROM event_deliveries d WHERE d.subscription_id = ${sql.mark(2)} ` +
       `AND d.status = 'pending' AND d.next_attempt_at <= ${now} ` +
       `AND (d.locked_until IS NULL OR d.locked_until < ${now}) ` +
       'AND (d.registration_id IS NULL OR NOT EXISTS (SELECT 1 FROM event_deliveries p ' +
       "WHERE p.subscription_id = d.subscription_id AND p.registration_id = d.registration_id AND p.status = 'pending' " +
-      `AND p.event_seq < d.event_seq)) ORDER BY d.event_seq LIMIT ${sql.mark(3)}` +
-      (sql.postgres ? ' FOR UPDATE SKIP LOCKED' : '') +
-      ') RETURNING id, subscription_id, event_seq, event_id, attempts';
+      `AND p.event_seq < d.event_seq)) ORDER BY d.event_seq LIMIT ${sql.mark(3)}`;
+    const update = `UPDATE event_deliveries SET locked_until = ${now} + ${sql.mark(0)}, locked_by = ${sql.mark(1)} `;
+    const returning = ' RETURNING id, subscription_id, event_seq, event_id, attempts';
     const params = [leaseMs, holder, subscriptionId, limit];
-    let rows: ClaimedRow[];
-    let events: ClaimedEvent[];
     if (sql.postgres) {
-      // One round trip: the claim and its events' payloads (read in the claim's snapshot) together.
-      const joined = await sql.query<(ClaimedRow & Partial<ClaimedEvent>)[]>(
-        `WITH claimed AS (${claimed}) SELECT c.*, e.seq, e.payload, e.occurred_at FROM claimed c ` +
+      // One round trip, one snapshot: the endpoint, the claim and its events' payloads together.
+      const rows = await sql.query<(ClaimedRow & ClaimedEvent & { subscription: RawSubscription })[]>(
+        `WITH s AS (SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(2)} ` +
+          `AND status = 'active'), claimed AS (${update}WHERE EXISTS (SELECT 1 FROM s) AND id IN (${due} ` +
+          `FOR UPDATE SKIP LOCKED)${returning}) ` +
+          'SELECT c.*, e.payload, e.occurred_at, to_json(s) AS subscription FROM claimed c CROSS JOIN s ' +
           'LEFT JOIN events e ON e.seq = c.event_seq',
         params,
       );
-      rows = joined;
-      events = joined.filter((row): row is ClaimedRow & ClaimedEvent => typeof row.payload === 'string');
-    } else {
-      rows = await sql.query<ClaimedRow[]>(claimed, params);
-      const seqs = rows.map((row) => Number(row.event_seq));
-      events = seqs.length
-        ? await sql.query<ClaimedEvent[]>(
-            `SELECT seq, payload, occurred_at FROM events WHERE seq IN (${sql.marks(seqs.length)})`,
-            seqs,
-          )
-        : [];
+      if (!rows.length) return { deliveries: [] };
+      return { deliveries: toClaimed(rows, rows), subscription: toSubscription(rows[0].subscription) };
     }
-    if (!rows.length) return [];
+    const rows = await sql.query<ClaimedRow[]>(`${update}WHERE id IN (${due})${returning}`, params);
+    if (!rows.length) return { deliveries: [] };
+    // Read after the claim, so it is at least as new as the deliveries claimed.
+    const [current] = await sql.query<RawSubscription[]>(
+      `SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(0)}`,
+      [subscriptionId],
+    );
+    if (current?.status !== 'active') {
+      await this.release(
+        rows.map((row) => Number(row.id)),
+        holder,
+      );
+      return { deliveries: [] };
+    }
+    const seqs = rows.map((row) => Number(row.event_seq));
+    const events = await sql.query<(ClaimedEvent & { seq: number | string })[]>(
+      `SELECT seq, payload, occurred_at FROM events WHERE seq IN (${sql.marks(seqs.length)})`,
+      seqs,
+    );
     const bySeq = new Map(events.map((event) => [Number(event.seq), event]));
-    return rows
-      .map((row) => {
-        const event = bySeq.get(Number(row.event_seq));
-        return {
-          attempts: Number(row.attempts),
-          eventId: row.event_id,
-          eventSeq: Number(row.event_seq),
-          id: Number(row.id),
-          occurredAt: event?.occurred_at,
-          payload: event?.payload,
-          subscriptionId: row.subscription_id,
-        };
-      })
-      .sort((a, b) => a.eventSeq - b.eventSeq);
+    return {
+      deliveries: toClaimed(
+        rows,
+        rows.map((row) => bySeq.get(Number(row.event_seq))),
+      ),
+      subscription: toSubscription(current),
+    };
   }
 
   /** Records attempts and their deliveries' new states, in one transaction (one commit for a batch of answers). */

@@ -33,7 +33,8 @@ export type NewSubscription = Pick<
 export type SubscriptionChanges = Partial<Pick<SubscriptionRecord, 'url' | 'description' | 'eventTypes' | 'name'>>;
 
 const UNDECLARED = 'no longer declared in EVENT_SUBSCRIPTIONS';
-const COLUMNS =
+/** Every column, as `toSubscription` reads them. */
+export const SUBSCRIPTION_COLUMNS =
   'id, name, source, url, description, event_types, secret, previous_secret, previous_secret_expires_at, status, ' +
   'disabled_reason, disabled_at, failing_since, cursor_seq, created_at, updated_at';
 
@@ -116,28 +117,28 @@ export class EventSubscriptionRepository {
   async get(id: string): Promise<SubscriptionRecord | undefined> {
     const sql = this.sql;
     const [row] = await sql.query<RawSubscription[]>(
-      `SELECT ${COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(0)}`,
+      `SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(0)}`,
       [id],
     );
-    return row && toRecord(row);
+    return row && toSubscription(row);
   }
 
   /** In id order after `afterId`. */
   async list(limit: number, afterId?: string): Promise<SubscriptionRecord[]> {
     const sql = this.sql;
     const rows = await sql.query<RawSubscription[]>(
-      `SELECT ${COLUMNS} FROM event_subscriptions WHERE id > ${sql.mark(0)} ORDER BY id LIMIT ${sql.mark(1)}`,
+      `SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id > ${sql.mark(0)} ORDER BY id LIMIT ${sql.mark(1)}`,
       [afterId ?? '', limit],
     );
-    return rows.map(toRecord);
+    return rows.map(toSubscription);
   }
 
   async active(): Promise<SubscriptionRecord[]> {
     const rows = await this.sql.query<RawSubscription[]>(
-      `SELECT ${COLUMNS} FROM event_subscriptions WHERE status = 'active' ORDER BY id`,
+      `SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE status = 'active' ORDER BY id`,
       [],
     );
-    return rows.map(toRecord);
+    return rows.map(toSubscription);
   }
 
   async update(id: string, changes: SubscriptionChanges, now: Date): Promise<void> {
@@ -231,7 +232,7 @@ export class EventSubscriptionRepository {
   }
 }
 
-interface RawSubscription {
+export interface RawSubscription {
   id: string;
   name: string | null;
   source: SubscriptionSource;
@@ -252,7 +253,7 @@ interface RawSubscription {
 
 const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
 
-const toRecord = (row: RawSubscription): SubscriptionRecord => ({
+export const toSubscription = (row: RawSubscription): SubscriptionRecord => ({
   createdAt: row.created_at,
   cursorSeq: Number(row.cursor_seq),
   description: row.description,
