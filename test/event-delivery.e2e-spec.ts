@@ -222,14 +222,27 @@ describe('signed event delivery to the LMS back end (Standard Webhooks)', () => 
 
       const back = new WebhookReceiver(sub.secret);
       receivers.push(back);
-      // The first minute back it answers 503 now and then: those are retried too.
+      // The first minute back it answers 503 now and then: those are retried too. A registration's backlog goes out
+      // as a chain, each event after the previous one's 2xx; a 503 stops the chain until its retry.
       let n = 0;
-      back.answer = () => (++n % 3 === 0 ? { headers: { 'retry-after': '0' }, status: 503 } : { status: 200 });
+      const answered: { registration: string; score: number; ok: boolean }[] = [];
+      back.answer = (delivery) => {
+        const ok = ++n % 3 !== 0;
+        const { current, registration_id } = delivery.payload!.data;
+        answered.push({ ok, registration: registration_id, score: current.score });
+        return ok ? { status: 200 } : { headers: { 'retry-after': '0' }, status: 503 };
+      };
       await back.start(port);
       await back.waitFor(() => back.unique.size === 12, 20_000);
       for (const id of ids) {
         const scores = back.events().filter((d) => d.payload!.data.registration_id === id);
         expect(scores.map((d) => d.payload!.data.current.score)).toEqual([10, 20, 30, 40]);
+        // Never ahead: each event arrives only after every earlier one of its registration was answered 2xx.
+        let acknowledged = 0;
+        for (const answer of answered.filter((a) => a.registration === id)) {
+          expect(answer.score).toBeLessThanOrEqual(acknowledged + 10);
+          if (answer.ok) acknowledged = Math.max(acknowledged, answer.score);
+        }
       }
       // At least once: duplicates are possible, but every webhook-id kept its identity across retries.
       expect(new Set(back.received.map((d) => d.id)).size).toBe(12);

@@ -3,6 +3,7 @@ import { AppConfigService } from '@app/config';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 
 import { EventSignal } from '../event-signal';
 import type { AttemptResult } from '../entities/event-delivery-attempt.entity';
@@ -26,6 +27,8 @@ const MAX_IN_FLIGHT = 512;
 const MIN_PASS_INTERVAL_MS = 4;
 /** Answers are gathered this long before their batch is written. */
 const FLUSH_GATHER_MS = 2;
+/** A chain's next delivery is sent only while its claim's lease outlasts that attempt's time-out by this much. */
+const LEASE_MARGIN_MS = 2_000;
 /** How long the list of active endpoints is reused (changes made through this instance apply at once). */
 const SUBSCRIPTIONS_TTL_MS = 1_000;
 
@@ -171,14 +174,16 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
       if (this.stopped) return;
       const room = Math.min(this.perEndpoint - (this.inFlight.get(id) ?? 0), MAX_IN_FLIGHT - this.total);
       if (room <= 0) continue;
+      const claimedAt = performance.now();
       const { deliveries, subscription } = await this.deliveries.claim(id, room, this.holder, this.leaseMs);
-      if (subscription) for (const delivery of deliveries) this.start(subscription, delivery);
+      if (subscription) for (const chain of chains(deliveries)) this.start(subscription, chain, claimedAt);
     }
   }
 
-  private start(subscription: SubscriptionRecord, delivery: ClaimedDelivery): void {
-    this.total++;
-    this.claimed.add(delivery.id);
+  /** Sends a registration's claimed deliveries (one, or several in order) on one of the endpoint's slots. */
+  private start(subscription: SubscriptionRecord, chain: ClaimedDelivery[], claimedAt: number): void {
+    this.total += chain.length;
+    for (const delivery of chain) this.claimed.add(delivery.id);
     this.inFlight.set(subscription.id, (this.inFlight.get(subscription.id) ?? 0) + 1);
     let holdsSlot = true;
     const releaseSlot = () => {
@@ -186,29 +191,79 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
       holdsSlot = false;
       this.inFlight.set(subscription.id, (this.inFlight.get(subscription.id) ?? 1) - 1);
     };
-    void this.attempt(subscription, delivery, releaseSlot)
-      .catch((error: unknown) => {
-        // Nothing recorded: the lease runs out and the delivery is tried again.
-        this.logger.error({ delivery: delivery.id, err: error }, 'Event delivery attempt could not be recorded');
-      })
-      .finally(() => {
-        this.total--;
-        this.claimed.delete(delivery.id);
-        releaseSlot();
-      });
+    void this.send(subscription, chain, claimedAt, releaseSlot).finally(releaseSlot);
   }
 
   /**
-   * One attempt: sign, POST, record. The endpoint's slot (EVENT_DELIVERY_CONCURRENCY bounds requests in flight to it)
-   * is released as soon as the exchange ends, so the pass that follows the recorded answers already has the room
-   * (before, it often ran while the slots were still held); the delivery stays claimed and pending until recorded,
-   * so its registration's next event waits for it (the order holds).
+   * A chain: each delivery is sent after the previous one's 2xx, without waiting for that answer to be written (a
+   * crash before it is re-sends both, in order, and the receiver drops the repeat by `webhook-id`). The rest of the
+   * chain is released, due again behind the one that stopped it, when a delivery fails (it waits for its retry),
+   * when the worker stops, or when the claim's lease could run out before the next delivery is answered.
+   */
+  private async send(
+    subscription: SubscriptionRecord,
+    chain: ClaimedDelivery[],
+    claimedAt: number,
+    releaseSlot: () => void,
+  ): Promise<void> {
+    const recorded: Promise<void>[] = [];
+    const finished = (delivery: ClaimedDelivery) => {
+      this.total--;
+      this.claimed.delete(delivery.id);
+    };
+    let next = 0;
+    try {
+      while (next < chain.length) {
+        const leaseLeft = this.leaseMs - (performance.now() - claimedAt);
+        if (next > 0 && (this.stopped || leaseLeft < this.config.eventDelivery.timeoutMs + LEASE_MARGIN_MS)) break;
+        const delivery = chain[next++];
+        const { goOn, recording } = await this.attempt(
+          subscription,
+          delivery,
+          next === chain.length ? releaseSlot : () => undefined,
+        );
+        recorded.push(
+          recording
+            .catch((error: unknown) => {
+              // Nothing recorded: the lease runs out and the delivery is tried again.
+              this.logger.error({ delivery: delivery.id, err: error }, 'Event delivery attempt could not be recorded');
+            })
+            .finally(() => finished(delivery)),
+        );
+        if (!goOn) break;
+      }
+    } catch (error) {
+      // Signing or judging the endpoint failed before an answer was recorded: that delivery waits out its lease.
+      this.logger.error({ delivery: chain[next - 1]?.id, err: error }, 'Event delivery attempt failed');
+      finished(chain[next - 1]);
+    }
+    releaseSlot();
+    const rest = chain.slice(next);
+    if (rest.length) {
+      await this.deliveries
+        .release(
+          rest.map((delivery) => delivery.id),
+          this.holder,
+        )
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'Event deliveries not released; due at lease end'));
+      rest.forEach(finished);
+      this.wake();
+    }
+    await Promise.all(recorded);
+  }
+
+  /**
+   * One attempt: sign, POST, judge the endpoint, and queue the answer for the next batch write (`recording`).
+   * `goOn`: the registration's next delivery may follow (a 2xx, or a delivery that is no longer pending). The
+   * endpoint's slot is released (`releaseSlot`) as soon as the exchange ends, so the pass that follows the recorded
+   * answers already has the room; the delivery stays claimed and pending until recorded, so its registration's next
+   * event waits for it unless this chain sends it.
    */
   private async attempt(
     subscription: SubscriptionRecord,
     delivery: ClaimedDelivery,
     releaseSlot: () => void,
-  ): Promise<void> {
+  ): Promise<{ goOn: boolean; recording: Promise<void> }> {
     const attemptedAt = this.clock.now();
     const number = delivery.attempts + 1;
     const base = { attempt: number, attemptedAt, deliveryId: delivery.id, eventId: delivery.eventId };
@@ -222,7 +277,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
         statusCode: null,
         subscriptionId: subscription.id,
       };
-      return this.record({ attempt, update: { status: 'failed' } });
+      return { goOn: true, recording: this.record({ attempt, update: { status: 'failed' } }) };
     }
     const headers = this.signer.sign(
       this.secrets(subscription, attemptedAt),
@@ -249,7 +304,11 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     this.metrics.recordEventDelivery(subscription.name ?? subscription.id, result, answer.durationMs, lag);
     // Judged first: a 410's delivery, once recorded, is due again at once, and must find its endpoint disabled.
     await this.judgeEndpoint(subscription, verdict, now);
-    await this.record({ attempt, update: toUpdate(verdict) });
+    const update = toUpdate(verdict);
+    return {
+      goOn: update.status === 'succeeded' || update.status === 'failed',
+      recording: this.record({ attempt, update }),
+    };
   }
 
   /** The current secret, and the previous one while its overlap lasts (decrypted once per stored value). */
@@ -327,4 +386,20 @@ function toUpdate(verdict: DeliveryVerdict): DeliveryUpdate {
     case 'endpoint_gone':
       return { status: 'parked' };
   }
+}
+
+/** Claimed deliveries (in event order) as chains: one per registration, in order; one each without a registration. */
+function chains(deliveries: ClaimedDelivery[]): ClaimedDelivery[][] {
+  const all: ClaimedDelivery[][] = [];
+  const byRegistration = new Map<string, ClaimedDelivery[]>();
+  for (const delivery of deliveries) {
+    const chain = delivery.registrationId === null ? undefined : byRegistration.get(delivery.registrationId);
+    if (chain) {
+      chain.push(delivery);
+      continue;
+    }
+    all.push([delivery]);
+    if (delivery.registrationId !== null) byRegistration.set(delivery.registrationId, all[all.length - 1]);
+  }
+  return all;
 }

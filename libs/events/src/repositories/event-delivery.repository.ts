@@ -18,6 +18,8 @@ export interface ClaimedDelivery {
   subscriptionId: string;
   eventSeq: number;
   eventId: string;
+  /** Deliveries of one registration are sent in order, each after the previous one's 2xx. */
+  registrationId: string | null;
   /** Attempts made before this one. */
   attempts: number;
   /** The outbox payload; undefined when the event is no longer stored. */
@@ -113,6 +115,7 @@ function attemptsInsert(sql: Sql, rows: number, offset: number): string {
 interface ClaimedRow {
   id: number | string;
   subscription_id: string;
+  registration_id: string | null;
   event_seq: number | string;
   event_id: string;
   attempts: number;
@@ -138,6 +141,7 @@ const toClaimed = (rows: ClaimedRow[], events: (ClaimedEvent | undefined)[]): Cl
       eventSeq: Number(row.event_seq),
       id: Number(row.id),
       occurredAt: events[i]?.occurred_at ?? undefined,
+      registrationId: row.registration_id,
       payload: events[i]?.payload ?? undefined,
       subscriptionId: row.subscription_id,
     }))
@@ -253,30 +257,41 @@ export class EventDeliveryRepository {
    * subscription as it stands at the claim: what they are signed with and sent to. (A list of endpoints read before
    * can be stale: after a secret rotation, or a change made through another instance, a delivery of an event
    * appended after the change must still be signed with the new secrets.) Nothing is claimed for a subscription that
-   * is no longer active. A registration's delivery is claimable only when no earlier delivery of the same
-   * registration to the same endpoint is still pending (in flight or waiting for a retry): that is the
-   * per-registration order. A claim whose lease ran out (its worker died) is claimable again, with the same
+   * is no longer active. A claim whose lease ran out (its worker died) is claimable again, with the same
    * `webhook-id`.
+   *
+   * Per-registration order: a registration's delivery is claimed only with every earlier pending delivery of the same
+   * registration to the same endpoint, in the same claim (its chain, which the worker sends one after the other,
+   * each after the previous one's 2xx), and never while one of them is in flight elsewhere or waiting for a retry.
    */
   async claim(subscriptionId: string, limit: number, holder: string, leaseMs: number): Promise<Claim> {
     const sql = this.sql;
     const now = sql.nowMs();
-    const due =
-      `SELECT d.id FROM event_deliveries d WHERE d.subscription_id = ${sql.mark(2)} ` +
-      `AND d.status = 'pending' AND d.next_attempt_at <= ${now} ` +
-      `AND (d.locked_until IS NULL OR d.locked_until < ${now}) ` +
-      'AND (d.registration_id IS NULL OR NOT EXISTS (SELECT 1 FROM event_deliveries p ' +
-      "WHERE p.subscription_id = d.subscription_id AND p.registration_id = d.registration_id AND p.status = 'pending' " +
-      `AND p.event_seq < d.event_seq)) ORDER BY d.event_seq LIMIT ${sql.mark(3)}`;
-    const update = `UPDATE event_deliveries SET locked_until = ${now} + ${sql.mark(0)}, locked_by = ${sql.mark(1)} `;
-    const returning = ' RETURNING id, subscription_id, event_seq, event_id, attempts';
-    const params = [leaseMs, holder, subscriptionId, limit];
+    const blocked = (p: string) =>
+      `(SELECT 1 FROM event_deliveries ${p} WHERE ${p}.subscription_id = c.subscription_id AND ` +
+      `${p}.registration_id = c.registration_id AND ${p}.status = 'pending' AND ${p}.event_seq < c.event_seq AND `;
+    // Due, unlocked, and behind nothing in flight or waiting; oldest first (SQLite's marks follow the text's order).
+    const candidates =
+      `SELECT c.id, c.subscription_id, c.registration_id, c.event_seq FROM event_deliveries c ` +
+      `WHERE c.subscription_id = ${sql.mark(0)} AND c.status = 'pending' AND c.next_attempt_at <= ${now} ` +
+      `AND (c.locked_until IS NULL OR c.locked_until < ${now}) AND (c.registration_id IS NULL OR NOT EXISTS ` +
+      `${blocked('p')}(p.next_attempt_at > ${now} OR p.locked_until >= ${now})))` +
+      (sql.postgres ? ' AND EXISTS (SELECT 1 FROM s)' : '') +
+      ` ORDER BY c.event_seq LIMIT ${sql.mark(1)}` +
+      (sql.postgres ? ' FOR UPDATE OF c SKIP LOCKED' : '');
+    // Whole chains only: a candidate whose earlier pending delivery is not a candidate too (past the limit, or
+    // skipped while another instance's claim locks it) waits.
+    const update =
+      `UPDATE event_deliveries SET locked_until = ${now} + ${sql.mark(2)}, locked_by = ${sql.mark(3)} ` +
+      'WHERE id IN (SELECT c.id FROM candidates c WHERE c.registration_id IS NULL OR NOT EXISTS ' +
+      `${blocked('q')}q.id NOT IN (SELECT id FROM candidates))) ` +
+      'RETURNING id, subscription_id, registration_id, event_seq, event_id, attempts';
+    const params = [subscriptionId, limit, leaseMs, holder];
     if (sql.postgres) {
       // One round trip, one snapshot: the endpoint, the claim and its events' payloads together.
       const rows = await sql.query<(ClaimedRow & ClaimedEvent & { subscription: RawSubscription })[]>(
-        `WITH s AS (SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(2)} ` +
-          `AND status = 'active'), claimed AS (${update}WHERE EXISTS (SELECT 1 FROM s) AND id IN (${due} ` +
-          `FOR UPDATE SKIP LOCKED)${returning}) ` +
+        `WITH s AS (SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(0)} ` +
+          `AND status = 'active'), candidates AS MATERIALIZED (${candidates}), claimed AS (${update}) ` +
           'SELECT c.*, e.payload, e.occurred_at, to_json(s) AS subscription FROM claimed c CROSS JOIN s ' +
           'LEFT JOIN events e ON e.seq = c.event_seq',
         params,
@@ -284,7 +299,7 @@ export class EventDeliveryRepository {
       if (!rows.length) return { deliveries: [] };
       return { deliveries: toClaimed(rows, rows), subscription: toSubscription(rows[0].subscription) };
     }
-    const rows = await sql.query<ClaimedRow[]>(`${update}WHERE id IN (${due})${returning}`, params);
+    const rows = await sql.query<ClaimedRow[]>(`WITH candidates AS MATERIALIZED (${candidates}) ${update}`, params);
     if (!rows.length) return { deliveries: [] };
     // Read after the claim, so it is at least as new as the deliveries claimed.
     const [current] = await sql.query<RawSubscription[]>(
