@@ -39,8 +39,8 @@ interface Outcome {
 
 /**
  * Delivers outbox events to the LMS endpoints. Each pass fans new events out into `event_deliveries` (cursor per
- * subscription), then claims due deliveries per endpoint under a lease (`locked_until`) and POSTs them, at most
- * EVENT_DELIVERY_CONCURRENCY at a time per endpoint, so a slow or hanging endpoint holds only its own slots; postback
+ * subscription), then claims due deliveries per endpoint under a lease (`locked_until`) and POSTs them (a
+ * registration's, in order, as one chain), at most EVENT_DELIVERY_CONCURRENCY at a time per endpoint, so a slow or hanging endpoint holds only its own slots; postback
  * ingest never waits for any of it (it only appends to the outbox). Answers are recorded in batches, one transaction
  * each. A pass runs when events are appended (EventSignal, from any instance), when an answer frees a slot or
  * unblocks a registration, and every EVENT_DELIVERY_POLL_MS for due retries and as a safety net. A kill -9 loses

@@ -141,8 +141,8 @@ const toClaimed = (rows: ClaimedRow[], events: (ClaimedEvent | undefined)[]): Cl
       eventSeq: Number(row.event_seq),
       id: Number(row.id),
       occurredAt: events[i]?.occurred_at ?? undefined,
-      registrationId: row.registration_id,
       payload: events[i]?.payload ?? undefined,
+      registrationId: row.registration_id,
       subscriptionId: row.subscription_id,
     }))
     .sort((a, b) => a.eventSeq - b.eventSeq);
