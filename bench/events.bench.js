@@ -390,6 +390,7 @@ async function latency(kind, receiver) {
       delivered: latencies.length,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      ackP50: result.p50,
       postbacks: result.rps,
       sent: sent.size,
     };
@@ -502,7 +503,7 @@ async function main() {
         const lat = await latency(kind, receiver);
         console.log(
           `latency at ${RATE}/s (${f(lat.postbacks)} acknowledged/s, ${lat.delivered}/${lat.sent} matched): ` +
-            `p50 ${f(lat.p50, 1)} ms, p99 ${f(lat.p99, 1)} ms`,
+            `p50 ${f(lat.p50, 1)} ms, p99 ${f(lat.p99, 1)} ms (the postbacks' own answer: p50 ${f(lat.ackP50, 1)} ms)`,
         );
         continue;
       }
@@ -549,7 +550,8 @@ async function main() {
       const lat = await latency(kind, receiver);
       console.log(
         `postback-to-LMS latency at ${RATE} postbacks/s (${f(lat.postbacks)} acknowledged/s, ${lat.delivered} of ` +
-          `${lat.sent} matched): p50 ${f(lat.p50, 1)} ms, p99 ${f(lat.p99, 1)} ms; goal p50 <= ${GOALS.p50}, ` +
+          `${lat.sent} matched): p50 ${f(lat.p50, 1)} ms, p99 ${f(lat.p99, 1)} ms (the postbacks' own answer: p50 ` +
+          `${f(lat.ackP50, 1)} ms); goal p50 <= ${GOALS.p50}, ` +
           `p99 <= ${GOALS.p99}: ${mark(lat.p50 <= GOALS.p50 && lat.p99 <= GOALS.p99)}`,
       );
       const thr = await throughput(kind, receiver);

@@ -334,6 +334,8 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, OnModuleDest
     if (verdict.kind === 'succeeded') {
       if (subscription.failingSince !== null || this.failing.has(subscription.id)) {
         this.failing.delete(subscription.id);
+        // The claim's other deliveries share this record: the streak is ended once, not once per success.
+        subscription.failingSince = null;
         await this.subscriptions.markHealthy(subscription.id);
       }
       return;
