@@ -7,6 +7,7 @@ import type { AttemptResult } from '../entities/event-delivery-attempt.entity';
 import type { DeliveryStatus } from '../entities/event-delivery.entity';
 import {
   RawSubscription,
+  readSubscription,
   SUBSCRIPTION_COLUMNS,
   SubscriptionRecord,
   toSubscription,
@@ -302,10 +303,7 @@ export class EventDeliveryRepository {
     const rows = await sql.query<ClaimedRow[]>(`WITH candidates AS MATERIALIZED (${candidates}) ${update}`, params);
     if (!rows.length) return { deliveries: [] };
     // Read after the claim, so it is at least as new as the deliveries claimed.
-    const [current] = await sql.query<RawSubscription[]>(
-      `SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(0)}`,
-      [subscriptionId],
-    );
+    const current = await readSubscription(sql, subscriptionId);
     if (current?.status !== 'active') {
       await this.release(
         rows.map((row) => Number(row.id)),
@@ -324,7 +322,7 @@ export class EventDeliveryRepository {
         rows,
         rows.map((row) => bySeq.get(Number(row.event_seq))),
       ),
-      subscription: toSubscription(current),
+      subscription: current,
     };
   }
 

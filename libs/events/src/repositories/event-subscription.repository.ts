@@ -38,6 +38,15 @@ export const SUBSCRIPTION_COLUMNS =
   'id, name, source, url, description, event_types, secret, previous_secret, previous_secret_expires_at, status, ' +
   'disabled_reason, disabled_at, failing_since, cursor_seq, created_at, updated_at';
 
+/** One subscription, read through `sql` (the caller's connection or transaction). */
+export async function readSubscription(sql: Sql, id: string): Promise<SubscriptionRecord | undefined> {
+  const [row] = await sql.query<RawSubscription[]>(
+    `SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(0)}`,
+    [id],
+  );
+  return row && toSubscription(row);
+}
+
 /** `event_subscriptions`' SQL. */
 @Injectable()
 export class EventSubscriptionRepository {
@@ -114,13 +123,8 @@ export class EventSubscriptionRepository {
     );
   }
 
-  async get(id: string): Promise<SubscriptionRecord | undefined> {
-    const sql = this.sql;
-    const [row] = await sql.query<RawSubscription[]>(
-      `SELECT ${SUBSCRIPTION_COLUMNS} FROM event_subscriptions WHERE id = ${sql.mark(0)}`,
-      [id],
-    );
-    return row && toSubscription(row);
+  get(id: string): Promise<SubscriptionRecord | undefined> {
+    return readSubscription(this.sql, id);
   }
 
   /** In id order after `afterId`. */
